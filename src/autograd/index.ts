@@ -1,0 +1,2 @@
+export * from './tape.js';
+export * from './gradcheck.js';

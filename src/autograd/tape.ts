@@ -1,0 +1,113 @@
+/**
+ * Reverse-mode autograd (micrograd-style tape): ops attach a GradNode to their output when any
+ * input requires a gradient; backward() walks the graph in reverse topological order.
+ */
+import { ShapeError, fmtShape } from '../runtime/errors.js';
+import { Tensor, type GradNode } from '../tensor/tensor.js';
+import { shapesEqual } from '../tensor/shape.js';
+import { add, onesLike, unaryRaw } from '../ops/elementwise.js';
+import { keep } from '../tensor/scope.js';
+
+let gradEnabled = true;
+
+export function isGradEnabled(): boolean {
+  return gradEnabled;
+}
+
+/** Run `fn` without recording anything on the tape (evaluation, optimizer steps, backward itself). */
+export function noGrad<T>(fn: () => T): T {
+  const prev = gradEnabled;
+  gradEnabled = false;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = prev;
+  }
+}
+
+export function needsGrad(inputs: readonly Tensor[]): boolean {
+  return gradEnabled && inputs.some((t) => t.requiresGrad);
+}
+
+/** Attach a backward rule to `out` if any input requires a gradient. Returns `out`. */
+export function record(out: Tensor, op: string, inputs: readonly Tensor[], backward: GradNode['backward']): Tensor {
+  if (needsGrad(inputs)) {
+    out.requiresGrad = true;
+    out.node = { op, inputs, backward };
+  }
+  return out;
+}
+
+/** Mark a tensor as a leaf that accumulates a gradient. */
+export function requireGrad<T extends Tensor>(t: T): T {
+  t.requiresGrad = true;
+  return t;
+}
+
+function topoOrder(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const seen = new Set<Tensor>();
+  // Iterative DFS: deep graphs (long training unrolls) must not overflow the JS stack.
+  const stack: { t: Tensor; i: number }[] = [{ t: root, i: 0 }];
+  seen.add(root);
+  while (stack.length) {
+    const top = stack[stack.length - 1]!;
+    const inputs = top.t.node?.inputs ?? [];
+    if (top.i < inputs.length) {
+      const next = inputs[top.i++]!;
+      if (next.requiresGrad && !seen.has(next)) {
+        seen.add(next);
+        stack.push({ t: next, i: 0 });
+      }
+    } else {
+      order.push(top.t);
+      stack.pop();
+    }
+  }
+  return order.reverse();
+}
+
+/**
+ * Back-propagate from `root`. `gradOutput` defaults to ones (so a scalar loss gets d/dloss = 1).
+ * Leaf gradients accumulate into `.grad` (summed over repeated backward calls until zeroGrad,
+ * which frees them). Intermediate gradients are ordinary tensors of the current scope: run inside tidy().
+ */
+export function backward(root: Tensor, gradOutput?: Tensor): void {
+  if (!root.requiresGrad) throw new ShapeError(`backward: ${root} does not require grad (no input was marked with requireGrad)`);
+  if (gradOutput && !shapesEqual(gradOutput.shape, root.shape)) {
+    throw new ShapeError(`backward: gradOutput ${fmtShape(gradOutput.shape)} does not match output ${fmtShape(root.shape)}`);
+  }
+  noGrad(() => {
+    const grads = new Map<Tensor, Tensor>();
+    grads.set(root, gradOutput ?? onesLike(root));
+    for (const t of topoOrder(root)) {
+      const g = grads.get(t);
+      if (!g) continue;
+      if (!t.node) {
+        // Leaf gradients outlive the scope (gradient accumulation) and never alias another tensor.
+        const prev = t.grad;
+        t.grad = keep(prev ? add(prev, g) : unaryRaw('copy', g));
+        prev?.dispose();
+        continue;
+      }
+      const inGrads = t.node.backward(g);
+      t.node.inputs.forEach((inp, i) => {
+        const gi = inGrads[i];
+        if (!gi || !inp.requiresGrad) return;
+        if (!shapesEqual(gi.shape, inp.shape)) {
+          throw new ShapeError(`backward of ${t.node!.op}: gradient for input ${i} has shape ${fmtShape(gi.shape)}, input has ${fmtShape(inp.shape)}`);
+        }
+        const prev = grads.get(inp);
+        grads.set(inp, prev ? add(prev, gi) : gi);
+      });
+    }
+  });
+}
+
+/** Clear (and free) `.grad` on the given leaves. */
+export function zeroGrad(params: readonly Tensor[]): void {
+  for (const p of params) {
+    p.grad?.dispose();
+    p.grad = null;
+  }
+}

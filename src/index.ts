@@ -1,0 +1,10 @@
+/**
+ * cmhash — browser-safe entry: runtime, tensors, ops, autograd. No Node built-ins are reachable
+ * from here; Node-only pieces (Dawn device acquisition, file loaders, CLI) live in `cmhash/node`.
+ */
+export * from './runtime/index.js';
+export * from './tensor/index.js';
+export * from './ops/index.js';
+export * from './autograd/index.js';
+export { Rng } from './util/rng.js';
+export { KERNEL_SOURCES, type KernelName } from './kernels/sources.generated.js';

@@ -1,0 +1,137 @@
+/**
+ * Compute pipelines cached by (kernel, entry point, override constants). Shapes travel in uniforms,
+ * so one pipeline serves every shape. Async compilation is de-duplicated (one promise per key), and
+ * WGSL compile errors are reported with the kernel file, line and column.
+ */
+import { KernelCompileError } from './errors.js';
+
+export type OverrideConstants = Record<string, number | boolean>;
+
+export interface KernelSpec {
+  /** Kernel family: the file name in kernels/ without `.wgsl`. */
+  kernel: string;
+  /** Entry point; defaults to `main`. */
+  entry?: string;
+  /** WGSL `override` constants (tile sizes, workgroup size, op codes, flags). */
+  constants?: OverrideConstants;
+}
+
+export function specKey(spec: KernelSpec): string {
+  const c = spec.constants;
+  const consts = c ? Object.keys(c).sort().map((k) => `${k}=${Number(c[k])}`).join(',') : '';
+  return `${spec.kernel}#${spec.entry ?? 'main'}{${consts}}`;
+}
+
+function numericConstants(c: OverrideConstants | undefined): Record<string, number> | undefined {
+  if (!c) return undefined;
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(c)) out[k] = Number(v);
+  return out;
+}
+
+export async function formatCompileErrors(kernel: string, source: string, module: GPUShaderModule): Promise<string | null> {
+  const info = await module.getCompilationInfo();
+  const errors = info.messages.filter((m) => m.type === 'error');
+  if (errors.length === 0) return null;
+  const lines = source.split('\n');
+  return errors
+    .map((m) => {
+      const text = lines[m.lineNum - 1] ?? '';
+      return `kernels/${kernel}.wgsl:${m.lineNum}:${m.linePos}: error: ${m.message}\n    ${text.trim()}`;
+    })
+    .join('\n');
+}
+
+export class PipelineCache {
+  private modules = new Map<string, GPUShaderModule>();
+  private pipelines = new Map<string, GPUComputePipeline>();
+  private inflight = new Map<string, Promise<GPUComputePipeline>>();
+  /** Errors from synchronously created pipelines, surfaced at the runtime's next sync point. */
+  readonly deferredErrors: Error[] = [];
+  compiled = 0;
+
+  constructor(private readonly device: GPUDevice, private readonly sources: Readonly<Record<string, string>>) {}
+
+  private source(kernel: string): string {
+    const src = this.sources[kernel];
+    if (src === undefined) {
+      throw new KernelCompileError(`unknown kernel "${kernel}"; known: ${Object.keys(this.sources).sort().join(', ')}`);
+    }
+    return src;
+  }
+
+  private module(kernel: string): GPUShaderModule {
+    let m = this.modules.get(kernel);
+    if (!m) {
+      m = this.device.createShaderModule({ code: this.source(kernel), label: `kernels/${kernel}.wgsl` });
+      this.modules.set(kernel, m);
+    }
+    return m;
+  }
+
+  private descriptor(spec: KernelSpec): GPUComputePipelineDescriptor {
+    return {
+      label: specKey(spec),
+      layout: 'auto',
+      compute: { module: this.module(spec.kernel), entryPoint: spec.entry ?? 'main', constants: numericConstants(spec.constants) },
+    };
+  }
+
+  has(spec: KernelSpec): boolean {
+    return this.pipelines.has(specKey(spec));
+  }
+
+  /**
+   * Synchronous lookup for the dispatch path. A miss compiles synchronously; a compile error is
+   * captured with an error scope and thrown (with WGSL line numbers) at the next sync point.
+   */
+  get(spec: KernelSpec): GPUComputePipeline {
+    const key = specKey(spec);
+    const hit = this.pipelines.get(key);
+    if (hit) return hit;
+    this.device.pushErrorScope('validation');
+    const pipeline = this.device.createComputePipeline(this.descriptor(spec));
+    const module = this.module(spec.kernel);
+    void this.device.popErrorScope().then(async (err) => {
+      if (!err) return;
+      const detail = (await formatCompileErrors(spec.kernel, this.source(spec.kernel), module)) ?? err.message;
+      this.deferredErrors.push(new KernelCompileError(`pipeline ${key} failed:\n${detail}`));
+    });
+    this.pipelines.set(key, pipeline);
+    this.compiled++;
+    return pipeline;
+  }
+
+  /** Async compile with de-duplication; rejects with a KernelCompileError naming file:line:col. */
+  getAsync(spec: KernelSpec): Promise<GPUComputePipeline> {
+    const key = specKey(spec);
+    const hit = this.pipelines.get(key);
+    if (hit) return Promise.resolve(hit);
+    let p = this.inflight.get(key);
+    if (p) return p;
+    p = (async () => {
+      const module = this.module(spec.kernel);
+      const detail = await formatCompileErrors(spec.kernel, this.source(spec.kernel), module);
+      if (detail) throw new KernelCompileError(`kernel ${key} failed to compile:\n${detail}`);
+      try {
+        const pipeline = await this.device.createComputePipelineAsync(this.descriptor(spec));
+        this.pipelines.set(key, pipeline);
+        this.compiled++;
+        return pipeline;
+      } catch (e) {
+        throw new KernelCompileError(`pipeline ${key} failed: ${(e as Error).message}`);
+      }
+    })().finally(() => this.inflight.delete(key));
+    this.inflight.set(key, p);
+    return p;
+  }
+
+  /** Compile many pipelines in parallel (warm-up before timing or training). */
+  async prepare(specs: KernelSpec[]): Promise<void> {
+    await Promise.all(specs.map((s) => this.getAsync(s)));
+  }
+
+  get size(): number {
+    return this.pipelines.size;
+  }
+}

@@ -1,0 +1,312 @@
+/**
+ * The WebGPU runtime: device, pipeline cache, buffer pool, one command encoder batching many
+ * dispatches, and readback. It knows GPUDevice and nothing about tensors.
+ */
+import { KERNEL_SOURCES } from '../kernels/sources.generated.js';
+import { summarizeAdapter, type AdapterSummary } from './adapter-info.js';
+import { BufferPool, type PoolStats } from './buffer-pool.js';
+import { AdapterError, GpuError } from './errors.js';
+import { PipelineCache, type KernelSpec } from './pipeline-cache.js';
+import { UniformArena } from './uniform-arena.js';
+
+export type { KernelSpec } from './pipeline-cache.js';
+
+/** Optional features used when the adapter has them. */
+export const OPTIONAL_FEATURES = ['shader-f16', 'subgroups', 'timestamp-query'] as const;
+
+export interface RuntimeOptions {
+  /** Submit automatically after this many recorded dispatches (bounds encoder size and latency). */
+  maxDispatchesPerSubmit?: number;
+  /** Bytes the pool may keep for reuse before destroying released buffers. */
+  maxPooledBytes?: number;
+  /** Features to require in addition to the optional ones the adapter has. */
+  requiredFeatures?: GPUFeatureName[];
+  /** Disable optional features (to test fallbacks). */
+  disableFeatures?: string[];
+  /** Name of the backend, for reporting. */
+  backend?: string;
+  /**
+   * Fill every storage buffer handed out with NaN before use (testing aid: a kernel that fails to
+   * write part of its output then shows NaN instead of stale or zero data).
+   */
+  poisonBuffers?: boolean;
+}
+
+export type Workgroups = number | readonly [number, number?, number?];
+
+export interface RuntimeStats extends PoolStats {
+  dispatches: number;
+  submits: number;
+  pipelines: number;
+  reads: number;
+}
+
+export class Runtime {
+  readonly pipelines: PipelineCache;
+  readonly pool: BufferPool;
+  readonly features: ReadonlySet<string>;
+  readonly info: AdapterSummary;
+  private readonly arena: UniformArena;
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private pendingDispatches = 0;
+  private readonly maxDispatchesPerSubmit: number;
+  private readonly poison: boolean;
+  private errors: Error[] = [];
+  private destroyed = false;
+  private counters = { dispatches: 0, submits: 0, reads: 0 };
+  /** Called once after the first submit (the Node provider uses it to renice the polling thread). */
+  onFirstSubmit: (() => void) | null = null;
+  /** Called when the runtime is destroyed (providers drop their instance references). */
+  onDestroy: (() => void) | null = null;
+
+  private constructor(readonly adapter: GPUAdapter, readonly device: GPUDevice, backend: string, opts: RuntimeOptions) {
+    this.pipelines = new PipelineCache(device, KERNEL_SOURCES);
+    this.pool = new BufferPool(device, opts.maxPooledBytes);
+    this.features = new Set([...device.features].map(String));
+    this.info = summarizeAdapter(adapter, device, backend);
+    this.arena = new UniformArena(this.pool, device.limits.minUniformBufferOffsetAlignment);
+    this.maxDispatchesPerSubmit = opts.maxDispatchesPerSubmit ?? 256;
+    this.poison = opts.poisonBuffers ?? false;
+    device.addEventListener('uncapturederror', (ev) => {
+      this.errors.push(new GpuError(`GPU error: ${(ev as GPUUncapturedErrorEvent).error.message}`));
+    });
+    void device.lost.then((info) => {
+      if (!this.destroyed) this.errors.push(new GpuError(`GPU device lost (${info.reason}): ${info.message}`));
+    });
+  }
+
+  /** Create a runtime from any `GPU` object (navigator.gpu in a browser, the Dawn instance in Node). */
+  static async fromGPU(gpu: GPU | undefined | null, opts: RuntimeOptions & { adapterOptions?: GPURequestAdapterOptions } = {}): Promise<Runtime> {
+    if (!gpu) {
+      throw new AdapterError('WebGPU is not available: no GPU object (navigator.gpu is undefined). Use a browser with WebGPU enabled, or Node with the `webgpu` package.');
+    }
+    const adapter = await gpu.requestAdapter(opts.adapterOptions);
+    if (!adapter) throw new AdapterError(`no WebGPU adapter found (backend ${opts.backend ?? 'default'})`);
+    return Runtime.fromAdapter(adapter, opts);
+  }
+
+  static async fromAdapter(adapter: GPUAdapter, opts: RuntimeOptions = {}): Promise<Runtime> {
+    const disabled = new Set(opts.disableFeatures ?? []);
+    const wanted = new Set<GPUFeatureName>(opts.requiredFeatures ?? []);
+    for (const f of OPTIONAL_FEATURES) if (adapter.features.has(f) && !disabled.has(f)) wanted.add(f as GPUFeatureName);
+    const al = adapter.limits;
+    const device = await adapter.requestDevice({
+      requiredFeatures: [...wanted],
+      // Ask for the adapter's maxima: large databases and big GEMMs need them.
+      requiredLimits: {
+        maxStorageBufferBindingSize: al.maxStorageBufferBindingSize,
+        maxBufferSize: al.maxBufferSize,
+        maxComputeWorkgroupStorageSize: al.maxComputeWorkgroupStorageSize,
+        maxComputeInvocationsPerWorkgroup: al.maxComputeInvocationsPerWorkgroup,
+        maxComputeWorkgroupSizeX: al.maxComputeWorkgroupSizeX,
+        maxComputeWorkgroupSizeY: al.maxComputeWorkgroupSizeY,
+        maxStorageBuffersPerShaderStage: al.maxStorageBuffersPerShaderStage,
+      },
+    });
+    if (!device) throw new AdapterError('requestDevice returned no device');
+    return new Runtime(adapter, device, opts.backend ?? 'webgpu', opts);
+  }
+
+  get limits(): GPUSupportedLimits {
+    return this.device.limits;
+  }
+
+  hasFeature(name: string): boolean {
+    return this.features.has(name);
+  }
+
+  private assertAlive(): void {
+    if (this.destroyed) throw new GpuError('runtime used after destroy()');
+  }
+
+  // ---- buffers -------------------------------------------------------------------------------
+
+  /** A storage buffer of at least `bytes` bytes from the pool (usage STORAGE | COPY_SRC | COPY_DST). */
+  createStorage(bytes: number, label?: string): GPUBuffer {
+    this.assertAlive();
+    const max = this.device.limits.maxBufferSize;
+    if (bytes > max) throw new RangeError(`buffer of ${bytes} bytes exceeds the device's maxBufferSize ${max}`);
+    const buf = this.pool.acquire(bytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, label);
+    if (this.poison) this.fillWords(buf, buf.size / 4, 0x7fc00000);
+    return buf;
+  }
+
+  /** Fill the first `words` 32-bit words of a storage buffer with one bit pattern (on the GPU). */
+  fillWords(buffer: GPUBuffer, words: number, bits: number): void {
+    const u = new DataView(new ArrayBuffer(16));
+    u.setUint32(0, words, true);
+    u.setUint32(8, bits, true);
+    this.dispatch({ kernel: 'fill', constants: { WG: 256 } }, [buffer], this.grid(Math.ceil(words / 256)), u);
+  }
+
+  release(buffer: GPUBuffer): void {
+    if (this.destroyed) return;
+    this.pool.release(buffer);
+  }
+
+  /**
+   * Write host data into a buffer. queue.writeBuffer runs before commands still in the open encoder,
+   * so recorded work is submitted first to keep program order.
+   */
+  write(buffer: GPUBuffer, data: ArrayBufferView, byteOffset = 0): void {
+    this.assertAlive();
+    if (this.pendingDispatches > 0 || this.encoder) this.flush();
+    const bytes = new Uint8Array(data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
+    const aligned = bytes.byteLength & ~3;
+    if (aligned > 0) this.device.queue.writeBuffer(buffer, byteOffset, bytes, 0, aligned);
+    if (aligned !== bytes.byteLength) {
+      const tail = new Uint8Array(4);
+      tail.set(bytes.subarray(aligned));
+      this.device.queue.writeBuffer(buffer, byteOffset + aligned, tail);
+    }
+  }
+
+  // ---- recording -----------------------------------------------------------------------------
+
+  private ensurePass(): GPUComputePassEncoder {
+    if (!this.encoder) this.encoder = this.device.createCommandEncoder();
+    if (!this.pass) this.pass = this.encoder.beginComputePass();
+    return this.pass;
+  }
+
+  private endPass(): GPUCommandEncoder {
+    if (!this.encoder) this.encoder = this.device.createCommandEncoder();
+    if (this.pass) {
+      this.pass.end();
+      this.pass = null;
+    }
+    return this.encoder;
+  }
+
+  /** Split a 1-D workgroup count into (x, y) with x ≤ maxComputeWorkgroupsPerDimension. Kernels rebuild the linear id. */
+  grid(workgroups: number): [number, number, number] {
+    const max = this.device.limits.maxComputeWorkgroupsPerDimension;
+    if (workgroups <= max) return [Math.max(1, workgroups), 1, 1];
+    const y = Math.ceil(workgroups / max);
+    return [Math.ceil(workgroups / y), y, 1];
+  }
+
+  /**
+   * Record one dispatch. Binding 0 is the uniform block (when given); storage bindings follow from
+   * binding 1 in order. Nothing runs until the next flush (explicit, auto every N dispatches, or a read).
+   */
+  dispatch(spec: KernelSpec, storage: readonly (GPUBuffer | GPUBufferBinding)[], workgroups: Workgroups, uniforms?: ArrayBufferView): void {
+    this.assertAlive();
+    const pipeline = this.pipelines.get(spec);
+    const entries: GPUBindGroupEntry[] = [];
+    if (uniforms) entries.push({ binding: 0, resource: this.arena.push(uniforms) });
+    storage.forEach((b, i) => {
+      entries.push({ binding: i + 1, resource: 'buffer' in b ? b : { buffer: b } });
+    });
+    const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+    const [x, y = 1, z = 1] = typeof workgroups === 'number' ? [workgroups] : workgroups;
+    if (x === 0 || y === 0 || z === 0) return;
+    const pass = this.ensurePass();
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(x, y, z);
+    this.counters.dispatches++;
+    if (++this.pendingDispatches >= this.maxDispatchesPerSubmit) this.flush();
+  }
+
+  /** Record a buffer-to-buffer copy (byte sizes must be multiples of 4). */
+  copy(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, bytes: number): void {
+    this.assertAlive();
+    this.endPass().copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
+    this.pendingDispatches++;
+  }
+
+  /** Submit everything recorded so far. */
+  flush(): void {
+    if (this.destroyed) return;
+    if (!this.encoder) {
+      this.arena.flush(this.device.queue);
+      this.pool.onSubmit();
+      return;
+    }
+    const encoder = this.endPass();
+    this.arena.flush(this.device.queue);
+    this.device.queue.submit([encoder.finish()]);
+    this.encoder = null;
+    this.pendingDispatches = 0;
+    this.pool.onSubmit();
+    if (this.counters.submits++ === 0 && this.onFirstSubmit) this.onFirstSubmit();
+  }
+
+  /** Throw the first asynchronous GPU or compile error seen so far. */
+  checkErrors(): void {
+    // Compile errors first: they explain the 'invalid pipeline' errors that follow them.
+    const e = this.pipelines.deferredErrors.shift() ?? this.errors.shift();
+    if (e) {
+      this.errors = [];
+      this.pipelines.deferredErrors.length = 0;
+      throw e;
+    }
+  }
+
+  /** Submit and wait until the GPU has finished all submitted work. */
+  async sync(): Promise<void> {
+    this.flush();
+    await this.device.queue.onSubmittedWorkDone();
+    // Let popErrorScope callbacks settle before reporting.
+    await Promise.resolve();
+    this.checkErrors();
+  }
+
+  /** Read `bytes` bytes of `buffer` from `byteOffset` back to the host (one submit, one map). */
+  async read(buffer: GPUBuffer, byteOffset = 0, bytes = buffer.size - byteOffset): Promise<ArrayBuffer> {
+    const [out] = await this.readMany([{ buffer, byteOffset, bytes }]);
+    return out!;
+  }
+
+  /** Read several ranges with one submit and one wait. */
+  async readMany(ranges: readonly { buffer: GPUBuffer; byteOffset?: number; bytes?: number }[]): Promise<ArrayBuffer[]> {
+    this.assertAlive();
+    const staged = ranges.map((r) => {
+      const off = r.byteOffset ?? 0;
+      const bytes = r.bytes ?? r.buffer.size - off;
+      const padded = Math.ceil(bytes / 4) * 4;
+      const staging = this.pool.acquire(Math.max(4, padded), GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, 'readback');
+      if (padded > 0) this.endPass().copyBufferToBuffer(r.buffer, off, staging, 0, padded);
+      return { staging, bytes };
+    });
+    this.flush();
+    this.counters.reads++;
+    const out = await Promise.all(
+      staged.map(async ({ staging, bytes }) => {
+        await staging.mapAsync(GPUMapMode.READ, 0, Math.max(4, Math.ceil(bytes / 4) * 4));
+        const copy = staging.getMappedRange(0, Math.max(4, Math.ceil(bytes / 4) * 4)).slice(0, bytes);
+        staging.unmap();
+        this.pool.release(staging);
+        return copy;
+      }),
+    );
+    await Promise.resolve();
+    this.checkErrors();
+    return out;
+  }
+
+  stats(): RuntimeStats {
+    return { ...this.pool.stats(), ...this.counters, pipelines: this.pipelines.size };
+  }
+
+  get isDestroyed(): boolean {
+    return this.destroyed;
+  }
+
+  /** Finish outstanding work, free every buffer and destroy the device, so the process can exit. */
+  async destroy(): Promise<void> {
+    if (this.destroyed) return;
+    try {
+      this.flush();
+      await this.device.queue.onSubmittedWorkDone();
+    } catch {
+      /* device may already be lost */
+    }
+    this.destroyed = true;
+    this.pool.destroyAll();
+    this.device.destroy();
+    this.onDestroy?.();
+  }
+}
