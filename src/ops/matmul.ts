@@ -1,0 +1,183 @@
+/**
+ * Matrix multiplication (batched, transposed operands, fused bias + activation epilogue) on the
+ * GEMM kernels, with its backward rule; `linear` on top. The tiling per adapter comes from
+ * gemm-config.ts.
+ */
+import { ShapeError, fmtShape } from '../runtime/errors.js';
+import { Tensor } from '../tensor/tensor.js';
+import { record } from '../autograd/tape.js';
+import { binaryRaw, unaryRaw } from './elementwise.js';
+import { sum, sumTo } from './reduce.js';
+import { Uniforms } from './uniforms.js';
+import { checkRank, checkSameRuntime, checkTensor } from './validate.js';
+import { gemmConfig, type GemmConfig } from './gemm-config.js';
+
+export const ACTIVATIONS = { none: 0, relu: 1, tanh: 2, sigmoid: 3, scaledTanh: 4 } as const;
+export type Activation = keyof typeof ACTIVATIONS;
+
+export interface MatmulOptions {
+  transA?: boolean;
+  transB?: boolean;
+  /** [N], added before the activation. */
+  bias?: Tensor;
+  activation?: Activation;
+  /** Scale for 'scaledTanh': y = tanh(alpha·x). */
+  alpha?: number;
+}
+
+export function checkActivation(op: string, act: string): Activation {
+  if (!(act in ACTIVATIONS)) throw new RangeError(`${op}: unknown activation '${act}' (expected ${Object.keys(ACTIVATIONS).join(', ')})`);
+  return act as Activation;
+}
+
+/** dL/dz from dL/dy for y = act(z), written in terms of the output y. */
+export function activationBackward(act: Activation, y: Tensor, g: Tensor, alpha: number): Tensor {
+  switch (act) {
+    case 'none': return g;
+    case 'relu': return binaryRaw('reluBackward', y, g);
+    case 'tanh': return binaryRaw('tanhBackward', y, g);
+    case 'sigmoid': return binaryRaw('sigmoidBackward', y, g);
+    case 'scaledTanh': return unaryRaw('affine', binaryRaw('tanhBackward', y, g), alpha, 0);
+  }
+}
+
+/** Operand geometry of one GEMM call: C[batch] (M×N) = op(A) (M×K) · op(B) (K×N). */
+export interface GemmGeometry {
+  M: number; N: number; K: number; batch: number;
+  sam: number; sak: number; sbk: number; sbn: number;
+  batchA: number; batchB: number;
+}
+
+/** Pack the GEMM uniforms (layout shared by gemm_reg, gemm_tiled and gemm_naive). */
+export function gemmUniforms(g: GemmGeometry, actAlpha = 0): Uint8Array {
+  return new Uniforms()
+    .u32(g.M).u32(g.N).u32(g.K).f32(actAlpha)
+    .u32(g.sam).u32(g.sak).u32(g.sbk).u32(g.sbn)
+    .u32(g.batchA).u32(g.batchB).u32(g.M * g.N).u32(0)
+    .bytes();
+}
+
+/** Record one GEMM dispatch writing `c` (the caller validated shapes). */
+export function dispatchGemm(
+  a: Tensor, b: Tensor, bias: Tensor | null, c: Tensor, g: GemmGeometry, act: Activation, alpha: number,
+  cfg: GemmConfig = gemmConfig(a.runtime),
+): void {
+  const rt = a.runtime;
+  if (g.M === 0 || g.N === 0 || g.batch === 0) return;
+  const maxZ = rt.limits.maxComputeWorkgroupsPerDimension;
+  if (g.batch > maxZ) throw new ShapeError(`matmul: batch ${g.batch} exceeds ${maxZ} workgroups per dimension`);
+  const common = { HAS_BIAS: bias !== null, ACT: ACTIVATIONS[act] };
+  const buffers = [a.buffer, b.buffer, (bias ?? a).buffer, c.buffer];
+  const u = gemmUniforms(g, alpha);
+  if (cfg.kind === 'reg') {
+    const wg: [number, number, number] = [Math.ceil(g.N / (cfg.WG * cfg.TN)), Math.ceil(g.M / cfg.TM), g.batch];
+    if (wg[0] > maxZ || wg[1] > maxZ) throw new ShapeError(`matmul: output ${g.M}×${g.N} needs more than ${maxZ} workgroups per dimension`);
+    rt.dispatch({ kernel: 'gemm_reg', constants: { WG: cfg.WG, TM: cfg.TM, TN: cfg.TN, KU: cfg.KU, ...common } }, buffers, wg, u);
+  } else {
+    const wg: [number, number, number] = [Math.ceil(g.N / (cfg.TX * cfg.RN)), Math.ceil(g.M / (cfg.TY * cfg.RM)), g.batch];
+    if (wg[0] > maxZ || wg[1] > maxZ) throw new ShapeError(`matmul: output ${g.M}×${g.N} needs more than ${maxZ} workgroups per dimension`);
+    rt.dispatch({ kernel: 'gemm_tiled', constants: { TX: cfg.TX, TY: cfg.TY, RM: cfg.RM, RN: cfg.RN, BK: cfg.BK, ...common } }, buffers, wg, u);
+  }
+}
+
+interface Plan {
+  geom: GemmGeometry;
+  outShape: number[];
+}
+
+function plan(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Plan {
+  const batched = a.rank === 3 || b.rank === 3;
+  const batch = a.rank === 3 ? a.shape[0]! : b.rank === 3 ? b.shape[0]! : 1;
+  if (a.rank === 3 && b.rank === 3 && a.shape[0] !== b.shape[0]) {
+    throw new ShapeError(`matmul: batch sizes differ: a ${fmtShape(a.shape)} and b ${fmtShape(b.shape)}`);
+  }
+  const [ar, ac] = a.shape.slice(-2) as [number, number];
+  const [br, bc] = b.shape.slice(-2) as [number, number];
+  const M = transA ? ac : ar;
+  const Ka = transA ? ar : ac;
+  const Kb = transB ? bc : br;
+  const N = transB ? br : bc;
+  if (Ka !== Kb) {
+    throw new ShapeError(
+      `matmul: inner dimensions differ: a ${fmtShape(a.shape)}${transA ? ' (transposed)' : ''} has K=${Ka}, ` +
+        `b ${fmtShape(b.shape)}${transB ? ' (transposed)' : ''} has K=${Kb}`,
+    );
+  }
+  const geom: GemmGeometry = {
+    M, N, K: Ka, batch,
+    sam: transA ? 1 : Ka, sak: transA ? M : 1,
+    sbk: transB ? 1 : N, sbn: transB ? Kb : 1,
+    batchA: a.rank === 3 ? M * Ka : 0,
+    batchB: b.rank === 3 ? Kb * N : 0,
+  };
+  return { geom, outShape: batched ? [batch, M, N] : [M, N] };
+}
+
+/** The GEMM without autograd: act(op(a)·op(b) + bias). */
+export function matmulRaw(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
+  checkTensor('matmul', 'a', a, 'f32');
+  checkTensor('matmul', 'b', b, 'f32');
+  checkRank('matmul', 'a', a, 2, 3);
+  checkRank('matmul', 'b', b, 2, 3);
+  checkSameRuntime('matmul', a, b);
+  const act = checkActivation('matmul', opts.activation ?? 'none');
+  const transA = opts.transA ?? false, transB = opts.transB ?? false;
+  let { geom, outShape } = plan(a, b, transA, transB);
+  if (opts.bias) {
+    checkTensor('matmul', 'bias', opts.bias, 'f32');
+    checkSameRuntime('matmul', a, opts.bias);
+    if (opts.bias.rank !== 1 || opts.bias.shape[0] !== geom.N) {
+      throw new ShapeError(`matmul: bias ${fmtShape(opts.bias.shape)} must have shape [${geom.N}] (the output's last dimension; a ${fmtShape(a.shape)}, b ${fmtShape(b.shape)})`);
+    }
+  }
+  // A batch of non-transposed A against one shared B is a single tall GEMM.
+  if (a.rank === 3 && b.rank === 2 && !transA) geom = { ...geom, M: geom.M * geom.batch, batch: 1, batchA: 0 };
+  if (geom.K === 0) {
+    throw new ShapeError(`matmul: inner dimension K is 0 (a ${fmtShape(a.shape)}, b ${fmtShape(b.shape)})`);
+  }
+  const c = Tensor.empty(a.runtime, outShape, 'f32');
+  dispatchGemm(a, b, opts.bias ?? null, c, geom, act, opts.alpha ?? 1);
+  return c;
+}
+
+/**
+ * act(op(a)·op(b) + bias). a: [M,K] ([K,M] with transA), b: [K,N] ([N,K] with transB); rank-3
+ * operands are batched ([B,…]); a rank-2 operand is shared by every batch. bias: [N].
+ * activation: none | relu | tanh | sigmoid | scaledTanh (tanh(alpha·x)).
+ */
+export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
+  const y = matmulRaw(a, b, opts);
+  const transA = opts.transA ?? false, transB = opts.transB ?? false;
+  const act = opts.activation ?? 'none';
+  const alpha = opts.alpha ?? 1;
+  const bias = opts.bias;
+  const inputs = bias ? [a, b, bias] : [a, b];
+  return record(y, 'matmul', inputs, (g) => {
+    const gz = activationBackward(act, y, g, alpha);
+    // C = opA·opB: d(opA) = gz·opBᵀ, d(opB) = opAᵀ·gz; a transposed operand takes the transpose.
+    let ga: Tensor | null = null;
+    let gb: Tensor | null = null;
+    if (a.requiresGrad) {
+      ga = transA ? matmulRaw(b, gz, { transA: transB, transB: true }) : matmulRaw(gz, b, { transB: !transB });
+      if (ga.rank > a.rank) ga = sum(ga, 0);
+    }
+    if (b.requiresGrad) {
+      gb = transB ? matmulRaw(gz, a, { transA: true, transB: transA }) : matmulRaw(a, gz, { transA: !transA });
+      if (gb.rank > b.rank) gb = sum(gb, 0);
+    }
+    const gbias = bias?.requiresGrad ? sumTo(gz, [1, gz.shape[gz.rank - 1]!]).view(bias.shape) : null;
+    return [ga, gb, gbias];
+  });
+}
+
+/** x·w + b with w stored [in, out] (x: [..., in] of rank 2 or 3), optional fused activation. */
+export function linear(x: Tensor, w: Tensor, b?: Tensor | null, activation: Activation = 'none', alpha = 1): Tensor {
+  checkTensor('linear', 'x', x, 'f32');
+  checkTensor('linear', 'w', w, 'f32');
+  checkRank('linear', 'w', w, 2);
+  checkRank('linear', 'x', x, 2, 3);
+  if (x.shape[x.rank - 1] !== w.shape[0]) {
+    throw new ShapeError(`linear: x ${fmtShape(x.shape)} has ${x.shape[x.rank - 1]} features, w ${fmtShape(w.shape)} expects ${w.shape[0]} ([in, out])`);
+  }
+  return matmul(x, w, { bias: b ?? undefined, activation, alpha });
+}
