@@ -8,5 +8,4 @@ export * from './ops/index.js';
 export * from './autograd/index.js';
 export { Rng } from './util/rng.js';
 export { KERNEL_SOURCES, type KernelName } from './kernels/sources.generated.js';
-export * from './data/index.js';
 export * from './optim/index.js';
