@@ -1,0 +1,148 @@
+/**
+ * The compact packed dataset format used by the embedded default dataset (browser-safe decoding).
+ *
+ * A folder with `manifest.json` and one gzip file per array: float32 or uint8 (labels) or uint32
+ * (split row indices), little-endian, row-major. The manifest lists every array with its file, dtype,
+ * shape and byte length, the label names, the text variants, and source/licence. Decompression is
+ * done by the caller (Node: zlib.gunzipSync; browser: DecompressionStream('gzip')).
+ */
+import { DataError } from '../runtime/errors.js';
+import { carveValidation, validateDataset, type Dataset } from './dataset.js';
+
+export const PACKED_FORMAT = 'cmhash-dataset/1';
+
+export type PackedDType = 'f32' | 'u8' | 'u32';
+
+export interface PackedArrayEntry {
+  file: string;
+  dtype: PackedDType;
+  shape: number[];
+  /** Uncompressed byte length. */
+  bytes: number;
+}
+
+export interface PackedManifest {
+  format: typeof PACKED_FORMAT;
+  name: string;
+  n: number;
+  labelNames: string[];
+  /** Arrays by name: 'image', 'labels', 'split_query', 'split_retrieval', 'split_train', and one per text variant. */
+  arrays: Record<string, PackedArrayEntry>;
+  /** Text variants: name → array name (e.g. { tfidf: 'text_tfidf', lda: 'text_lda' }); `default` picks one. */
+  text: { default: string; variants: Record<string, string> };
+  source: string;
+  licence: string;
+  description?: string;
+}
+
+const BYTES: Record<PackedDType, number> = { f32: 4, u8: 1, u32: 4 };
+
+/** Check a parsed manifest object; throws DataError naming the file and the field. */
+export function checkManifest(m: unknown, file: string): PackedManifest {
+  const fail = (field: string, msg: string): never => {
+    throw new DataError(`${file}: field '${field}' ${msg}`);
+  };
+  if (!m || typeof m !== 'object') throw new DataError(`${file}: manifest is not a JSON object`);
+  const o = m as Record<string, unknown>;
+  if (o.format !== PACKED_FORMAT) fail('format', `is ${JSON.stringify(o.format)}, expected "${PACKED_FORMAT}"`);
+  if (typeof o.name !== 'string') fail('name', 'must be a string');
+  if (!Number.isInteger(o.n) || (o.n as number) <= 0) fail('n', `must be a positive integer (got ${JSON.stringify(o.n)})`);
+  if (!Array.isArray(o.labelNames) || !o.labelNames.every((s) => typeof s === 'string')) fail('labelNames', 'must be an array of strings');
+  if (!o.arrays || typeof o.arrays !== 'object') fail('arrays', 'must be an object');
+  for (const [k, e] of Object.entries(o.arrays as Record<string, unknown>)) {
+    const a = e as Record<string, unknown>;
+    if (!a || typeof a.file !== 'string' || !/^[\w.-]+$/.test(a.file)) fail(`arrays.${k}.file`, 'must be a plain file name');
+    if (!['f32', 'u8', 'u32'].includes(a.dtype as string)) fail(`arrays.${k}.dtype`, `is ${JSON.stringify(a.dtype)}, expected f32, u8 or u32`);
+    if (!Array.isArray(a.shape) || !a.shape.every((d) => Number.isInteger(d) && d >= 0)) fail(`arrays.${k}.shape`, 'must be an array of non-negative integers');
+    const want = (a.shape as number[]).reduce((x, y) => x * y, 1) * BYTES[a.dtype as PackedDType];
+    if (a.bytes !== want) fail(`arrays.${k}.bytes`, `is ${JSON.stringify(a.bytes)}, shape ${JSON.stringify(a.shape)} of ${a.dtype} needs ${want}`);
+  }
+  const t = o.text as Record<string, unknown> | undefined;
+  if (!t || typeof t.default !== 'string' || !t.variants || typeof t.variants !== 'object') fail('text', 'must be { default, variants }');
+  const variants = t!.variants as Record<string, string>;
+  if (!(t!.default as string in variants)) fail('text.default', `names variant ${JSON.stringify(t!.default)}, not one of ${Object.keys(variants).join(', ')}`);
+  for (const [v, arr] of Object.entries(variants)) if (!(arr in (o.arrays as object))) fail(`text.variants.${v}`, `names array ${JSON.stringify(arr)}, which is not listed in 'arrays'`);
+  for (const req of ['image', 'labels', 'split_query', 'split_retrieval', 'split_train']) if (!(req in (o.arrays as object))) fail(`arrays.${req}`, 'is missing');
+  if (typeof o.source !== 'string') fail('source', 'must be a string');
+  if (typeof o.licence !== 'string') fail('licence', 'must be a string');
+  return o as unknown as PackedManifest;
+}
+
+function typed(bytes: Uint8Array, entry: PackedArrayEntry, name: string, where: string): Float32Array | Uint8Array | Uint32Array {
+  if (bytes.byteLength !== entry.bytes) {
+    throw new DataError(`${where}/${entry.file}: array '${name}' has ${bytes.byteLength} bytes after decompression, the manifest says ${entry.bytes} (shape [${entry.shape.join(', ')}] ${entry.dtype}); the file is truncated or corrupt`);
+  }
+  const copy = new Uint8Array(bytes); // aligned, owned copy
+  const view = new DataView(copy.buffer);
+  if (entry.dtype === 'u8') return copy;
+  const n = entry.bytes / 4;
+  if (entry.dtype === 'f32') {
+    const out = new Float32Array(n);
+    for (let i = 0; i < n; i++) out[i] = view.getFloat32(i * 4, true);
+    return out;
+  }
+  const out = new Uint32Array(n);
+  for (let i = 0; i < n; i++) out[i] = view.getUint32(i * 4, true);
+  return out;
+}
+
+export interface PackedLoadOptions {
+  /** Text variant (default: the manifest's default). */
+  text?: string;
+  /** Validation items carved from the training rows: a count or a fraction (default 0.1). */
+  valSize?: number;
+  /** Seed for the validation carve (default 0). */
+  valSeed?: number;
+}
+
+/**
+ * Build a Dataset from a manifest and the decompressed bytes of its arrays.
+ * `read(entry)` returns the decompressed bytes of one array file.
+ */
+export function decodePackedDataset(manifest: PackedManifest, read: (name: string, entry: PackedArrayEntry) => Uint8Array, where: string, opts: PackedLoadOptions = {}): Dataset {
+  const n = manifest.n;
+  const textVariant = opts.text ?? manifest.text.default;
+  const textArray = manifest.text.variants[textVariant];
+  if (!textArray) throw new DataError(`${where}: text variant '${textVariant}' not available (choose ${Object.keys(manifest.text.variants).join(', ')})`);
+  const get = (name: string, rank: number) => {
+    const e = manifest.arrays[name]!;
+    if (e.shape.length !== rank) throw new DataError(`${where}/manifest.json: array '${name}' has shape [${e.shape.join(', ')}], expected rank ${rank}`);
+    if (rank === 2 && e.shape[0] !== n) throw new DataError(`${where}/manifest.json: array '${name}' has ${e.shape[0]} rows, expected n = ${n}`);
+    return { e, data: typed(read(name, e), e, name, where) };
+  };
+  const image = get('image', 2);
+  const text = get(textArray, 2);
+  const labels = get('labels', 2);
+  if (image.e.dtype !== 'f32' || text.e.dtype !== 'f32') throw new DataError(`${where}/manifest.json: image and text arrays must be f32`);
+  const split = (name: string) => {
+    const { e, data } = get(name, 1);
+    if (e.dtype !== 'u32') throw new DataError(`${where}/manifest.json: array '${name}' must be u32`);
+    return data as Uint32Array;
+  };
+  const train0 = split('split_train');
+  const { train, val } = carveValidation(train0, opts.valSize ?? 0.1, opts.valSeed ?? 0);
+  const ds: Dataset = {
+    name: manifest.name,
+    n,
+    imageDim: image.e.shape[1]!,
+    textDim: text.e.shape[1]!,
+    numLabels: labels.e.shape[1]!,
+    image: image.data as Float32Array,
+    text: text.data as Float32Array,
+    labels: Float32Array.from(labels.data),
+    labelNames: manifest.labelNames,
+    splits: { query: split('split_query'), retrieval: split('split_retrieval'), train, val },
+    source: `${manifest.source} (packed ${where}, text ${textVariant})`,
+  };
+  return validateDataset(ds, where);
+}
+
+/** Encode arrays for a packed dataset: little-endian bytes (the caller gzips and writes them). */
+export function encodeArray(data: Float32Array | Uint8Array | Uint32Array): Uint8Array {
+  if (data instanceof Uint8Array) return data;
+  const out = new Uint8Array(data.length * 4);
+  const view = new DataView(out.buffer);
+  if (data instanceof Float32Array) for (let i = 0; i < data.length; i++) view.setFloat32(i * 4, data[i]!, true);
+  else for (let i = 0; i < data.length; i++) view.setUint32(i * 4, data[i]!, true);
+  return out;
+}
