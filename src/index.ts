@@ -9,3 +9,4 @@ export * from './autograd/index.js';
 export { Rng } from './util/rng.js';
 export { KERNEL_SOURCES, type KernelName } from './kernels/sources.generated.js';
 export * from './optim/index.js';
+export * from './data/index.js';
