@@ -6,7 +6,8 @@
 
 export type Tolerance = { atol: number; rtol: number } | 'exact';
 
-export interface Check {
+/** A value check: a GPU result against its float64 CPU reference. */
+export interface ValueCheck {
   /** What was compared: sizes, shapes, op parameters. */
   label: string;
   got: ArrayLike<number>;
@@ -16,6 +17,14 @@ export interface Check {
   gotShape?: readonly number[];
   wantShape?: readonly number[];
 }
+
+/** A backward rule checked by the library's gradcheck (analytic gradient vs central differences of the CPU reference). */
+export interface GradCheck {
+  label: string;
+  gradcheck: { ok: boolean; maxAbsErr: number; worst: { input: number; index: number; analytic: number; numeric: number } | null };
+}
+
+export type Check = ValueCheck | GradCheck;
 
 export interface CheckResult {
   label: string;
@@ -31,6 +40,12 @@ export interface CheckResult {
 }
 
 export function evaluateCheck(c: Check): CheckResult {
+  if ('gradcheck' in c) {
+    const g = c.gradcheck, w = g.worst;
+    const res: CheckResult = { label: c.label, ok: g.ok, n: 1, maxErr: g.maxAbsErr, index: w?.index ?? -1, got: w?.analytic, want: w?.numeric };
+    if (!g.ok) res.reason = w ? `gradient of input ${w.input}, element ${w.index}: analytic ${w.analytic}, numeric ${w.numeric}` : 'gradcheck failed';
+    return res;
+  }
   const base = { label: c.label, n: c.want.length };
   if (c.gotShape && c.wantShape && (c.gotShape.length !== c.wantShape.length || c.gotShape.some((d, i) => d !== c.wantShape![i]))) {
     return { ...base, ok: false, maxErr: Infinity, index: -1, reason: `shape [${c.gotShape.join(', ')}], expected [${c.wantShape.join(', ')}]` };

@@ -8,7 +8,10 @@
  */
 import * as cm from '../../src/index.js';
 import { CPU_BINARY, CPU_UNARY, cpu, cpuMap, cpuMax, cpuMean, cpuMin, cpuSum, cpuZip, type CpuArray } from '../../src/ops/cpu/array.js';
-import type { Check } from './compare.js';
+import { cpuMatmul, type CpuActivation } from '../../src/ops/cpu/matmul.js';
+import { cpuAdamStep, cpuSgdStep } from '../../src/ops/cpu/optim.js';
+import { cpuSoftmax } from '../../src/ops/cpu/softmax.js';
+import type { Check, Tolerance, ValueCheck } from './compare.js';
 
 export interface KernelCase {
   name: string;
@@ -34,9 +37,19 @@ export function random(shape: readonly number[], seed: number, lo = -1, hi = 1):
 const upload = (rt: cm.Runtime, x: CpuArray): cm.Tensor => cm.fromArray(rt, x.data, x.shape);
 
 /** Read a result back and pair it with its reference. */
-async function check(label: string, y: cm.Tensor, want: CpuArray, tol: Check['tol']): Promise<Check> {
+async function check(label: string, y: cm.Tensor, want: CpuArray, tol: Tolerance): Promise<ValueCheck> {
   const got = Array.from(await y.read());
   return { label, got, want: Array.from(want.data), tol, gotShape: [...y.shape], wantShape: want.shape };
+}
+
+/** Run the GPU side in a tidy scope (its inputs are freed), read the result, free it, pair it with `want`. */
+async function gpuCheck(label: string, fn: () => cm.Tensor, want: CpuArray, tol: Tolerance): Promise<ValueCheck> {
+  const y = cm.tidy(fn);
+  try {
+    return await check(label, y, want, tol);
+  } finally {
+    y.dispose();
+  }
 }
 
 /** Run a case body and fail it when it leaves tensors alive (each case disposes what it creates). */
@@ -69,11 +82,7 @@ const unaryFamily: KernelFamily = {
         for (const n of SIZES) {
           const x = random([n], n * 31 + c.op.length, c.lo, c.hi);
           const want = cpuMap(x, (v) => CPU_UNARY[c.op]!(v, c.alpha ?? 0, c.beta ?? 0));
-          const xt = upload(rt, x);
-          const y = cm.unaryRaw(c.op, xt, c.alpha ?? 0, c.beta ?? 0);
-          checks.push(await check(`n=${n}`, y, want, { atol: 1e-6, rtol: 2e-5 }));
-          xt.dispose();
-          y.dispose();
+          checks.push(await gpuCheck(`n=${n}`, () => cm.unaryRaw(c.op, upload(rt, x), c.alpha ?? 0, c.beta ?? 0), want, { atol: 1e-6, rtol: 2e-5 }));
         }
         return checks;
       }),
@@ -94,10 +103,8 @@ function binaryFamily(family: string, shapes: [number[], number[]][]): KernelFam
             const a = random(sa, 5 + sa.length + prod(sa), -2, 2);
             const b = random(sb, 9 + sb.length + prod(sb), 0.5, 2.5);
             const want = cpuZip(a, b, CPU_BINARY[op]!);
-            const [at, bt] = [upload(rt, a), upload(rt, b)];
-            const y = cm.binaryRaw(op as cm.BinaryOp, at, bt);
-            checks.push(await check(`[${sa}] ${op} [${sb}]`, y, want, { atol: 1e-6, rtol: 1e-5 }));
-            for (const t of [at, bt, y]) t.dispose();
+            const y = () => cm.binaryRaw(op as cm.BinaryOp, upload(rt, a), upload(rt, b));
+            checks.push(await gpuCheck(`[${sa}] ${op} [${sb}]`, y, want, { atol: 1e-6, rtol: 1e-5 }));
           }
           return checks;
         }),
@@ -121,10 +128,8 @@ const fillFamily: KernelFamily = {
         scoped(async () => {
           const checks: Check[] = [];
           for (const n of SIZES) {
-            const y = cm.full(rt, [n], 0.25, -0.5);
             const want = cpu(Array.from({ length: n }, (_, i) => Math.fround(0.25 + Math.fround(i * -0.5))), [n]);
-            checks.push(await check(`n=${n}`, y, want, { atol: 1e-6, rtol: 1e-6 }));
-            y.dispose();
+            checks.push(await gpuCheck(`n=${n}`, () => cm.full(rt, [n], 0.25, -0.5), want, { atol: 1e-6, rtol: 1e-6 }));
           }
           return checks;
         }),
@@ -150,19 +155,211 @@ const reduceFamily: KernelFamily = {
         for (const c of REDUCTIONS) {
           const x = random(c.shape, c.shape.length * 13 + prod(c.shape), -1, 1);
           const want = REDUCE_REFS[kind](x, c.axes, true);
-          const xt = upload(rt, x);
-          const y = cm[kind](xt, c.axes, { keepDims: true });
-          checks.push(await check(`[${c.shape}] axes ${c.axes ? `[${c.axes}]` : 'all'}`, y, want, { atol: 1e-5, rtol: 1e-5 }));
-          xt.dispose();
-          y.dispose();
+          const y = () => cm[kind](upload(rt, x), c.axes, { keepDims: true });
+          checks.push(await gpuCheck(`[${c.shape}] axes ${c.axes ? `[${c.axes}]` : 'all'}`, y, want, { atol: 1e-5, rtol: 1e-5 }));
         }
         return checks;
       }),
   })),
 };
 
+// ---- GEMM: both tilings (register-blocked for CPU adapters, workgroup-tiled for GPUs) --------------------
+
+interface GemmCase { M: number; N: number; K: number; batch?: number; aBatched?: boolean; bBatched?: boolean; tA?: boolean; tB?: boolean; act?: CpuActivation; bias?: boolean }
+
+function gemmChecks(rt: cm.Runtime, cases: GemmCase[], seed: number): Promise<Check[]> {
+  return scoped(async () => {
+    const checks: Check[] = [];
+    for (const c of cases) {
+      const tA = c.tA ?? false, tB = c.tB ?? false;
+      const a2 = tA ? [c.K, c.M] : [c.M, c.K], b2 = tB ? [c.N, c.K] : [c.K, c.N];
+      const aShape = (c.aBatched ?? c.batch !== undefined) ? [c.batch!, ...a2] : a2;
+      const bShape = (c.bBatched ?? c.batch !== undefined) ? [c.batch!, ...b2] : b2;
+      const a = random(aShape, seed++), b = random(bShape, seed++), bias = c.bias ? random([c.N], seed++) : undefined;
+      const act = c.act ?? 'none', alpha = 0.7;
+      const outShape = c.batch !== undefined ? [c.batch, c.M, c.N] : [c.M, c.N];
+      const want = cpu(cpuMatmul(a.data, aShape, b.data, bShape, { transA: tA, transB: tB, activation: act, alpha, bias: bias?.data }), outShape);
+      const y = () => cm.matmul(upload(rt, a), upload(rt, b), { transA: tA, transB: tB, activation: act, alpha, bias: bias ? upload(rt, bias) : undefined });
+      const label = `${c.batch ? `${c.batch}×` : ''}${c.M}×${c.K}·${c.K}×${c.N}${tA ? ' tA' : ''}${tB ? ' tB' : ''}${c.bias ? ' +bias' : ''} ${act}`;
+      checks.push(await gpuCheck(label, y, want, { atol: 1e-5 * Math.sqrt(c.K) + 1e-5, rtol: 1e-4 }));
+    }
+    return checks;
+  });
+}
+
+const TRANSPOSES: [boolean, boolean][] = [[false, false], [true, false], [false, true], [true, true]];
+const GEMM_SCENARIOS: { name: string; cases: GemmCase[] }[] = [
+  {
+    name: 'odd sizes, all transposes',
+    cases: [{ M: 1, N: 1, K: 1 }, { M: 17, N: 33, K: 3 }, { M: 33, N: 17, K: 65 }, { M: 5, N: 255, K: 17 }]
+      .flatMap((c) => TRANSPOSES.map(([tA, tB]) => ({ ...c, tA, tB }))),
+  },
+  {
+    name: 'bias + activation epilogues',
+    cases: (['none', 'relu', 'tanh', 'sigmoid', 'scaledTanh'] as const).flatMap((act) => [false, true].map((bias) => ({ M: 19, N: 37, K: 23, act, bias }))),
+  },
+  {
+    name: 'batched, shared operand',
+    cases: TRANSPOSES.flatMap(([tA, tB]) => [
+      { M: 17, N: 9, K: 13, batch: 3, tA, tB, act: 'relu' as const, bias: true },
+      { M: 17, N: 9, K: 13, batch: 3, bBatched: false, tA, tB },
+      { M: 17, N: 9, K: 13, batch: 3, aBatched: false, tA, tB },
+    ]),
+  },
+];
+
+const gemmFamily: KernelFamily = {
+  family: 'gemm',
+  cases: ([['register-blocked', cm.CPU_GEMM], ['workgroup-tiled', cm.GPU_GEMM]] as const).flatMap(([tiling, cfg]) =>
+    GEMM_SCENARIOS.map((sc, i) => ({
+      name: `${tiling}: ${sc.name}`,
+      run: async (rt: cm.Runtime) => {
+        cm.setGemmConfig(rt, cfg);
+        try {
+          return await gemmChecks(rt, sc.cases, 100 * i + 1);
+        } finally {
+          cm.setGemmConfig(rt, null);
+        }
+      },
+    })),
+  ),
+};
+
+// ---- row softmax / log-softmax (scale, broadcast additive mask) -----------------------------------------
+
+const softmaxFamily: KernelFamily = {
+  family: 'softmax',
+  cases: [false, true].flatMap((log) => {
+    const op = log ? cm.logSoftmax : cm.softmax;
+    const name = log ? 'logSoftmax' : 'softmax';
+    return [
+      {
+        name: `${name} rows of odd widths, scale`,
+        run: (rt: cm.Runtime) =>
+          scoped(async () => {
+            const checks: Check[] = [];
+            for (const cols of SIZES) for (const rows of [1, 3, 19]) {
+              const x = random([rows, cols], cols * 7 + rows, -8, 8);
+              const want = cpuSoftmax(x, { scale: 0.7, log });
+              checks.push(await gpuCheck(`${rows}×${cols}`, () => op(upload(rt, x), { scale: 0.7 }), want, { atol: 1e-6, rtol: 1e-4 }));
+            }
+            return checks;
+          }),
+      },
+      {
+        name: `${name} with broadcast mask`,
+        run: (rt: cm.Runtime) =>
+          scoped(async () => {
+            const checks: Check[] = [];
+            for (const [xs, ms] of [[[2, 3, 5, 17], [5, 17]], [[2, 3, 5, 17], [2, 1, 1, 17]], [[3, 2, 7], [1, 7]]] as [number[], number[]][]) {
+              const x = random(xs, prod(xs), -3, 3);
+              const m = cpuMap(random(ms, prod(ms) + 1, 0, 1), (v) => (v < 0.3 ? -1e9 : v));
+              const want = cpuSoftmax(x, { scale: 0.25, mask: m, log });
+              const y = () => op(upload(rt, x), { scale: 0.25, mask: upload(rt, m) });
+              checks.push(await gpuCheck(`x [${xs}] mask [${ms}]`, y, want, { atol: 1e-5, rtol: 1e-4 }));
+            }
+            return checks;
+          }),
+      },
+    ];
+  }),
+};
+
+// ---- optimizer steps (in-place kernels) --------------------------------------------------------------------
+
+function optimizerCase(name: string, make: (p: cm.Tensor) => cm.SGD | cm.Adam, ref: (p: Float64Array, g: Float64Array, lr: number) => void): KernelCase {
+  return {
+    name,
+    run: (rt) =>
+      scoped(async () => {
+        const checks: Check[] = [];
+        for (const n of SIZES) {
+          const p0 = random([n], n + 3);
+          const p = upload(rt, p0);
+          const opt = make(p);
+          const want = Float64Array.from(p0.data);
+          for (let s = 0; s < 4; s++) {
+            const g = random([n], 100 * s + n, -2, 2);
+            p.grad?.dispose();
+            p.grad = cm.keep(upload(rt, g));
+            if (s === 2) opt.lr /= 2; // schedules change lr between steps
+            opt.step();
+            ref(want, g.data, opt.lr);
+          }
+          checks.push(await check(`n=${n}, 4 steps`, p, cpu(want, [n]), { atol: 1e-6, rtol: 1e-4 }));
+          opt.dispose();
+          p.dispose();
+        }
+        return checks;
+      }),
+  };
+}
+
+const SGD_OPTS: cm.SGDOptions[] = [{ lr: 0.1, weightDecay: 5e-4 }, { lr: 0.03, momentum: 0.9, nesterov: true, weightDecay: 1e-2 }, { lr: 0.02, momentum: 0.8, dampening: 0.3 }];
+const ADAM_OPTS: cm.AdamOptions[] = [{ lr: 0.01 }, { lr: 0.01, weightDecay: 1e-2, decoupled: true }, { lr: 0.003, beta1: 0.8, beta2: 0.99, weightDecay: 1e-3 }];
+
+const optimizerFamily: KernelFamily = {
+  family: 'optimizer',
+  cases: [
+    ...SGD_OPTS.map((o) => {
+      const st = { v: null as Float64Array | null };
+      return optimizerCase(`SGD ${JSON.stringify(o)}`, (p) => { st.v = null; return new cm.SGD([p], o); }, (p, g, lr) => cpuSgdStep(p, g, st, { ...o, lr }));
+    }),
+    ...ADAM_OPTS.map((o) => {
+      let st = { m: new Float64Array(0), v: new Float64Array(0), t: 0 };
+      return optimizerCase(`Adam ${JSON.stringify(o)}`, (p) => {
+        st = { m: new Float64Array(p.size), v: new Float64Array(p.size), t: 0 };
+        return new cm.Adam([p], o);
+      }, (p, g, lr) => cpuAdamStep(p, g, st, { ...o, lr }));
+    }),
+  ],
+};
+
+// ---- backward kernels (gradient checks through the tape against the CPU references) --------------------
+
+interface GradInput { shape: number[]; lo?: number; hi?: number; constant?: boolean; map?: (v: number) => number }
+
+function gradCase(name: string, inputs: GradInput[], gpu: (...xs: cm.Tensor[]) => cm.Tensor, ref: (...xs: Float64Array[]) => ArrayLike<number>): KernelCase {
+  return {
+    name,
+    run: (rt) =>
+      scoped(async () => {
+        const ins = inputs.map((i, k) => ({ shape: i.shape, constant: i.constant, data: random(i.shape, 11 * k + prod(i.shape), i.lo ?? -2, i.hi ?? 2).data.map(i.map ?? ((v) => v)) }));
+        return [{ label: inputs.map((i) => `[${i.shape}]`).join(' '), gradcheck: await cm.gradcheck({ rt, inputs: ins, gpu, cpu: ref }) }];
+      }),
+  };
+}
+
+const arr = (shape: number[], data: Float64Array): CpuArray => ({ shape, data });
+/** Inputs kept away from the kinks of relu/abs/clamp so central differences are valid. */
+const awayFromKinks = (v: number): number => (Math.abs(v) < 0.1 || Math.abs(Math.abs(v) - 0.5) < 0.1 ? v + 0.25 : v);
+
+const backwardFamily: KernelFamily = {
+  family: 'backward',
+  cases: [
+    gradCase('softmax (scale, mask)', [{ shape: [3, 17] }, { shape: [17], constant: true }], (x, m) => cm.softmax(x, { scale: 0.7, mask: m }),
+      (x, m) => cpuSoftmax(arr([3, 17], x), { scale: 0.7, mask: arr([17], m) }).data),
+    gradCase('logSoftmax', [{ shape: [4, 9] }], (x) => cm.logSoftmax(x), (x) => cpuSoftmax(arr([4, 9], x), { log: true }).data),
+    gradCase('matmul tA + bias + tanh', [{ shape: [5, 7] }, { shape: [5, 3] }, { shape: [3] }],
+      (a, b, c) => cm.matmul(a, b, { transA: true, bias: c, activation: 'tanh' }),
+      (a, b, c) => cpuMatmul(a, [5, 7], b, [5, 3], { transA: true, bias: c, activation: 'tanh' })),
+    gradCase('batched matmul tB + sigmoid', [{ shape: [2, 4, 5] }, { shape: [3, 5] }],
+      (a, b) => cm.matmul(a, b, { transB: true, activation: 'sigmoid' }),
+      (a, b) => cpuMatmul(a, [2, 4, 5], b, [3, 5], { transB: true, activation: 'sigmoid' })),
+    ...(['relu', 'leakyRelu', 'tanh', 'sigmoid', 'abs', 'clamp'] as const).map((op) =>
+      gradCase(op, [{ shape: [23], map: awayFromKinks }], (x) => (op === 'clamp' ? cm.clamp(x, -0.5, 0.5) : op === 'leakyRelu' ? cm.leakyRelu(x, 0.2) : cm[op](x)),
+        (x) => Array.from(x, (v) => CPU_UNARY[op]!(v, op === 'clamp' ? -0.5 : 0.2, 0.5)))),
+    gradCase('broadcast mul, div (sumTo)', [{ shape: [3, 1, 4] }, { shape: [5, 1], lo: 0.5, hi: 2 }],
+      (a, b) => cm.div(cm.mul(a, b), b),
+      (a, b) => cpuZip(cpuZip(arr([3, 1, 4], a), arr([5, 1], b), CPU_BINARY.mul!), arr([5, 1], b), CPU_BINARY.div!).data),
+    gradCase('max over axes (tie mask)', [{ shape: [4, 5, 3] }], (x) => cm.max(x, [0, 2]), (x) => cpuMax(arr([4, 5, 3], x), [0, 2]).data),
+  ],
+};
+
 /** Every kernel family the library has, in the order the page runs them. */
-export const FAMILIES: KernelFamily[] = [unaryFamily, binarySameShape, binaryBroadcast, fillFamily, reduceFamily];
+export const FAMILIES: KernelFamily[] = [
+  unaryFamily, binarySameShape, binaryBroadcast, fillFamily, reduceFamily, gemmFamily, softmaxFamily, optimizerFamily, backwardFamily,
+];
 
 /**
  * Negative controls: cases built to fail, run on the same page with the same harness. The test
