@@ -8,6 +8,7 @@
  */
 import * as cm from '../../src/index.js';
 import { CPU_BINARY, CPU_UNARY, cpu, cpuMap, cpuMax, cpuMean, cpuMin, cpuSum, cpuZip, type CpuArray } from '../../src/ops/cpu/array.js';
+import { cpuConcat, cpuGather, cpuPermute, cpuSlice } from '../../src/ops/cpu/layout.js';
 import { cpuMatmul, type CpuActivation } from '../../src/ops/cpu/matmul.js';
 import { cpuAdamStep, cpuSgdStep } from '../../src/ops/cpu/optim.js';
 import { cpuSoftmax } from '../../src/ops/cpu/softmax.js';
@@ -315,6 +316,40 @@ const optimizerFamily: KernelFamily = {
   ],
 };
 
+// ---- layout: strided copy (permute, slice, concat, stack), gather rows, scatter-add rows (backward) -------
+
+/** One exact layout check per (name, inputs, GPU op, CPU reference). */
+function layoutCase(name: string, shapes: number[][], gpu: (...xs: cm.Tensor[]) => cm.Tensor, ref: (...xs: CpuArray[]) => CpuArray): KernelCase {
+  return {
+    name,
+    run: (rt) =>
+      scoped(async () => {
+        const xs = shapes.map((s, i) => random(s, 17 * i + prod(s), -5, 5));
+        return [await gpuCheck(shapes.map((s) => `[${s}]`).join(' '), () => gpu(...xs.map((x) => upload(rt, x))), ref(...xs), 'exact')];
+      }),
+  };
+}
+
+const GATHER_INDEX = [16, 0, 3, 3, 9, 16, 1, 0, 12, 5, 5, 5, 7, 2, 11, 16, 4, 8, 0, 13, 6, 15, 10];
+
+const layoutFamily: KernelFamily = {
+  family: 'layout',
+  cases: [
+    ...([[[17, 255], [1, 0]], [[1, 17, 3], [2, 0, 1]], [[2, 3, 4, 5], [3, 1, 0, 2]], [[2, 1, 3, 2, 5], [4, 2, 0, 3, 1]]] as [number[], number[]][]).map(([shape, perm]) =>
+      layoutCase(`permute [${perm}]`, [shape], (x) => cm.permute(x, perm), (x) => cpuPermute(x, perm))),
+    layoutCase('transpose last two', [[2, 17, 5]], (x) => cm.transpose(x), (x) => cpuPermute(x, [0, 2, 1])),
+    ...([[[1023], [17], [255]], [[17, 255], [3, 1], [14, 200]], [[3, 4, 5, 6], [0, 1, 1, 5], [3, 2, 4, 1]]] as number[][][]).map(([shape, st, sz]) =>
+      layoutCase(`slice from [${st}] size [${sz}]`, [shape!], (x) => cm.slice(x, st!, sz!), (x) => cpuSlice(x, st!, sz!))),
+    layoutCase('concat axis 0', [[17], [255], [1]], (...xs) => cm.concat(xs, 0), (...xs) => cpuConcat(xs, 0)),
+    layoutCase('concat axis 1', [[3, 17], [3, 1], [3, 5]], (...xs) => cm.concat(xs, 1), (...xs) => cpuConcat(xs, 1)),
+    layoutCase('concat last axis', [[2, 3, 4], [2, 3, 1], [2, 3, 7]], (...xs) => cm.concat(xs, -1), (...xs) => cpuConcat(xs, 2)),
+    layoutCase('stack axis 1', [[2, 3], [2, 3]], (a, b) => cm.stack([a!, b!], 1),
+      (a, b) => cpuConcat([{ shape: [2, 1, 3], data: a!.data }, { shape: [2, 1, 3], data: b!.data }], 1)),
+    layoutCase('gather rows (u32 index, repeats)', [[17, 3, 2]],
+      (x) => cm.gather(x, cm.fromArray(x.runtime, GATHER_INDEX, [GATHER_INDEX.length], 'u32')), (x) => cpuGather(x, GATHER_INDEX)),
+  ],
+};
+
 // ---- backward kernels (gradient checks through the tape against the CPU references) --------------------
 
 interface GradInput { shape: number[]; lo?: number; hi?: number; constant?: boolean; map?: (v: number) => number }
@@ -352,13 +387,17 @@ const backwardFamily: KernelFamily = {
     gradCase('broadcast mul, div (sumTo)', [{ shape: [3, 1, 4] }, { shape: [5, 1], lo: 0.5, hi: 2 }],
       (a, b) => cm.div(cm.mul(a, b), b),
       (a, b) => cpuZip(cpuZip(arr([3, 1, 4], a), arr([5, 1], b), CPU_BINARY.mul!), arr([5, 1], b), CPU_BINARY.div!).data),
+    gradCase('gather rows (scatter-add)', [{ shape: [17, 3] }], (x) => cm.gather(x, GATHER_INDEX), (x) => cpuGather(arr([17, 3], x), GATHER_INDEX).data),
+    gradCase('permute, slice, concat', [{ shape: [3, 4, 5] }, { shape: [5, 2, 3] }],
+      (a, b) => cm.concat([cm.slice(cm.permute(a, [2, 0, 1]), [0, 1, 0], [5, 2, 3]), b], 2),
+      (a, b) => cpuConcat([cpuSlice(cpuPermute(arr([3, 4, 5], a), [2, 0, 1]), [0, 1, 0], [5, 2, 3]), arr([5, 2, 3], b)], 2).data),
     gradCase('max over axes (tie mask)', [{ shape: [4, 5, 3] }], (x) => cm.max(x, [0, 2]), (x) => cpuMax(arr([4, 5, 3], x), [0, 2]).data),
   ],
 };
 
 /** Every kernel family the library has, in the order the page runs them. */
 export const FAMILIES: KernelFamily[] = [
-  unaryFamily, binarySameShape, binaryBroadcast, fillFamily, reduceFamily, gemmFamily, softmaxFamily, optimizerFamily, backwardFamily,
+  unaryFamily, binarySameShape, binaryBroadcast, fillFamily, reduceFamily, gemmFamily, softmaxFamily, layoutFamily, optimizerFamily, backwardFamily,
 ];
 
 /**
