@@ -1,0 +1,47 @@
+// Top-k / radius search over a packed database, pass 1 of 3: per-(query, block) histograms of Hamming
+// distances. Invocation (query q = global x, block b = workgroup y) scans the block's items in index
+// order; the lanes of a workgroup are consecutive queries reading the same database item (a uniform
+// load), and each keeps a private histogram (no atomics). Distances are popcount(query XOR item) over
+// WORDS u32 words with the last word's padding bits masked. hist is [nq, nblocks_total, bins].
+struct Params {
+  nq: u32,            // queries in this batch
+  n: u32,             // items in this database chunk
+  block: u32,         // items per block
+  nblocks_total: u32, // blocks per query row of hist (all chunks)
+  block0: u32,        // global block index of this chunk's first block
+  bins: u32,          // bits + 1
+  last_mask: u32,
+  _p0: u32,
+}
+
+override WORDS: u32 = 2u;
+override WG: u32 = 32u;
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> db: array<u32>;
+@group(0) @binding(2) var<storage, read> queries: array<u32>;
+@group(0) @binding(3) var<storage, read_write> hist: array<u32>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: vec3u) {
+  let q = gid.x;
+  if (q >= p.nq) { return; }
+  let b = wid.y;
+  var qv: array<u32, 4>;
+  for (var w = 0u; w < WORDS; w++) { qv[w] = queries[q * WORDS + w]; }
+  qv[WORDS - 1u] &= p.last_mask;
+  var h: array<u32, 129>;
+  let start = b * p.block;
+  let end = min(start + p.block, p.n);
+  for (var i = start; i < end; i++) {
+    var d = 0u;
+    for (var w = 0u; w < WORDS; w++) {
+      var x = db[i * WORDS + w];
+      if (w == WORDS - 1u) { x &= p.last_mask; }
+      d += countOneBits(x ^ qv[w]);
+    }
+    h[d] += 1u;
+  }
+  let base = (q * p.nblocks_total + p.block0 + b) * p.bins;
+  for (var d = 0u; d < p.bins; d++) { hist[base + d] = h[d]; }
+}

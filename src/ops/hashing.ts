@@ -1,0 +1,84 @@
+/**
+ * Binary codes on the GPU: sign + bit-packing of real-valued codes into u32 words, unpacking, and the
+ * full XOR-popcount Hamming distance matrix. Packed layout: [n, ceil(k/32)] u32, bit j of word w is
+ * code[32w + j] >= 0 (sign(0) → +1); padding bits past k are 0. Top-k search lives in
+ * src/retrieval/hamming-index.ts. No gradients (sign is flat).
+ */
+import { ShapeError, fmtShape } from '../runtime/errors.js';
+import { Tensor } from '../tensor/tensor.js';
+import { Uniforms } from './uniforms.js';
+import { checkRank, checkSameRuntime, checkTensor } from './validate.js';
+
+const WG = 256;
+/** Codes up to this many bits are supported (distances then fit in a byte). */
+export const MAX_CODE_BITS = 128;
+
+export const wordsFor = (bits: number): number => Math.ceil(bits / 32);
+
+/** Mask of the valid bits of the last word of a `bits`-bit code. */
+export const lastWordMask = (bits: number): number => (bits % 32 === 0 ? 0xffffffff : (1 << (bits % 32)) - 1) >>> 0;
+
+export function checkBits(op: string, bits: number): void {
+  if (!Number.isInteger(bits) || bits < 1 || bits > MAX_CODE_BITS) {
+    throw new RangeError(`${op}: bits must be an integer in 1..${MAX_CODE_BITS}, got ${bits}`);
+  }
+}
+
+/** Sign + pack codes [n, k] f32 → [n, ceil(k/32)] u32 (k ≤ 128). */
+export function packBits(codes: Tensor): Tensor {
+  checkTensor('packBits', 'codes', codes, 'f32');
+  checkRank('packBits', 'codes', codes, 2);
+  const [n, k] = [codes.shape[0]!, codes.shape[1]!];
+  checkBits(`packBits: codes ${fmtShape(codes.shape)}`, k);
+  const words = wordsFor(k);
+  const rt = codes.runtime;
+  const out = Tensor.empty(rt, [n, words], 'u32');
+  if (n > 0) {
+    const u = new Uniforms().u32(n).u32(k).u32(words).u32(0);
+    rt.dispatch({ kernel: 'pack_bits', constants: { WG } }, [codes.buffer, out.buffer], rt.grid(Math.ceil((n * words) / WG)), u.bytes());
+  }
+  return out;
+}
+
+/** Unpack [n, ceil(bits/32)] u32 → ±1 codes [n, bits] f32. */
+export function unpackBits(packed: Tensor, bits: number): Tensor {
+  checkTensor('unpackBits', 'packed', packed, 'u32');
+  checkRank('unpackBits', 'packed', packed, 2);
+  checkBits('unpackBits', bits);
+  const words = wordsFor(bits);
+  if (packed.shape[1] !== words) throw new ShapeError(`unpackBits: packed ${fmtShape(packed.shape)} must have ${words} words per row for ${bits} bits`);
+  const n = packed.shape[0]!;
+  const rt = packed.runtime;
+  const out = Tensor.empty(rt, [n, bits], 'f32');
+  if (n > 0) {
+    const u = new Uniforms().u32(n).u32(bits).u32(words).u32(0);
+    rt.dispatch({ kernel: 'unpack_bits', constants: { WG } }, [packed.buffer, out.buffer], rt.grid(Math.ceil((n * bits) / WG)), u.bytes());
+  }
+  return out;
+}
+
+/**
+ * Hamming distances of packed queries [nq, words] against a packed database [n, words] → u32 [nq, n]
+ * (the full matrix; for search over large databases use HammingIndex, which never stores distances).
+ */
+export function hammingDistances(queries: Tensor, db: Tensor, bits: number): Tensor {
+  const op = 'hammingDistances';
+  checkTensor(op, 'queries', queries, 'u32');
+  checkTensor(op, 'db', db, 'u32');
+  checkRank(op, 'queries', queries, 2);
+  checkRank(op, 'db', db, 2);
+  checkSameRuntime(op, queries, db);
+  checkBits(op, bits);
+  const words = wordsFor(bits);
+  if (queries.shape[1] !== words || db.shape[1] !== words) {
+    throw new ShapeError(`${op}: queries ${fmtShape(queries.shape)} and db ${fmtShape(db.shape)} must both have ${words} words per row for ${bits} bits`);
+  }
+  const [nq, n] = [queries.shape[0]!, db.shape[0]!];
+  const rt = queries.runtime;
+  const out = Tensor.empty(rt, [nq, n], 'u32');
+  if (nq * n > 0) {
+    const u = new Uniforms().u32(nq).u32(n).u32(lastWordMask(bits)).u32(0);
+    rt.dispatch({ kernel: 'hamming_dist', constants: { WORDS: words, WG } }, [queries.buffer, db.buffer, out.buffer], rt.grid(Math.ceil((nq * n) / WG)), u.bytes());
+  }
+  return out;
+}
