@@ -5,3 +5,6 @@ export * from './softmax.js';
 export * from './matmul.js';
 export * from './gemm-config.js';
 export * from './layout.js';
+export * from './pool.js';
+export * from './lrn.js';
+export * from './dropout.js';

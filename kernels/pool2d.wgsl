@@ -1,0 +1,122 @@
+// 2-D max / average pooling on NCHW, forward and backward, one invocation per element, no barriers
+// and no atomics. Planes = N·C; windows start at o·stride − pad (PyTorch semantics, padding ≤ k/2).
+//   max_fwd: y = max over the window's in-bounds elements; argmax = h·W + w of the first maximum
+//            (row-major scan, ties to the first).
+//   avg_fwd: y = sum / divisor; divisor = window area clipped to the padded input (count_include_pad)
+//            or to the input (exclude pad).
+//   *_bwd:   one invocation per input element gathers from every output window that covers it
+//            (src = output gradient, dst = input gradient; max_bwd reads the forward's argmax).
+struct Params {
+  n: u32,        // elements of the invocation grid (outputs for *_fwd, inputs for *_bwd)
+  H: u32, W: u32, OH: u32,
+  OW: u32, KH: u32, KW: u32, SH: u32,
+  SW: u32, PH: u32, PW: u32, include_pad: u32,
+}
+
+override WG: u32 = 256u;
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> src: array<f32>;
+@group(0) @binding(2) var<storage, read_write> dst: array<f32>;
+@group(0) @binding(3) var<storage, read_write> argmax: array<u32>;
+
+fn lin(gid: vec3u, nwg: vec3u) -> u32 { return gid.x + gid.y * nwg.x * WG; }
+
+// Average-pool divisor of output window (oh, ow).
+fn divisor(oh: u32, ow: u32) -> f32 {
+  let hs = i32(oh * p.SH) - i32(p.PH);
+  let ws = i32(ow * p.SW) - i32(p.PW);
+  let he = min(hs + i32(p.KH), i32(p.H + p.PH));
+  let we = min(ws + i32(p.KW), i32(p.W + p.PW));
+  if (p.include_pad != 0u) { return f32((he - hs) * (we - ws)); }
+  return f32((min(he, i32(p.H)) - max(hs, 0)) * (min(we, i32(p.W)) - max(ws, 0)));
+}
+
+@compute @workgroup_size(WG)
+fn max_fwd(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = lin(gid, nwg);
+  if (i >= p.n) { return; }
+  let ow = i % p.OW;
+  let oh = (i / p.OW) % p.OH;
+  let plane = i / (p.OW * p.OH);
+  let hs = i32(oh * p.SH) - i32(p.PH);
+  let ws = i32(ow * p.SW) - i32(p.PW);
+  let base = plane * p.H * p.W;
+  var best = bitcast<f32>(0xff7fffffu); // -FLT_MAX; the first in-bounds element always wins
+  var arg = 0xffffffffu;
+  for (var h = max(hs, 0); h < min(hs + i32(p.KH), i32(p.H)); h++) {
+    for (var w = max(ws, 0); w < min(ws + i32(p.KW), i32(p.W)); w++) {
+      let k = u32(h) * p.W + u32(w);
+      let v = src[base + k];
+      if (v > best || arg == 0xffffffffu) { best = v; arg = k; }
+    }
+  }
+  dst[i] = best;
+  argmax[i] = arg;
+}
+
+@compute @workgroup_size(WG)
+fn avg_fwd(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = lin(gid, nwg);
+  if (i >= p.n) { return; }
+  let ow = i % p.OW;
+  let oh = (i / p.OW) % p.OH;
+  let plane = i / (p.OW * p.OH);
+  let hs = i32(oh * p.SH) - i32(p.PH);
+  let ws = i32(ow * p.SW) - i32(p.PW);
+  let base = plane * p.H * p.W;
+  var acc = 0.0;
+  for (var h = max(hs, 0); h < min(hs + i32(p.KH), i32(p.H)); h++) {
+    for (var w = max(ws, 0); w < min(ws + i32(p.KW), i32(p.W)); w++) {
+      acc += src[base + u32(h) * p.W + u32(w)];
+    }
+  }
+  dst[i] = acc / divisor(oh, ow);
+}
+
+// Output windows covering input row h: oh in [ceil((h + PH − KH + 1) / SH), floor((h + PH) / SH)] ∩ [0, OH).
+fn first_out(x: u32, pad: u32, k: u32, s: u32) -> u32 {
+  let num = i32(x + pad) - i32(k) + 1;
+  if (num <= 0) { return 0u; }
+  return (u32(num) + s - 1u) / s;
+}
+
+@compute @workgroup_size(WG)
+fn max_bwd(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = lin(gid, nwg);
+  if (i >= p.n) { return; }
+  let w = i % p.W;
+  let h = (i / p.W) % p.H;
+  let plane = i / (p.W * p.H);
+  let k = h * p.W + w;
+  let obase = plane * p.OH * p.OW;
+  var acc = 0.0;
+  let oh1 = min(p.OH, (h + p.PH) / p.SH + 1u);
+  let ow1 = min(p.OW, (w + p.PW) / p.SW + 1u);
+  for (var oh = first_out(h, p.PH, p.KH, p.SH); oh < oh1; oh++) {
+    for (var ow = first_out(w, p.PW, p.KW, p.SW); ow < ow1; ow++) {
+      let o = obase + oh * p.OW + ow;
+      if (argmax[o] == k) { acc += src[o]; }
+    }
+  }
+  dst[i] = acc;
+}
+
+@compute @workgroup_size(WG)
+fn avg_bwd(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = lin(gid, nwg);
+  if (i >= p.n) { return; }
+  let w = i % p.W;
+  let h = (i / p.W) % p.H;
+  let plane = i / (p.W * p.H);
+  let obase = plane * p.OH * p.OW;
+  var acc = 0.0;
+  let oh1 = min(p.OH, (h + p.PH) / p.SH + 1u);
+  let ow1 = min(p.OW, (w + p.PW) / p.SW + 1u);
+  for (var oh = first_out(h, p.PH, p.KH, p.SH); oh < oh1; oh++) {
+    for (var ow = first_out(w, p.PW, p.KW, p.SW); ow < ow1; ow++) {
+      acc += src[obase + oh * p.OW + ow] / divisor(oh, ow);
+    }
+  }
+  dst[i] = acc;
+}

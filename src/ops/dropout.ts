@@ -1,0 +1,33 @@
+/**
+ * Dropout with a counter-based RNG in the kernel: the mask is a pure function of (seed, element index),
+ * so the same seed reproduces it exactly and the backward pass re-derives it instead of storing it.
+ */
+import { Tensor } from '../tensor/tensor.js';
+import { record } from '../autograd/tape.js';
+import { unaryRaw } from './elementwise.js';
+import { Uniforms } from './uniforms.js';
+import { checkTensor } from './validate.js';
+
+const WG = 256;
+
+function dropoutRaw(x: Tensor, p: number, seed: number): Tensor {
+  const rt = x.runtime;
+  const y = Tensor.empty(rt, x.shape, 'f32');
+  if (x.size === 0) return y;
+  const threshold = Math.min(0xffffffff, Math.round(p * 2 ** 32));
+  const u = new Uniforms().u32(x.size).u32(threshold).u32(seed).u32(0).f32(1 / (1 - p)).u32(0).u32(0).u32(0);
+  rt.dispatch({ kernel: 'dropout', constants: { WG } }, [x.buffer, y.buffer], rt.grid(Math.ceil(x.size / WG)), u.bytes());
+  return y;
+}
+
+/**
+ * Zero each element with probability p and scale survivors by 1/(1−p). `seed` (a u32) selects the
+ * mask; draw a fresh one per call from a seeded Rng (the Dropout module does). p = 0 is the identity.
+ */
+export function dropout(x: Tensor, p: number, seed: number): Tensor {
+  checkTensor('dropout', 'x', x, 'f32');
+  if (!(p >= 0 && p < 1)) throw new RangeError(`dropout: p must be in [0, 1), got ${p}`);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new RangeError(`dropout: seed must be a u32, got ${seed}`);
+  if (p === 0) return record(unaryRaw('copy', x), 'dropout', [x], (g) => [g]);
+  return record(dropoutRaw(x, p, seed), 'dropout', [x], (g) => [dropoutRaw(g, p, seed)]);
+}
