@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fromArray } from '../src/ops/elementwise.js';
 import { linear, matmul, matmulRaw, type Activation } from '../src/ops/matmul.js';
-import { CPU_GEMM, GPU_GEMM, setGemmConfig, type GemmConfig } from '../src/ops/gemm-config.js';
+import { REG_GEMM, SG_GEMM, TILED_GEMM, setGemmConfig, type GemmConfig } from '../src/ops/gemm-config.js';
 import { cpuMatmul } from '../src/ops/cpu/matmul.js';
 import { gradcheck } from '../src/autograd/gradcheck.js';
 import { tidy } from '../src/tensor/scope.js';
@@ -37,7 +37,7 @@ async function check(c: Case, transA: boolean, transB: boolean, act: Activation,
   expect(r, `${JSON.stringify(c)} tA=${transA} tB=${transB} ${act} bias=${withBias}: worst ${r.index} got ${got[r.index]} want ${want[r.index]}`).toMatchObject({ ok: true });
 }
 
-for (const [name, cfg] of [['register-blocked (CPU adapters)', CPU_GEMM], ['workgroup-tiled (GPUs)', GPU_GEMM]] as [string, GemmConfig][]) {
+for (const [name, cfg] of [['register-blocked with subgroups (CPU adapters)', SG_GEMM], ['register-blocked (no subgroups)', REG_GEMM], ['workgroup-tiled (GPUs)', TILED_GEMM]] as [string, GemmConfig][]) {
   describe(`matmul ${name} vs float64 CPU reference`, () => {
     const withCfg = async (fn: () => Promise<void>) => {
       const rt = await getRuntime();

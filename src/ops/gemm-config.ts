@@ -2,22 +2,35 @@
  * The one place that decides how GEMM-shaped kernels (matmul, conv2d) are tiled on an adapter.
  * CPU Vulkan drivers (lavapipe/llvmpipe, SwiftShader) run each workgroup on one CPU thread with
  * 8-wide SIMD and pay dearly for workgroupBarrier: they get the barrier-free register-blocked
- * kernel. Real GPUs get the classic workgroup-memory tiled kernel.
+ * kernel, with subgroup broadcasts of A when the adapter has subgroups of size 4 or 8
+ * (kernels/gemm_sg.wgsl), else kernels/gemm_reg.wgsl. Real GPUs get the classic workgroup-memory
+ * tiled kernel for matmul (kernels/gemm_tiled.wgsl) and the register-blocked one for convolution.
+ * Measurements behind these numbers: BENCHMARKS.md, "Dense kernels".
  */
 import type { Runtime } from '../runtime/runtime.js';
 
-export interface RegGemmConfig {
-  kind: 'reg';
-  /** Invocations per workgroup (along N). */
+/** Barrier-free register blocking with subgroup broadcasts (gemm_sg.wgsl). */
+export interface SgGemmConfig {
+  kind: 'sg';
+  /** Invocations per workgroup (along N), a multiple of SGK. */
   WG: number;
-  /** Rows per invocation (≤ 16). */
+  /** Rows per invocation (≤ 32). */
   TM: number;
   /** Columns per invocation (≤ 8, TM·TN ≤ 64). */
   TN: number;
-  /** K-loop unroll factor. */
-  KU: number;
+  /** The adapter's subgroup size (4 or 8). */
+  SGK: number;
 }
 
+/** Barrier-free register blocking without subgroups (gemm_reg.wgsl). */
+export interface RegGemmConfig {
+  kind: 'reg';
+  WG: number;
+  TM: number;
+  TN: number;
+}
+
+/** Workgroup-memory tiling (gemm_tiled.wgsl, dense matmul only). */
 export interface TiledGemmConfig {
   kind: 'tiled';
   TX: number;
@@ -28,10 +41,13 @@ export interface TiledGemmConfig {
   BK: number;
 }
 
-export type GemmConfig = RegGemmConfig | TiledGemmConfig;
+export type GemmConfig = SgGemmConfig | RegGemmConfig | TiledGemmConfig;
+/** Convolution runs on the register-blocked kernels only. */
+export type ConvConfig = SgGemmConfig | RegGemmConfig;
 
-export const CPU_GEMM: RegGemmConfig = { kind: 'reg', WG: 16, TM: 8, TN: 2, KU: 4 };
-export const GPU_GEMM: TiledGemmConfig = { kind: 'tiled', TX: 16, TY: 16, RM: 4, RN: 4, BK: 16 };
+export const SG_GEMM: SgGemmConfig = { kind: 'sg', WG: 8, TM: 16, TN: 2, SGK: 8 };
+export const REG_GEMM: RegGemmConfig = { kind: 'reg', WG: 16, TM: 8, TN: 2 };
+export const TILED_GEMM: TiledGemmConfig = { kind: 'tiled', TX: 16, TY: 16, RM: 4, RN: 4, BK: 16 };
 
 /** True for CPU implementations of Vulkan/WebGPU (lavapipe/llvmpipe, SwiftShader, WARP). */
 export function isCpuAdapter(rt: Runtime): boolean {
@@ -40,29 +56,60 @@ export function isCpuAdapter(rt: Runtime): boolean {
   return i.isFallbackAdapter || /llvmpipe|lavapipe|swiftshader|software|warp/.test(text);
 }
 
-const overrides = new WeakMap<Runtime, GemmConfig>();
-
-/** The GEMM tiling for this runtime's adapter (or the one set with `setGemmConfig`). */
-export function gemmConfig(rt: Runtime): GemmConfig {
-  return overrides.get(rt) ?? (isCpuAdapter(rt) ? CPU_GEMM : GPU_GEMM);
+/** The adapter's fixed subgroup size when it is one the subgroup kernel supports (4 or 8), else null. */
+export function subgroupBlock(rt: Runtime): number | null {
+  if (!rt.hasFeature('subgroups')) return null;
+  const { subgroupMinSize: lo, subgroupMaxSize: hi } = rt.info;
+  return lo !== undefined && lo === hi && (lo === 4 || lo === 8) ? lo : null;
 }
 
-/** Force a tiling on one runtime (benchmarks, tests of the other path); `null` restores the default. */
+function registerConfig(rt: Runtime): ConvConfig {
+  const sg = subgroupBlock(rt);
+  return sg ? { ...SG_GEMM, SGK: sg, WG: Math.max(sg, Math.ceil(SG_GEMM.WG / sg) * sg) } : REG_GEMM;
+}
+
+const overrides = new WeakMap<Runtime, GemmConfig>();
+const convOverrides = new WeakMap<Runtime, ConvConfig>();
+
+/** The matmul tiling for this runtime's adapter (or the one set with `setGemmConfig`). */
+export function gemmConfig(rt: Runtime): GemmConfig {
+  return overrides.get(rt) ?? (isCpuAdapter(rt) ? registerConfig(rt) : TILED_GEMM);
+}
+
+/** The convolution tiling for this runtime's adapter (or the one set with `setConvConfig`). */
+export function convConfig(rt: Runtime): ConvConfig {
+  return convOverrides.get(rt) ?? registerConfig(rt);
+}
+
+/** Force a matmul tiling on one runtime (benchmarks, tests of the other paths); `null` restores the default. */
 export function setGemmConfig(rt: Runtime, cfg: GemmConfig | null): void {
   if (cfg) {
-    validateGemmConfig(cfg);
+    validateGemmConfig(cfg, rt);
     overrides.set(rt, cfg);
   } else overrides.delete(rt);
 }
 
-export function validateGemmConfig(cfg: GemmConfig): void {
+/** Force a convolution tiling on one runtime; `null` restores the default. */
+export function setConvConfig(rt: Runtime, cfg: ConvConfig | null): void {
+  if (cfg) {
+    validateGemmConfig(cfg, rt);
+    convOverrides.set(rt, cfg);
+  } else convOverrides.delete(rt);
+}
+
+export function validateGemmConfig(cfg: GemmConfig, rt?: Runtime): void {
   const bad = (msg: string): never => {
     throw new RangeError(`gemm config ${JSON.stringify(cfg)}: ${msg}`);
   };
-  if (cfg.kind === 'reg') {
-    if (cfg.TM < 1 || cfg.TM > 16 || cfg.TN < 1 || cfg.TN > 8 || cfg.TM * cfg.TN > 64) bad('need 1 ≤ TM ≤ 16, 1 ≤ TN ≤ 8, TM·TN ≤ 64');
-    if (![1, 2, 4, 8].includes(cfg.KU)) bad('KU must be 1, 2, 4 or 8');
-  } else {
+  if (cfg.kind === 'sg' || cfg.kind === 'reg') {
+    if (cfg.TM < 1 || cfg.TM > 32 || cfg.TN < 1 || cfg.TN > 8 || cfg.TM * cfg.TN > 64) bad('need 1 ≤ TM ≤ 32, 1 ≤ TN ≤ 8, TM·TN ≤ 64');
+  }
+  if (cfg.kind === 'sg') {
+    if (cfg.SGK !== 4 && cfg.SGK !== 8) bad('SGK must be 4 or 8');
+    if (cfg.WG % cfg.SGK !== 0) bad('WG must be a multiple of SGK');
+    if (rt && subgroupBlock(rt) !== cfg.SGK) bad(`the adapter's subgroup size is ${subgroupBlock(rt) ?? 'not fixed at 4 or 8 (or subgroups are missing)'}`);
+  }
+  if (cfg.kind === 'tiled') {
     if (cfg.RM < 1 || cfg.RM > 8 || cfg.RN < 1 || cfg.RN > 8) bad('need 1 ≤ RM, RN ≤ 8');
     if ((cfg.TY * cfg.RM + cfg.TX * cfg.RN) * cfg.BK * 4 > 16384) bad('workgroup tiles exceed 16 KiB');
   }

@@ -11,6 +11,7 @@ import { sum, sumTo } from './reduce.js';
 import { Uniforms } from './uniforms.js';
 import { checkRank, checkSameRuntime, checkTensor } from './validate.js';
 import { gemmConfig, type GemmConfig } from './gemm-config.js';
+import type { KernelSpec } from '../runtime/runtime.js';
 
 export const ACTIVATIONS = { none: 0, relu: 1, tanh: 2, sigmoid: 3, scaledTanh: 4 } as const;
 export type Activation = keyof typeof ACTIVATIONS;
@@ -48,36 +49,64 @@ export interface GemmGeometry {
   batchA: number; batchB: number;
 }
 
-/** Pack the GEMM uniforms (layout shared by gemm_reg, gemm_tiled and gemm_naive). */
-export function gemmUniforms(g: GemmGeometry, actAlpha = 0): Uint8Array {
-  return new Uniforms()
-    .u32(g.M).u32(g.N).u32(g.K).f32(actAlpha)
-    .u32(g.sam).u32(g.sak).u32(g.sbk).u32(g.sbn)
-    .u32(g.batchA).u32(g.batchB).u32(g.M * g.N).u32(0)
-    .bytes();
+/** Convolution geometry for the implicit-GEMM modes of gemm_sg / gemm_reg (see the kernel header). */
+export interface ConvGeometry {
+  mode: 1 | 2 | 3;
+  aDiv: number; aHi: number;
+  C: number; H: number; W: number; KH: number; KW: number;
+  SH: number; SW: number; PH: number; PW: number; DH: number; DW: number; OH: number; OW: number;
 }
 
-/** Record one GEMM dispatch writing `c` (the caller validated shapes). */
+/** Pack the GEMM uniforms (layout shared by every gemm_* kernel; gemm_tiled/gemm_naive read the first 48 bytes). */
+export function gemmUniforms(g: GemmGeometry, actAlpha = 0, cv?: ConvGeometry, batchC = g.M * g.N): Uint8Array {
+  const u = new Uniforms()
+    .u32(g.M).u32(g.N).u32(g.K).f32(actAlpha)
+    .u32(g.sam).u32(g.sak).u32(g.sbk).u32(g.sbn)
+    .u32(g.batchA).u32(g.batchB).u32(batchC).u32(cv?.aDiv ?? 1);
+  if (cv) {
+    u.u32(cv.aHi).u32(cv.C).u32(cv.H).u32(cv.W).u32(cv.KH).u32(cv.KW).u32(cv.SH).u32(cv.SW);
+    u.u32(cv.PH).u32(cv.PW).u32(cv.DH).u32(cv.DW).u32(cv.OH).u32(cv.OW).f32(1 / cv.SH).f32(1 / cv.SW);
+  } else {
+    u.u32(0).u32(1).u32(1).u32(1).u32(1).u32(1).u32(1).u32(1).u32(0).u32(0).u32(1).u32(1).u32(1).u32(1).f32(1).f32(1);
+  }
+  return u.bytes();
+}
+
+export interface GemmEpilogue {
+  bias: Tensor | null;
+  /** Bias indexed by output row (conv channels) rather than column. */
+  biasRows?: boolean;
+  act: Activation;
+  alpha: number;
+}
+
+/** Record one GEMM-family dispatch writing `c` (the caller validated shapes). */
 export function dispatchGemm(
-  a: Tensor, b: Tensor, bias: Tensor | null, c: Tensor, g: GemmGeometry, act: Activation, alpha: number,
-  cfg: GemmConfig = gemmConfig(a.runtime),
+  a: Tensor, b: Tensor, c: Tensor, g: GemmGeometry, ep: GemmEpilogue,
+  cfg: GemmConfig = gemmConfig(a.runtime), cv?: ConvGeometry,
 ): void {
   const rt = a.runtime;
   if (g.M === 0 || g.N === 0 || g.batch === 0) return;
-  const maxZ = rt.limits.maxComputeWorkgroupsPerDimension;
-  if (g.batch > maxZ) throw new ShapeError(`matmul: batch ${g.batch} exceeds ${maxZ} workgroups per dimension`);
-  const common = { HAS_BIAS: bias !== null, ACT: ACTIVATIONS[act] };
-  const buffers = [a.buffer, b.buffer, (bias ?? a).buffer, c.buffer];
-  const u = gemmUniforms(g, alpha);
-  if (cfg.kind === 'reg') {
-    const wg: [number, number, number] = [Math.ceil(g.N / (cfg.WG * cfg.TN)), Math.ceil(g.M / cfg.TM), g.batch];
-    if (wg[0] > maxZ || wg[1] > maxZ) throw new ShapeError(`matmul: output ${g.M}×${g.N} needs more than ${maxZ} workgroups per dimension`);
-    rt.dispatch({ kernel: 'gemm_reg', constants: { WG: cfg.WG, TM: cfg.TM, TN: cfg.TN, KU: cfg.KU, ...common } }, buffers, wg, u);
+  const op = cv ? 'conv2d' : 'matmul';
+  const maxWg = rt.limits.maxComputeWorkgroupsPerDimension;
+  if (g.batch > maxWg) throw new ShapeError(`${op}: batch ${g.batch} exceeds ${maxWg} workgroups per dimension`);
+  const common = { HAS_BIAS: ep.bias !== null, ACT: ACTIVATIONS[ep.act] };
+  const buffers = [a.buffer, b.buffer, (ep.bias ?? a).buffer, c.buffer];
+  const u = gemmUniforms(g, ep.alpha, cv);
+  let wg: [number, number, number];
+  let spec: KernelSpec;
+  if (cfg.kind === 'tiled') {
+    if (cv) throw new ShapeError('conv2d: the workgroup-tiled GEMM has no convolution mode');
+    wg = [Math.ceil(g.N / (cfg.TX * cfg.RN)), Math.ceil(g.M / (cfg.TY * cfg.RM)), g.batch];
+    spec = { kernel: 'gemm_tiled', constants: { TX: cfg.TX, TY: cfg.TY, RM: cfg.RM, RN: cfg.RN, BK: cfg.BK, ...common } };
   } else {
-    const wg: [number, number, number] = [Math.ceil(g.N / (cfg.TX * cfg.RN)), Math.ceil(g.M / (cfg.TY * cfg.RM)), g.batch];
-    if (wg[0] > maxZ || wg[1] > maxZ) throw new ShapeError(`matmul: output ${g.M}×${g.N} needs more than ${maxZ} workgroups per dimension`);
-    rt.dispatch({ kernel: 'gemm_tiled', constants: { TX: cfg.TX, TY: cfg.TY, RM: cfg.RM, RN: cfg.RN, BK: cfg.BK, ...common } }, buffers, wg, u);
+    wg = [Math.ceil(g.N / (cfg.WG * cfg.TN)), Math.ceil(g.M / cfg.TM), g.batch];
+    const constants: Record<string, number | boolean> = { WG: cfg.WG, TM: cfg.TM, TN: cfg.TN, MODE: cv?.mode ?? 0, BIAS_ROWS: ep.biasRows ?? false, ...common };
+    if (cfg.kind === 'sg') constants.SGK = cfg.SGK;
+    spec = { kernel: cfg.kind === 'sg' ? 'gemm_sg' : 'gemm_reg', constants };
   }
+  if (wg[0] > maxWg || wg[1] > maxWg) throw new ShapeError(`${op}: output ${g.M}×${g.N} needs more than ${maxWg} workgroups per dimension`);
+  rt.dispatch(spec, buffers, wg, u);
 }
 
 interface Plan {
@@ -136,7 +165,7 @@ export function matmulRaw(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tenso
     throw new ShapeError(`matmul: inner dimension K is 0 (a ${fmtShape(a.shape)}, b ${fmtShape(b.shape)})`);
   }
   const c = Tensor.empty(a.runtime, outShape, 'f32');
-  dispatchGemm(a, b, opts.bias ?? null, c, geom, act, opts.alpha ?? 1);
+  dispatchGemm(a, b, c, geom, { bias: opts.bias ?? null, act, alpha: opts.alpha ?? 1 });
   return c;
 }
 
