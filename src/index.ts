@@ -10,3 +10,4 @@ export { Rng } from './util/rng.js';
 export { KERNEL_SOURCES, type KernelName } from './kernels/sources.generated.js';
 export * from './optim/index.js';
 export * from './data/index.js';
+export * from './nn/index.js';

@@ -1,0 +1,63 @@
+/**
+ * Multi-head self-attention: Q/K/V/O projections, scaled dot-product attention through batched
+ * GEMMs and the fused scale+mask row softmax. Input and output [B, T, d_model].
+ */
+import { ShapeError, fmtShape } from '../runtime/errors.js';
+import type { Runtime } from '../runtime/runtime.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { reshape } from '../ops/elementwise.js';
+import { matmul } from '../ops/matmul.js';
+import { permute } from '../ops/layout.js';
+import { softmax } from '../ops/softmax.js';
+import { checkTensor } from '../ops/validate.js';
+import { Module, checkDim, checkRng, type InitOptions } from './module.js';
+import { Linear } from './layers.js';
+
+export interface MultiHeadAttentionOptions extends InitOptions {
+  /** Biases on the four projections. Default true. */
+  bias?: boolean;
+}
+
+export class MultiHeadAttention extends Module {
+  readonly q: Linear;
+  readonly k: Linear;
+  readonly v: Linear;
+  readonly o: Linear;
+  readonly headDim: number;
+
+  constructor(rt: Runtime, readonly dModel: number, readonly heads: number, opts: MultiHeadAttentionOptions) {
+    super();
+    checkDim('MultiHeadAttention', 'dModel', dModel);
+    checkDim('MultiHeadAttention', 'heads', heads);
+    if (dModel % heads !== 0) throw new RangeError(`MultiHeadAttention: dModel ${dModel} is not divisible by heads ${heads}`);
+    const rng = checkRng('MultiHeadAttention', opts);
+    const lo = { rng, bias: opts.bias ?? true };
+    this.q = this.registerModule('q', new Linear(rt, dModel, dModel, lo));
+    this.k = this.registerModule('k', new Linear(rt, dModel, dModel, lo));
+    this.v = this.registerModule('v', new Linear(rt, dModel, dModel, lo));
+    this.o = this.registerModule('o', new Linear(rt, dModel, dModel, lo));
+    this.headDim = dModel / heads;
+  }
+
+  /**
+   * x: [B, T, d_model]. mask: optional additive mask (0 keep, large negative drop) broadcast to the
+   * scores [B, heads, T, T], e.g. [T, T] (causal) or [B, 1, 1, T] (key padding).
+   */
+  override forward(x: Tensor, mask?: Tensor): Tensor {
+    checkTensor('MultiHeadAttention', 'x', x, 'f32');
+    if (x.rank !== 3 || x.shape[2] !== this.dModel) {
+      throw new ShapeError(`MultiHeadAttention: x must be [B, T, ${this.dModel}], got ${fmtShape(x.shape)}`);
+    }
+    const [B, T] = x.shape as [number, number, number];
+    const H = this.heads, dh = this.headDim;
+    const flat = reshape(x, [B * T, this.dModel]);
+    // [B·T, d] → [B, T, H, dh] → [B, H, T, dh] → [B·H, T, dh]
+    const split = (lin: Linear): Tensor => reshape(permute(reshape(lin.forward(flat), [B, T, H, dh]), [0, 2, 1, 3]), [B * H, T, dh]);
+    const q = split(this.q), k = split(this.k), v = split(this.v);
+    const scores = reshape(matmul(q, k, { transB: true }), [B, H, T, T]);
+    const p = softmax(scores, { scale: 1 / Math.sqrt(dh), mask });
+    const ctx = matmul(reshape(p, [B * H, T, T]), v);
+    const merged = reshape(permute(reshape(ctx, [B, H, T, dh]), [0, 2, 1, 3]), [B * T, this.dModel]);
+    return reshape(this.o.forward(merged), [B, T, this.dModel]);
+  }
+}

@@ -1,0 +1,3 @@
+export * from './module.js';
+export * from './layers.js';
+export * from './attention.js';

@@ -1,0 +1,44 @@
+/** Float64 reference for multi-head self-attention (nn.MultiHeadAttention), written with plain loops. */
+import { cpuSoftmax } from './softmax.js';
+import type { CpuArray } from './array.js';
+
+export interface CpuAttentionWeights {
+  /** [d, d] stored [in, out], and [d] biases (null: no bias). */
+  q: { w: ArrayLike<number>; b: ArrayLike<number> | null };
+  k: { w: ArrayLike<number>; b: ArrayLike<number> | null };
+  v: { w: ArrayLike<number>; b: ArrayLike<number> | null };
+  o: { w: ArrayLike<number>; b: ArrayLike<number> | null };
+}
+
+function proj(x: ArrayLike<number>, rows: number, d: number, p: { w: ArrayLike<number>; b: ArrayLike<number> | null }): Float64Array {
+  const y = new Float64Array(rows * d);
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < d; j++) {
+      let s = p.b ? p.b[j]! : 0;
+      for (let i = 0; i < d; i++) s += x[r * d + i]! * p.w[i * d + j]!;
+      y[r * d + j] = s;
+    }
+  }
+  return y;
+}
+
+/** x: [B, T, d]; mask broadcast to [B, H, T, T]. */
+export function cpuMultiHeadAttention(x: CpuArray, w: CpuAttentionWeights, heads: number, mask?: CpuArray): CpuArray {
+  const [B, T, d] = x.shape as [number, number, number];
+  const dh = d / heads;
+  const q = proj(x.data, B * T, d, w.q), k = proj(x.data, B * T, d, w.k), v = proj(x.data, B * T, d, w.v);
+  const scores = new Float64Array(B * heads * T * T);
+  for (let b = 0; b < B; b++) for (let h = 0; h < heads; h++) for (let i = 0; i < T; i++) for (let j = 0; j < T; j++) {
+    let s = 0;
+    for (let e = 0; e < dh; e++) s += q[(b * T + i) * d + h * dh + e]! * k[(b * T + j) * d + h * dh + e]!;
+    scores[((b * heads + h) * T + i) * T + j] = s;
+  }
+  const p = cpuSoftmax({ shape: [B, heads, T, T], data: scores }, { scale: 1 / Math.sqrt(dh), mask }).data;
+  const ctx = new Float64Array(B * T * d);
+  for (let b = 0; b < B; b++) for (let h = 0; h < heads; h++) for (let i = 0; i < T; i++) for (let e = 0; e < dh; e++) {
+    let s = 0;
+    for (let j = 0; j < T; j++) s += p[((b * heads + h) * T + i) * T + j]! * v[(b * T + j) * d + h * dh + e]!;
+    ctx[(b * T + i) * d + h * dh + e] = s;
+  }
+  return { shape: [B, T, d], data: proj(ctx, B * T, d, w.o) };
+}
