@@ -11,3 +11,4 @@ export { KERNEL_SOURCES, type KernelName } from './kernels/sources.generated.js'
 export * from './optim/index.js';
 export * from './data/index.js';
 export * from './nn/index.js';
+export * from './retrieval/index.js';
