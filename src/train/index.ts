@@ -1,0 +1,7 @@
+/** Training (browser-safe): the shared loop, checkpoints, safetensors, evaluation, schedules. */
+export * from './loop.js';
+export * from './checkpoint.js';
+export * from './safetensors.js';
+export * from './evaluate.js';
+export * from './schedule.js';
+export * from './retrieval-adapter.js';

@@ -1,0 +1,3 @@
+/** Node-only training helpers: checkpoint folders, JSON-lines log, terminal progress. */
+export * from './files.js';
+export * from './progress.js';

@@ -1,0 +1,234 @@
+/** Training loop, checkpoints (safetensors + JSON side file) and exact resume, with a tiny test model. */
+import { afterAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { getRuntime } from './helpers.js';
+import * as lib from '../src/node.js';
+import { DataError } from '../src/runtime/errors.js';
+import { decodeSafetensors, encodeSafetensors } from '../src/train/safetensors.js';
+import { deserializeCheckpoint, serializeCheckpoint, type Checkpoint } from '../src/train/checkpoint.js';
+import { train, type TrainConfig } from '../src/train/loop.js';
+import { loadCheckpointDir, saveCheckpointDir } from '../src/train/node/files.js';
+import { evaluateRetrieval } from '../src/train/retrieval-adapter.js';
+import { lrScale, parseLrSchedule } from '../src/train/schedule.js';
+import { loadDefaultDataset } from '../src/data/node/packed-file.js';
+import { gatherRows, type Dataset } from '../src/data/dataset.js';
+import { createModel, registerModel, listModels } from '../src/models/registry.js';
+import type { HashModel } from '../src/models/types.js';
+import { Rng } from '../src/util/rng.js';
+// @ts-expect-error plain JS fixture shared with the CLI plugin
+import { tinyModelFactory } from './fixtures/tiny-model.mjs';
+
+const tmp = mkdtempSync(join(tmpdir(), 'cmhash-train-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function expectDataError(fn: () => unknown, re: RegExp): void {
+  let err: unknown;
+  try { fn(); } catch (e) { err = e; }
+  expect(err).toBeInstanceOf(DataError);
+  expect((err as Error).message).toMatch(re);
+}
+
+describe('safetensors', () => {
+  const tensors = () => new Map<string, { shape: number[]; data: Float32Array | Uint32Array | Int32Array | Uint8Array }>([
+    ['w', { shape: [3, 5], data: Float32Array.from({ length: 15 }, (_, i) => Math.fround(i * 0.37 - 2)) }],
+    ['b', { shape: [5], data: Float32Array.from([1, -1, Math.fround(Math.PI), -0, 1e-30]) }],
+    ['idx', { shape: [2, 2], data: Uint32Array.from([0, 1, 0xffffffff, 7]) }],
+    ['neg', { shape: [3], data: Int32Array.from([-5, 0, 2 ** 31 - 1]) }],
+    ['empty', { shape: [0, 4], data: new Float32Array(0) }],
+  ]);
+
+  it('round trips every dtype, shape and metadata; header is 8-byte aligned', () => {
+    const bytes = encodeSafetensors(tensors(), { epoch: '3' });
+    const hlen = Number(new DataView(bytes.buffer).getBigUint64(0, true));
+    expect(hlen % 8).toBe(0);
+    const back = decodeSafetensors(bytes, 'x.safetensors');
+    expect(back.metadata).toEqual({ epoch: '3' });
+    for (const [k, v] of tensors()) {
+      const t = back.tensors.get(k)!;
+      expect(t.shape, k).toEqual(v.shape);
+      expect(Array.from(t.data), k).toEqual(Array.from(v.data));
+      expect(t.data.constructor, k).toBe(v.data.constructor);
+    }
+  });
+
+  it('reads a file laid out as the reference writer does (F64 and F16 converted to f32)', () => {
+    // Hand-built: header {"a":{"dtype":"F64","shape":[2],"data_offsets":[0,16]},"h":{"dtype":"F16","shape":[2],"data_offsets":[16,20]}}
+    const header = JSON.stringify({ a: { dtype: 'F64', shape: [2], data_offsets: [0, 16] }, h: { dtype: 'F16', shape: [2], data_offsets: [16, 20] } });
+    const hb = new TextEncoder().encode(header);
+    const buf = new Uint8Array(8 + hb.length + 20);
+    const dv = new DataView(buf.buffer);
+    dv.setBigUint64(0, BigInt(hb.length), true);
+    buf.set(hb, 8);
+    const d0 = 8 + hb.length;
+    dv.setFloat64(d0, 1.5, true); dv.setFloat64(d0 + 8, -0.25, true);
+    dv.setUint16(d0 + 16, 0x3c00, true); dv.setUint16(d0 + 18, 0xc000, true); // 1.0, -2.0
+    const t = decodeSafetensors(buf).tensors;
+    expect(Array.from(t.get('a')!.data)).toEqual([1.5, -0.25]);
+    expect(Array.from(t.get('h')!.data)).toEqual([1, -2]);
+  });
+
+  it('rejects corrupted files with a DataError naming the file and the tensor', () => {
+    const good = encodeSafetensors(tensors());
+    expectDataError(() => decodeSafetensors(good.subarray(0, 5), 'f.st'), /f\.st: truncated: 5 bytes/);
+    expectDataError(() => decodeSafetensors(good.subarray(0, 40), 'f.st'), /f\.st: truncated or not safetensors: header length/);
+    expectDataError(() => decodeSafetensors(good.subarray(0, good.length - 4), 'f.st'), /f\.st: tensor '\w+': data_offsets .* run past the end|data section has/);
+    const badJson = good.slice(); badJson[9] = 0x7b; badJson[10] = 0x7b;
+    expectDataError(() => decodeSafetensors(badJson, 'f.st'), /f\.st: header is not valid UTF-8 JSON/);
+    const mk = (h: object, dataBytes: number) => {
+      const hb = new TextEncoder().encode(JSON.stringify(h));
+      const b = new Uint8Array(8 + hb.length + dataBytes);
+      new DataView(b.buffer).setBigUint64(0, BigInt(hb.length), true);
+      b.set(hb, 8);
+      return b;
+    };
+    expectDataError(() => decodeSafetensors(mk({ w: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, 8), 'f.st'), /tensor 'w': 8 bytes for shape \[3\] of F32 \(needs 12\)/);
+    expectDataError(() => decodeSafetensors(mk({ w: { dtype: 'Q7', shape: [1], data_offsets: [0, 4] } }, 4), 'f.st'), /tensor 'w': unknown dtype "Q7"/);
+    expectDataError(() => decodeSafetensors(mk({ a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] }, b: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } }, 8), 'f.st'), /overlapping or missing data/);
+  });
+});
+
+describe('retrieval metrics (adapter)', () => {
+  it('matches a brute-force float64 mAP / P@K / PR on random codes', () => {
+    const r = new Rng(11);
+    const bits = 40, nq = 7, n = 60, c = 4;
+    const words = 2;
+    const codes = (m: number) => Uint32Array.from({ length: m * words }, (_, i) => (i % 2 === 1 ? r.nextU32() & 0xff : r.nextU32()));
+    const labels = (m: number) => Float32Array.from({ length: m * c }, () => (r.next() < 0.3 ? 1 : 0));
+    const q = codes(nq), d = codes(n), ql = labels(nq), dl = labels(n);
+    const got = evaluateRetrieval({ queryCodes: q, dbCodes: d, bits, queryLabels: ql, dbLabels: dl, numLabels: c, mapK: 10, precisionKs: [1, 5, 60] });
+    const pc = (x: number) => x.toString(2).split('').filter((b) => b === '1').length;
+    let map = 0, mapK = 0;
+    const pAt = [0, 0, 0];
+    for (let i = 0; i < nq; i++) {
+      const items = Array.from({ length: n }, (_, j) => ({ j, dd: pc((q[i * 2]! ^ d[j * 2]!) >>> 0) + pc((q[i * 2 + 1]! ^ d[j * 2 + 1]!) >>> 0), rel: [0, 1, 2, 3].some((k) => ql[i * c + k]! > 0 && dl[j * c + k]! > 0) }));
+      items.sort((a, b) => a.dd - b.dd || a.j - b.j);
+      const R = items.filter((x) => x.rel).length;
+      let f = 0, ap = 0, fk = 0, apk = 0;
+      items.forEach((x, p) => { if (x.rel) { f++; ap += f / (p + 1); if (p < 10) { fk++; apk += fk / (p + 1); } } });
+      map += R ? ap / R : 0;
+      mapK += fk ? apk / fk : 0;
+      [1, 5, 60].forEach((k, ki) => { pAt[ki]! += items.slice(0, k).filter((x) => x.rel).length / k; });
+    }
+    expect(got.mapAll).toBeCloseTo(map / nq, 12);
+    expect(got.mapAtK).toBeCloseTo(mapK / nq, 12);
+    got.precisionAtK.forEach((p, i) => expect(p.precision).toBeCloseTo(pAt[i]! / nq, 12));
+    expect(got.pr.length).toBe(bits + 1);
+    expect(got.pr[bits]!.recall).toBeCloseTo(1, 12);
+  });
+});
+
+describe('schedules', () => {
+  it('parses and evaluates', () => {
+    expect(lrScale(parseLrSchedule('step:2:0.5'), 5, 10)).toBe(0.25);
+    expect(lrScale(parseLrSchedule('cosine'), 0, 10)).toBe(1);
+    expect(lrScale(parseLrSchedule('warmup:4'), 1, 10)).toBe(0.5);
+    expect(() => parseLrSchedule('step:0:1')).toThrow(/every must be a positive integer/);
+  });
+});
+
+/** A small slice of the default dataset: 160 training rows, 32 validation, 48 queries. */
+function smallDataset(): Dataset {
+  const full = loadDefaultDataset({ text: 'lda' });
+  const pick = (src: Uint32Array, count: number) => src.slice(0, count);
+  const trainRows = pick(full.splits.train, 160), val = pick(full.splits.val, 32), query = pick(full.splits.query, 48);
+  const rows = Uint32Array.from([...trainRows, ...val, ...query]);
+  const idx = (a: number, len: number) => Uint32Array.from({ length: len }, (_, i) => a + i);
+  return {
+    ...full, n: rows.length,
+    image: gatherRows(full.image, full.imageDim, rows), text: gatherRows(full.text, full.textDim, rows), labels: gatherRows(full.labels, full.numLabels, rows),
+    splits: { train: idx(0, 160), val: idx(160, 32), retrieval: idx(0, 192), query: idx(192, 48) },
+  };
+}
+
+describe('training loop with exact resume', () => {
+  const config: TrainConfig = { epochs: 4, batchSize: 32, seed: 5, evalEvery: 2, patience: 0, checkpointEvery: 2, lrSchedule: { kind: 'step', every: 2, gamma: 0.5 } };
+  const factory = tinyModelFactory(lib);
+
+  async function weights(m: HashModel): Promise<Map<string, number[]>> {
+    const out = new Map<string, number[]>();
+    for (const [k, t] of m.namedParameters()) out.set(k, Array.from(await t.read()));
+    return out;
+  }
+
+  it('registry: registered models are listed and built; unknown names list what exists', async () => {
+    const rt = await getRuntime();
+    registerModel('tiny', factory, { description: 'test' });
+    expect((await listModels()).some((m) => m.name === 'tiny')).toBe(true);
+    const m = await createModel('tiny', rt, { bits: 16, seed: 1, dims: { imageDim: 4, textDim: 3, numLabels: 2 } });
+    expect(m.info.bits).toBe(16);
+    m.dispose();
+    await expect(createModel('nope', rt, { bits: 16, seed: 1, dims: { imageDim: 4, textDim: 3, numLabels: 2 } })).rejects.toThrow(/unknown model 'nope'. Available in this build: .*tiny/);
+  });
+
+  it('save → load → resume matches an uninterrupted run bit for bit', async () => {
+    const rt = await getRuntime();
+    const ds = smallDataset();
+    const dims = { imageDim: ds.imageDim, textDim: ds.textDim, numLabels: ds.numLabels };
+    const make = () => factory(rt, { bits: 16, seed: 3, dims, lr: 0.2 }) as HashModel;
+
+    // Uninterrupted run, keeping the epoch-2 checkpoint (through the on-disk format).
+    const a = make();
+    let mid: Checkpoint | null = null;
+    const evals: number[] = [];
+    const resA = await train(a, ds, config, {
+      saveCheckpoint: async (c, tag) => {
+        if (tag === 'last' && c.meta.loop.epoch === 2) {
+          saveCheckpointDir(join(tmp, 'ck2'), c);
+          mid = loadCheckpointDir(join(tmp, 'ck2'));
+        }
+      },
+      onEval: ({ metrics }) => evals.push(metrics.meanMap),
+    });
+    expect(mid).not.toBeNull();
+    expect(resA.state.history.map((h) => h.epoch)).toEqual([1, 2, 3, 4]);
+    expect(evals.length).toBe(2);
+    expect(resA.state.history[3]!.lrScale).toBe(0.5);
+    const wa = await weights(a);
+
+    // Fresh model (same seed), resumed from the checkpoint: identical weights and losses.
+    const b = make();
+    const resB = await train(b, ds, config, {}, mid!);
+    const wb = await weights(b);
+    for (const [k, v] of wa) expect(wb.get(k), k).toEqual(v);
+    expect(resB.state.history.map((h) => h.loss)).toEqual(resA.state.history.map((h) => h.loss));
+    expect(resB.state.history.map((h) => h.val)).toEqual(resA.state.history.map((h) => h.val));
+
+    // Negative control: dropping the optimizer state from the checkpoint changes the result.
+    const c = make();
+    const noState: Checkpoint = { ...mid!, stateTensors: new Map() };
+    await train(c, ds, config, {}, noState);
+    const wc = await weights(c);
+    expect([...wa.keys()].some((k) => JSON.stringify(wc.get(k)) !== JSON.stringify(wa.get(k)))).toBe(true);
+    for (const m of [a, b, c]) m.dispose();
+  });
+
+  it('early stop, corrupted checkpoints and a wrong model are reported clearly', async () => {
+    const rt = await getRuntime();
+    const ds = smallDataset();
+    const dims = { imageDim: ds.imageDim, textDim: ds.textDim, numLabels: ds.numLabels };
+    // lr 0 → validation mAP never improves after the first evaluation: patience 1 stops at epoch 2.
+    const m = factory(rt, { bits: 16, seed: 3, dims, lr: 0 }) as HashModel;
+    let last: Checkpoint | null = null;
+    const res = await train(m, ds, { ...config, epochs: 6, evalEvery: 1, patience: 1, lrSchedule: undefined }, { saveCheckpoint: async (c, t) => { if (t === 'last') last = c; } });
+    expect(res.stoppedEarly).toBe(true);
+    expect(res.state.epoch).toBe(2);
+    expect(last!.meta.loop.stopped).toBe(true);
+
+    const dir = join(tmp, 'ck-bad');
+    saveCheckpointDir(dir, last!);
+    const files = serializeCheckpoint(last!);
+    writeFileSync(join(dir, 'model.safetensors'), files['model.safetensors'].subarray(0, files['model.safetensors'].length - 10));
+    expectDataError(() => loadCheckpointDir(dir), /ck-bad\/model\.safetensors: /);
+    writeFileSync(join(dir, 'model.safetensors'), files['model.safetensors']);
+    writeFileSync(join(dir, 'checkpoint.json'), files['checkpoint.json'].replace('cmhash-checkpoint/1', 'other/9'));
+    expectDataError(() => loadCheckpointDir(dir), /checkpoint\.json: field 'format'/);
+    expect(() => deserializeCheckpoint({ model: files['model.safetensors'], state: null, json: '{' }, 'w')).toThrow(/w\/checkpoint\.json: not valid JSON/);
+    // Weights of another shape.
+    const other = factory(rt, { bits: 16, seed: 3, dims: { ...dims, textDim: dims.textDim + 1 }, lr: 0 }) as HashModel;
+    await expect(train(other, { ...ds, textDim: ds.textDim + 1, text: new Float32Array(ds.n * (ds.textDim + 1)) }, config, {}, last!)).rejects.toThrow(/tensor 'text.w' has shape \[10, 16\], the model's parameter has \[11, 16\]/);
+    m.dispose();
+    other.dispose();
+  });
+});
