@@ -8,3 +8,5 @@ export * from './layout.js';
 export * from './pool.js';
 export * from './lrn.js';
 export * from './dropout.js';
+export * from './hashing.js';
+export * from './similarity.js';

@@ -1,0 +1,191 @@
+/**
+ * Similarity matrices: row L2-normalisation, the fused cosine-similarity matrix, the plain Gram matrix
+ * (with backward rules), and the similarity targets of DJSRH / JSGHCA (no gradients: they are targets).
+ */
+import { ShapeError, fmtShape } from '../runtime/errors.js';
+import { Tensor } from '../tensor/tensor.js';
+import { noGrad, record } from '../autograd/tape.js';
+import { axpby } from './elementwise.js';
+import { mean } from './reduce.js';
+import { Uniforms } from './uniforms.js';
+import { checkRank, checkSameRuntime, checkSameShape, checkTensor } from './validate.js';
+
+/** Norms below this are clamped (an all-zero row normalises to zero instead of NaN). */
+export const NORM_EPS = 1e-8;
+const WG = 64;
+
+interface Operand {
+  buf: GPUBuffer;
+  rows: number;
+  rowStride: number;
+  colStride: number;
+}
+
+const rowsOf = (t: Tensor): Operand => ({ buf: t.buffer, rows: t.shape[0]!, rowStride: t.shape[1]!, colStride: 1 });
+/** The transpose of a row-major [r, c] tensor read as a [c, r] operand. */
+const colsOf = (t: Tensor): Operand => ({ buf: t.buffer, rows: t.shape[1]!, rowStride: 1, colStride: t.shape[1]! });
+
+/**
+ * out[i,j] = alpha·<A_i, B_j> (normalised when `normalize`) + beta·c[i,j]; A, B: operands of depth d.
+ * Raw kernel, no autograd.
+ */
+function similarityRaw(
+  ref: Tensor, a: Operand, b: Operand, d: number,
+  opts: { normalize: boolean; alpha?: number; beta?: number; c?: Tensor },
+): Tensor {
+  const rt = ref.runtime;
+  const m = a.rows, n = b.rows;
+  const y = Tensor.empty(rt, [m, n], 'f32');
+  if (m === 0 || n === 0) return y;
+  const tilesN = Math.ceil(n / 4);
+  const tiles = Math.ceil(m / 4) * tilesN;
+  const u = new Uniforms()
+    .u32(m).u32(n).u32(d).u32(tilesN)
+    .u32(a.rowStride).u32(a.colStride).u32(b.rowStride).u32(b.colStride)
+    .f32(opts.alpha ?? 1).f32(opts.beta ?? 0).f32(NORM_EPS).u32(0);
+  rt.dispatch(
+    { kernel: 'similarity', constants: { NORMALIZE: opts.normalize, ADD_C: !!opts.c, WG } },
+    [a.buf, b.buf, opts.c ? opts.c.buffer : a.buf, y.buffer],
+    rt.grid(Math.ceil(tiles / WG)),
+    u.bytes(),
+  );
+  return y;
+}
+
+function checkPair(op: string, a: Tensor, b: Tensor): void {
+  checkTensor(op, 'a', a, 'f32');
+  checkTensor(op, 'b', b, 'f32');
+  checkRank(op, 'a', a, 2);
+  checkRank(op, 'b', b, 2);
+  checkSameRuntime(op, a, b);
+  if (a.shape[1] !== b.shape[1]) {
+    throw new ShapeError(`${op}: a ${fmtShape(a.shape)} and b ${fmtShape(b.shape)} must have the same number of columns`);
+  }
+}
+
+function normalizeRaw(x: Tensor): Tensor {
+  const rt = x.runtime;
+  const y = Tensor.empty(rt, x.shape, 'f32');
+  const [rows, d] = [x.shape[0]!, x.shape[1]!];
+  if (rows > 0 && d > 0) {
+    const u = new Uniforms().u32(rows).u32(d).f32(NORM_EPS).u32(0);
+    rt.dispatch({ kernel: 'l2_normalize', constants: { WG } }, [x.buffer, y.buffer], rt.grid(Math.ceil(rows / WG)), u.bytes());
+  }
+  return y;
+}
+
+/** Gradient of row normalisation at x for the output gradient g (both [rows, d]). */
+function normalizeBackward(x: Tensor, g: Tensor): Tensor {
+  const rt = x.runtime;
+  const dx = Tensor.empty(rt, x.shape, 'f32');
+  const [rows, d] = [x.shape[0]!, x.shape[1]!];
+  if (rows > 0 && d > 0) {
+    const u = new Uniforms().u32(rows).u32(d).f32(NORM_EPS).u32(0);
+    rt.dispatch({ kernel: 'l2_normalize_backward', constants: { WG } }, [x.buffer, g.buffer, dx.buffer], rt.grid(Math.ceil(rows / WG)), u.bytes());
+  }
+  return dx;
+}
+
+/** Row L2-normalisation of x [m, d]: y[r] = x[r] / max(|x[r]|, NORM_EPS). */
+export function l2Normalize(x: Tensor): Tensor {
+  checkTensor('l2Normalize', 'x', x, 'f32');
+  checkRank('l2Normalize', 'x', x, 2);
+  return record(normalizeRaw(x), 'l2Normalize', [x], (g) => [normalizeBackward(x, g)]);
+}
+
+/**
+ * Cosine-similarity matrix of the rows of a [m, d] and b [n, d] → [m, n], fused: the dot products and
+ * both row norms come from one pass over the inputs. Backward to both a and b.
+ */
+export function cosineSimilarity(a: Tensor, b: Tensor): Tensor {
+  checkPair('cosineSimilarity', a, b);
+  const d = a.shape[1]!;
+  const y = similarityRaw(a, rowsOf(a), rowsOf(b), d, { normalize: true });
+  return record(y, 'cosineSimilarity', [a, b], (g) => {
+    const an = normalizeRaw(a), bn = normalizeRaw(b);
+    // C = Â·B̂ᵀ: dÂ = G·B̂ (B̂ read transposed), dB̂ = Gᵀ·Â.
+    const da = a.requiresGrad ? normalizeBackward(a, similarityRaw(g, rowsOf(g), colsOf(bn), b.shape[0]!, { normalize: false })) : null;
+    const db = b.requiresGrad ? normalizeBackward(b, similarityRaw(g, colsOf(g), colsOf(an), a.shape[0]!, { normalize: false })) : null;
+    return [da, db];
+  });
+}
+
+/** Gram matrix a·bᵀ of a [m, d] and b [n, d] → [m, n] (no normalisation), with backward. */
+export function gram(a: Tensor, b: Tensor): Tensor {
+  checkPair('gram', a, b);
+  const y = similarityRaw(a, rowsOf(a), rowsOf(b), a.shape[1]!, { normalize: false });
+  return record(y, 'gram', [a, b], (g) => [
+    a.requiresGrad ? similarityRaw(g, rowsOf(g), colsOf(b), b.shape[0]!, { normalize: false }) : null,
+    b.requiresGrad ? similarityRaw(g, colsOf(g), colsOf(a), a.shape[0]!, { normalize: false }) : null,
+  ]);
+}
+
+function checkSquare(op: string, name: string, s: Tensor): number {
+  checkTensor(op, name, s, 'f32');
+  checkRank(op, name, s, 2);
+  if (s.shape[0] !== s.shape[1]) throw new ShapeError(`${op}: ${name} must be square [m, m], got ${fmtShape(s.shape)}`);
+  if (s.shape[0] === 0) throw new ShapeError(`${op}: ${name} ${fmtShape(s.shape)} is empty`);
+  return s.shape[0]!;
+}
+
+export interface JointSimilarityOptions {
+  /** Weight of the second-order term S̃S̃ᵀ/m (DJSRH default 0.4). */
+  eta?: number;
+  /** Overall scale (DJSRH default 1.5). */
+  mu?: number;
+}
+
+/** DJSRH joint similarity μ((1−η)S̃ + η·S̃S̃ᵀ/m) of sTilde [m, m], in one kernel. A target: no gradient. */
+export function jointSimilarity(sTilde: Tensor, opts: JointSimilarityOptions = {}): Tensor {
+  const m = checkSquare('jointSimilarity', 'sTilde', sTilde);
+  const eta = opts.eta ?? 0.4, mu = opts.mu ?? 1.5;
+  if (!Number.isFinite(eta) || !Number.isFinite(mu)) throw new RangeError(`jointSimilarity: eta (${eta}) and mu (${mu}) must be finite`);
+  const op = rowsOf(sTilde);
+  return similarityRaw(sTilde, op, op, m, { normalize: false, alpha: (mu * eta) / m, beta: mu * (1 - eta), c: sTilde });
+}
+
+/** β·S_I + (1−β)·S_T (DJSRH's fixed mix; same shapes). */
+export function betaMix(sI: Tensor, sT: Tensor, beta: number): Tensor {
+  checkTensor('betaMix', 'sI', sI, 'f32');
+  checkTensor('betaMix', 'sT', sT, 'f32');
+  checkSameShape('betaMix', 'sI', sI, 'sT', sT);
+  if (!Number.isFinite(beta)) throw new RangeError(`betaMix: beta must be finite, got ${beta}`);
+  return axpby(beta, sI, 1 - beta, sT);
+}
+
+export interface AdaptiveWeightFusionOptions {
+  /** 'eq5' (default): w_i = (r_i/t_i)·(t_total/r_total); 'alg1': w_i = r_i/t_i (JSGHCA Alg. 1). */
+  variant?: 'eq5' | 'alg1';
+}
+
+/**
+ * JSGHCA adaptive-weight fusion of two batch similarity matrices sI, sT [m, m]:
+ * S_f[a,b] = w_I[a]·S_I[a,b] + w_T[a]·S_T[a,b], with per-row weights from the row means (see
+ * kernels/awf_weights.wgsl). A target: no gradient. Row means must not be zero (non-negative
+ * similarities, e.g. cosines of non-negative features, as in the paper).
+ */
+export function adaptiveWeightFusion(sI: Tensor, sT: Tensor, opts: AdaptiveWeightFusionOptions = {}): Tensor {
+  const op = 'adaptiveWeightFusion';
+  const m = checkSquare(op, 'sI', sI);
+  checkSquare(op, 'sT', sT);
+  checkSameShape(op, 'sI', sI, 'sT', sT);
+  checkSameRuntime(op, sI, sT);
+  const variant = opts.variant ?? 'eq5';
+  if (variant !== 'eq5' && variant !== 'alg1') throw new RangeError(`${op}: variant must be 'eq5' or 'alg1', got ${String(variant)}`);
+  const rt = sI.runtime;
+  const [rI, rT] = noGrad(() => [mean(sI, 1), mean(sT, 1)]);
+  // Row means side by side: r = [r_I; r_T] (2m values).
+  const r = Tensor.empty(rt, [2, m], 'f32');
+  rt.copy(rI.buffer, 0, r.buffer, 0, m * 4);
+  rt.copy(rT.buffer, 0, r.buffer, m * 4, m * 4);
+  rI.dispose();
+  rT.dispose();
+  const w = Tensor.empty(rt, [2, m], 'f32');
+  const u = new Uniforms().u32(m).u32(0).u32(0).u32(0);
+  rt.dispatch({ kernel: 'awf_weights', constants: { EQ5: variant === 'eq5', WG } }, [r.buffer, w.buffer], rt.grid(Math.ceil(m / WG)), u.bytes());
+  const y = Tensor.empty(rt, [m, m], 'f32');
+  rt.dispatch({ kernel: 'awf_fuse', constants: { WG: 256 } }, [sI.buffer, sT.buffer, w.buffer, y.buffer], rt.grid(Math.ceil((m * m) / 256)), u.bytes());
+  r.dispose();
+  w.dispose();
+  return y;
+}
