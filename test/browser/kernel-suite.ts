@@ -8,8 +8,10 @@
  */
 import * as cm from '../../src/index.js';
 import { CPU_BINARY, CPU_UNARY, cpu, cpuMap, cpuMax, cpuMean, cpuMin, cpuSum, cpuZip, type CpuArray } from '../../src/ops/cpu/array.js';
+import { hammingCpu, packBitsCpu, rankCpu, topKCpu, unpackBitsCpu } from '../../src/ops/cpu/hashing.js';
 import { cpuConcat, cpuGather, cpuPermute, cpuSlice } from '../../src/ops/cpu/layout.js';
 import { cpuMatmul, type CpuActivation } from '../../src/ops/cpu/matmul.js';
+import { cpuDropout, cpuLrn, cpuPool2d } from '../../src/ops/cpu/pool.js';
 import { cpuAdamStep, cpuSgdStep } from '../../src/ops/cpu/optim.js';
 import { cpuSoftmax } from '../../src/ops/cpu/softmax.js';
 import type { Check, Tolerance, ValueCheck } from './compare.js';
@@ -350,16 +352,181 @@ const layoutFamily: KernelFamily = {
   ],
 };
 
+// ---- pooling, local response normalisation, dropout ---------------------------------------------------------
+
+const POOLS: [number[], cm.Pool2dOptions][] = [
+  [[1, 1, 1, 1], { kernel: 1 }],
+  [[2, 3, 17, 17], { kernel: 3, stride: 2 }],
+  [[1, 17, 5, 7], { kernel: 3, stride: 1, padding: 1 }],
+  [[2, 4, 27, 27], { kernel: 3, stride: 2, ceilMode: true }],
+  [[1, 2, 13, 14], { kernel: [2, 3], stride: [2, 1], padding: [1, 0], ceilMode: true }],
+  [[3, 2, 6, 6], { kernel: 4, stride: 3, padding: 2, ceilMode: true, countIncludePad: false }],
+];
+
+const poolFamily: KernelFamily = {
+  family: 'pooling',
+  cases: [
+    ...(['max', 'avg'] as const).map((kind) => ({
+      name: `${kind}Pool2d`,
+      run: (rt: cm.Runtime) =>
+        scoped(async () => {
+          const checks: Check[] = [];
+          for (const [shape, o] of POOLS) {
+            const x = random(shape, prod(shape) + 1, -3, 3);
+            const g = cm.tidy(() => cm.pool2dGeometry('pool', upload(rt, x), o));
+            const y = () => (kind === 'max' ? cm.maxPool2d : cm.avgPool2d)(upload(rt, x), o);
+            checks.push(await gpuCheck(`[${shape}] ${JSON.stringify(o)}`, y, cpuPool2d(x, kind, g), { atol: 1e-6, rtol: 1e-5 }));
+          }
+          return checks;
+        }),
+    })),
+    {
+      name: 'localResponseNorm',
+      run: (rt) =>
+        scoped(async () => {
+          const checks: Check[] = [];
+          for (const [shape, size, alpha, beta, k] of [[[2, 17, 3, 5], 5, 1e-2, 0.75, 2], [[1, 4, 9], 3, 0.5, 0.6, 1]] as [number[], number, number, number, number][]) {
+            const x = random(shape, prod(shape), -3, 3);
+            const y = () => cm.localResponseNorm(upload(rt, x), { size, alpha, beta, k });
+            checks.push(await gpuCheck(`[${shape}] size ${size}`, y, cpuLrn(x, size, alpha, beta, k), { atol: 1e-5, rtol: 1e-5 }));
+          }
+          return checks;
+        }),
+    },
+    {
+      name: 'dropout (counter-hash mask)',
+      run: (rt) =>
+        scoped(async () => {
+          const checks: Check[] = [];
+          for (const [n, p, seed] of [[1023, 0.5, 7], [255, 0.1, 123456], [17, 0.9, 3]]) {
+            const x = random([n!], n! + 5);
+            checks.push(await gpuCheck(`n=${n} p=${p}`, () => cm.dropout(upload(rt, x), p!, seed!), cpuDropout(x, p!, seed!), { atol: 1e-6, rtol: 1e-5 }));
+          }
+          return checks;
+        }),
+    },
+  ],
+};
+
+// ---- hashing: sign + bit-pack, unpack, XOR-popcount distances, HammingIndex top-k / radius search -----------
+
+const CODE_BITS = [1, 16, 33, 64, 100, 128];
+
+/** Random packed codes; `garbage` also sets the padding bits past `bits` (kernels must ignore them). */
+function randomCodes(n: number, bits: number, seed: number, garbage = false, distinct = 0): Uint32Array {
+  const r = new cm.Rng(seed);
+  const w = cm.wordsFor(bits), mask = cm.lastWordMask(bits);
+  const pool = distinct ? Array.from({ length: distinct }, () => Array.from({ length: w }, () => r.nextU32())) : null;
+  const out = new Uint32Array(n * w);
+  for (let i = 0; i < n; i++) {
+    const src = pool ? pool[r.int(pool.length)]! : null;
+    for (let j = 0; j < w; j++) {
+      const v = src ? src[j]! : r.nextU32();
+      out[i * w + j] = j === w - 1 && !garbage ? (v & mask) >>> 0 : v;
+    }
+  }
+  return out;
+}
+
+const exactU32 = (label: string, got: ArrayLike<number>, want: ArrayLike<number>): ValueCheck => ({ label, got: Array.from(got), want: Array.from(want), tol: 'exact' });
+
+/** Top-k and radius search through a HammingIndex vs the naive CPU ranking. */
+async function indexChecks(rt: cm.Runtime, bits: number, n: number, nq: number, opts: cm.HammingIndexOptions, seed: number): Promise<Check[]> {
+  const db = randomCodes(n, bits, seed, false, Math.max(3, n >> 3)); // a small pool: many ties
+  const q = randomCodes(nq, bits, seed + 1);
+  const index = cm.HammingIndex.create(rt, bits, opts);
+  try {
+    index.add(db.subarray(0, Math.floor(n / 2) * cm.wordsFor(bits)));
+    index.add(db.subarray(Math.floor(n / 2) * cm.wordsFor(bits)));
+    const checks: Check[] = [];
+    const where = `${bits} bits, ${n} codes in ${index.chunkCount} chunk(s), ${nq} queries`;
+    for (const k of [1, Math.min(10, n), n]) {
+      const got = await index.search(q, k);
+      const want = topKCpu(q, nq, db, n, bits, k);
+      checks.push(exactU32(`${where}, top-${k} indices`, got.indices, want.indices), exactU32(`${where}, top-${k} distances`, got.distances, want.distances));
+    }
+    const r = Math.floor(bits / 2);
+    const got = await index.searchRadius(q, r);
+    const want = Array.from({ length: nq }, (_, i) => rankCpu(q, i, db, n, bits)).map((x) => x.indices.filter((_, j) => x.distances[j]! <= r));
+    checks.push(exactU32(`${where}, radius ${r}`, got.indices, want.flat()));
+    const reloaded = cm.HammingIndex.load(rt, index.save(), opts);
+    try {
+      checks.push(exactU32(`${where}, save/load then top-10`, (await reloaded.search(q, Math.min(10, n))).indices, topKCpu(q, nq, db, n, bits, Math.min(10, n)).indices));
+    } finally {
+      reloaded.dispose();
+    }
+    return checks;
+  } finally {
+    index.dispose();
+  }
+}
+
+const hashingFamily: KernelFamily = {
+  family: 'hashing',
+  cases: [
+    {
+      name: 'packBits (sign(0) → 1)',
+      run: (rt) =>
+        scoped(async () => {
+          const checks: Check[] = [];
+          for (const k of CODE_BITS) for (const n of [1, 17, 255]) {
+            const x = random([n, k], n + k);
+            for (let i = 0; i < x.data.length; i += 7) x.data[i] = 0;
+            const y = cm.tidy(() => cm.packBits(upload(rt, x)));
+            checks.push(exactU32(`${n}×${k}`, await y.read(), packBitsCpu(x.data, n, k)));
+            y.dispose();
+          }
+          return checks;
+        }),
+    },
+    {
+      name: 'unpackBits',
+      run: (rt) =>
+        scoped(async () => {
+          const checks: Check[] = [];
+          for (const k of CODE_BITS) {
+            const packed = randomCodes(17, k, k);
+            const y = cm.tidy(() => cm.unpackBits(cm.fromArray(rt, packed, [17, cm.wordsFor(k)], 'u32'), k));
+            checks.push(exactU32(`17×${k}`, await y.read(), unpackBitsCpu(packed, 17, k)));
+            y.dispose();
+          }
+          return checks;
+        }),
+    },
+    {
+      name: 'hammingDistances (padding bits ignored)',
+      run: (rt) =>
+        scoped(async () => {
+          const checks: Check[] = [];
+          for (const bits of CODE_BITS) {
+            const nq = 17, n = 255, w = cm.wordsFor(bits);
+            const q = randomCodes(nq, bits, bits * 3, true), db = randomCodes(n, bits, bits * 5, true);
+            const y = cm.tidy(() => cm.hammingDistances(cm.fromArray(rt, q, [nq, w], 'u32'), cm.fromArray(rt, db, [n, w], 'u32'), bits));
+            checks.push(exactU32(`${nq}×${n}, ${bits} bits`, await y.read(), Array.from({ length: nq * n }, (_, o) => hammingCpu(q, Math.floor(o / n), db, o % n, bits))));
+            y.dispose();
+          }
+          return checks;
+        }),
+    },
+    { name: 'HammingIndex 64-bit, one chunk', run: (rt) => indexChecks(rt, 64, 1023, 5, {}, 11) },
+    { name: 'HammingIndex 33-bit, several chunks', run: (rt) => indexChecks(rt, 33, 255, 3, { blockSize: 16, chunkItems: 64 }, 12) },
+    { name: 'HammingIndex 128-bit, query batches', run: (rt) => indexChecks(rt, 128, 100, 7, { blockSize: 8, chunkItems: 32, maxQueryBatch: 2 }, 13) },
+  ],
+};
+
 // ---- backward kernels (gradient checks through the tape against the CPU references) --------------------
 
-interface GradInput { shape: number[]; lo?: number; hi?: number; constant?: boolean; map?: (v: number) => number }
+interface GradInput { shape: number[]; lo?: number; hi?: number; constant?: boolean; map?: (v: number) => number; data?: Float64Array }
+
+/** n distinct values spaced 0.01 apart in random order (no near-ties inside a finite-difference step). */
+const distinct = (n: number, seed: number): Float64Array => Float64Array.from(new cm.Rng(seed).permutation(n), (v) => (v - n / 2) * 0.01);
 
 function gradCase(name: string, inputs: GradInput[], gpu: (...xs: cm.Tensor[]) => cm.Tensor, ref: (...xs: Float64Array[]) => ArrayLike<number>): KernelCase {
   return {
     name,
     run: (rt) =>
       scoped(async () => {
-        const ins = inputs.map((i, k) => ({ shape: i.shape, constant: i.constant, data: random(i.shape, 11 * k + prod(i.shape), i.lo ?? -2, i.hi ?? 2).data.map(i.map ?? ((v) => v)) }));
+        const ins = inputs.map((i, k) => ({ shape: i.shape, constant: i.constant, data: i.data ?? random(i.shape, 11 * k + prod(i.shape), i.lo ?? -2, i.hi ?? 2).data.map(i.map ?? ((v) => v)) }));
         return [{ label: inputs.map((i) => `[${i.shape}]`).join(' '), gradcheck: await cm.gradcheck({ rt, inputs: ins, gpu, cpu: ref }) }];
       }),
   };
@@ -391,13 +558,20 @@ const backwardFamily: KernelFamily = {
     gradCase('permute, slice, concat', [{ shape: [3, 4, 5] }, { shape: [5, 2, 3] }],
       (a, b) => cm.concat([cm.slice(cm.permute(a, [2, 0, 1]), [0, 1, 0], [5, 2, 3]), b], 2),
       (a, b) => cpuConcat([cpuSlice(cpuPermute(arr([3, 4, 5], a), [2, 0, 1]), [0, 1, 0], [5, 2, 3]), arr([5, 2, 3], b)], 2).data),
+    gradCase('maxPool2d (distinct values)', [{ shape: [1, 2, 7, 7], data: distinct(98, 5) }], (x) => cm.maxPool2d(x, { kernel: 3, stride: 2, padding: 1 }),
+      (x) => cpuPool2d(arr([1, 2, 7, 7], x), 'max', { KH: 3, KW: 3, SH: 2, SW: 2, PH: 1, PW: 1, OH: 4, OW: 4 }).data),
+    gradCase('avgPool2d (ceil mode)', [{ shape: [2, 1, 6, 6] }], (x) => cm.avgPool2d(x, { kernel: 4, stride: 3, padding: 2, ceilMode: true, countIncludePad: false }),
+      (x) => cpuPool2d(arr([2, 1, 6, 6], x), 'avg', { KH: 4, KW: 4, SH: 3, SW: 3, PH: 2, PW: 2, OH: 3, OW: 3, countIncludePad: false }).data),
+    gradCase('localResponseNorm', [{ shape: [1, 6, 2, 3] }], (x) => cm.localResponseNorm(x, { size: 3, alpha: 0.5, beta: 0.75, k: 1 }),
+      (x) => cpuLrn(arr([1, 6, 2, 3], x), 3, 0.5, 0.75, 1).data),
+    gradCase('dropout', [{ shape: [64] }], (x) => cm.dropout(x, 0.3, 99), (x) => cpuDropout(arr([64], x), 0.3, 99).data),
     gradCase('max over axes (tie mask)', [{ shape: [4, 5, 3] }], (x) => cm.max(x, [0, 2]), (x) => cpuMax(arr([4, 5, 3], x), [0, 2]).data),
   ],
 };
 
 /** Every kernel family the library has, in the order the page runs them. */
 export const FAMILIES: KernelFamily[] = [
-  unaryFamily, binarySameShape, binaryBroadcast, fillFamily, reduceFamily, gemmFamily, softmaxFamily, layoutFamily, optimizerFamily, backwardFamily,
+  unaryFamily, binarySameShape, binaryBroadcast, fillFamily, reduceFamily, gemmFamily, softmaxFamily, layoutFamily, poolFamily, hashingFamily, optimizerFamily, backwardFamily,
 ];
 
 /**
