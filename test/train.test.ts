@@ -10,13 +10,11 @@ import { decodeSafetensors, encodeSafetensors } from '../src/train/safetensors.j
 import { deserializeCheckpoint, serializeCheckpoint, type Checkpoint } from '../src/train/checkpoint.js';
 import { train, type TrainConfig } from '../src/train/loop.js';
 import { loadCheckpointDir, saveCheckpointDir } from '../src/train/node/files.js';
-import { evaluateRetrieval } from '../src/train/retrieval-adapter.js';
 import { lrScale, parseLrSchedule } from '../src/train/schedule.js';
 import { loadDefaultDataset } from '../src/data/node/packed-file.js';
 import { gatherRows, type Dataset } from '../src/data/dataset.js';
 import { createModel, registerModel, listModels } from '../src/models/registry.js';
 import type { HashModel } from '../src/models/types.js';
-import { Rng } from '../src/util/rng.js';
 // @ts-expect-error plain JS fixture shared with the CLI plugin
 import { tinyModelFactory } from './fixtures/tiny-model.mjs';
 
@@ -86,36 +84,6 @@ describe('safetensors', () => {
     expectDataError(() => decodeSafetensors(mk({ w: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, 8), 'f.st'), /tensor 'w': 8 bytes for shape \[3\] of F32 \(needs 12\)/);
     expectDataError(() => decodeSafetensors(mk({ w: { dtype: 'Q7', shape: [1], data_offsets: [0, 4] } }, 4), 'f.st'), /tensor 'w': unknown dtype "Q7"/);
     expectDataError(() => decodeSafetensors(mk({ a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] }, b: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } }, 8), 'f.st'), /overlapping or missing data/);
-  });
-});
-
-describe('retrieval metrics (adapter)', () => {
-  it('matches a brute-force float64 mAP / P@K / PR on random codes', () => {
-    const r = new Rng(11);
-    const bits = 40, nq = 7, n = 60, c = 4;
-    const words = 2;
-    const codes = (m: number) => Uint32Array.from({ length: m * words }, (_, i) => (i % 2 === 1 ? r.nextU32() & 0xff : r.nextU32()));
-    const labels = (m: number) => Float32Array.from({ length: m * c }, () => (r.next() < 0.3 ? 1 : 0));
-    const q = codes(nq), d = codes(n), ql = labels(nq), dl = labels(n);
-    const got = evaluateRetrieval({ queryCodes: q, dbCodes: d, bits, queryLabels: ql, dbLabels: dl, numLabels: c, mapK: 10, precisionKs: [1, 5, 60] });
-    const pc = (x: number) => x.toString(2).split('').filter((b) => b === '1').length;
-    let map = 0, mapK = 0;
-    const pAt = [0, 0, 0];
-    for (let i = 0; i < nq; i++) {
-      const items = Array.from({ length: n }, (_, j) => ({ j, dd: pc((q[i * 2]! ^ d[j * 2]!) >>> 0) + pc((q[i * 2 + 1]! ^ d[j * 2 + 1]!) >>> 0), rel: [0, 1, 2, 3].some((k) => ql[i * c + k]! > 0 && dl[j * c + k]! > 0) }));
-      items.sort((a, b) => a.dd - b.dd || a.j - b.j);
-      const R = items.filter((x) => x.rel).length;
-      let f = 0, ap = 0, fk = 0, apk = 0;
-      items.forEach((x, p) => { if (x.rel) { f++; ap += f / (p + 1); if (p < 10) { fk++; apk += fk / (p + 1); } } });
-      map += R ? ap / R : 0;
-      mapK += fk ? apk / fk : 0;
-      [1, 5, 60].forEach((k, ki) => { pAt[ki]! += items.slice(0, k).filter((x) => x.rel).length / k; });
-    }
-    expect(got.mapAll).toBeCloseTo(map / nq, 12);
-    expect(got.mapAtK).toBeCloseTo(mapK / nq, 12);
-    got.precisionAtK.forEach((p, i) => expect(p.precision).toBeCloseTo(pAt[i]! / nq, 12));
-    expect(got.pr.length).toBe(bits + 1);
-    expect(got.pr[bits]!.recall).toBeCloseTo(1, 12);
   });
 });
 

@@ -52,7 +52,7 @@ export interface CrossModalMetrics {
 }
 
 /** I→T and T→I retrieval of `queryRows` against `dbRows` of a dataset. */
-export async function evaluateCrossModal(model: HashModel, ds: Dataset, queryRows: Uint32Array, dbRows: Uint32Array, opts: { mapK?: number; precisionKs?: number[] } = {}): Promise<CrossModalMetrics> {
+export async function evaluateCrossModal(model: HashModel, ds: Dataset, queryRows: Uint32Array, dbRows: Uint32Array, opts: { mapK?: number; topK?: number[] } = {}): Promise<CrossModalMetrics> {
   if (ds.imageDim === 0) throw new DataError(`${ds.name}: cannot evaluate image↔text retrieval without image features`);
   const qI = await encodeFeatures(model, 'image', ds.image, ds.imageDim, queryRows);
   const qT = await encodeFeatures(model, 'text', ds.text, ds.textDim, queryRows);
@@ -60,8 +60,9 @@ export async function evaluateCrossModal(model: HashModel, ds: Dataset, queryRow
   const dT = await encodeFeatures(model, 'text', ds.text, ds.textDim, dbRows);
   const qL = gatherRows(ds.labels, ds.numLabels, queryRows);
   const dL = gatherRows(ds.labels, ds.numLabels, dbRows);
-  const common = { bits: model.info.bits, queryLabels: qL, dbLabels: dL, numLabels: ds.numLabels, mapK: opts.mapK, precisionKs: opts.precisionKs };
-  const i2t = evaluateRetrieval({ ...common, queryCodes: qI, dbCodes: dT });
-  const t2i = evaluateRetrieval({ ...common, queryCodes: qT, dbCodes: dI });
+  const mapK = Math.min(opts.mapK ?? 50, dbRows.length);
+  const common = { bits: model.info.bits, queryLabels: qL, dbLabels: dL, numLabels: ds.numLabels, mapAt: [mapK], topK: opts.topK, rt: model.runtime };
+  const i2t = await evaluateRetrieval({ ...common, queryCodes: qI, dbCodes: dT });
+  const t2i = await evaluateRetrieval({ ...common, queryCodes: qT, dbCodes: dI });
   return { i2t, t2i, meanMap: (i2t.mapAll + t2i.mapAll) / 2 };
 }
