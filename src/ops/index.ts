@@ -10,3 +10,4 @@ export * from './lrn.js';
 export * from './dropout.js';
 export * from './hashing.js';
 export * from './similarity.js';
+export * from './conv.js';
