@@ -33,6 +33,25 @@ function oneHot(rt: Runtime, labels: number[], c: number): Tensor {
   return E.fromArray(rt, d, [labels.length, c]);
 }
 
+/** Full-batch training steps with cross-entropy; reads back only the first and last loss. */
+async function trainSteps(net: Module, opt: { step(): void; zeroGrad(): void }, x: Tensor, y: Tensor, steps: number): Promise<[number, number]> {
+  const kept: Tensor[] = [];
+  for (let step = 0; step < steps; step++) {
+    const loss = tidy(() => {
+      const l = crossEntropy(net.forward(x), y);
+      backward(l);
+      return l;
+    });
+    opt.step();
+    opt.zeroGrad();
+    if (step === 0 || step === steps - 1) kept.push(loss);
+    else loss.dispose();
+  }
+  const [first, last] = await Promise.all(kept.map((l) => l.item()));
+  kept.forEach((l) => l.dispose());
+  return [first!, last!];
+}
+
 describe('nn modules', () => {
   it('names parameters with stable dotted names and keeps them out of scopes', async () => {
     const rt = await getRuntime();
@@ -144,27 +163,15 @@ describe('learning', () => {
     const net = new Sequential(new Linear(rt, 2, 16, { rng, activation: 'relu' }), new Linear(rt, 16, 3, { rng }));
     const opt = new Adam(net.namedParameters(), { lr: 0.05 });
     const live = liveTensorCount();
-    const losses: Tensor[] = [];
-    for (let step = 0; step < 60; step++) {
-      const loss = tidy(() => {
-        const l = crossEntropy(net.forward(x), y);
-        backward(l);
-        return l;
-      });
-      opt.step();
-      opt.zeroGrad();
-      if (step === 0 || step === 59) losses.push(loss);
-      else loss.dispose();
-    }
-    const [first, last] = await Promise.all(losses.map((l) => l.item()));
-    expect(first!).toBeGreaterThan(0.5);
-    expect(last!).toBeLessThan(0.3 * first!);
-    losses.forEach((l) => l.dispose());
+    const [first, last] = await trainSteps(net, opt, x, y, 60);
+    expect(first).toBeGreaterThan(0.5);
+    expect(last).toBeLessThan(0.3 * first);
     // Optimizer state (2 moments per parameter) is the only growth; no per-step leak.
     expect(liveTensorCount() - live).toBe(2 * net.parameters().length);
     opt.dispose();
     net.dispose();
   });
+
   it('a small CNN (conv, ReLU, LRN, max pool, dropout, linear) learns horizontal vs vertical bars', async () => {
     const rt = await getRuntime();
     const rng = new Rng(7);
@@ -187,27 +194,14 @@ describe('learning', () => {
       new Linear(rt, 6 * 4 * 4, 2, { rng }),
     );
     const opt = new SGD(net.namedParameters(), { lr: 0.1, momentum: 0.9, weightDecay: 5e-4 });
-    const losses: Tensor[] = [];
-    for (let step = 0; step < 50; step++) {
-      const loss = tidy(() => {
-        const l = crossEntropy(net.forward(x), y);
-        backward(l);
-        return l;
-      });
-      opt.step();
-      opt.zeroGrad();
-      if (step === 0 || step === 49) losses.push(loss);
-      else loss.dispose();
-    }
-    const [first, last] = await Promise.all(losses.map((l) => l.item()));
-    expect(first!).toBeGreaterThan(0.5);
-    expect(last!).toBeLessThan(0.3 * first!);
+    const [first, last] = await trainSteps(net, opt, x, y, 50);
+    expect(first).toBeGreaterThan(0.5);
+    expect(last).toBeLessThan(0.3 * first);
     // Eval mode: deterministic and accurate on the training images.
     net.eval();
     const logits = await net.forward(x).read();
     const correct = labels.filter((l, i) => (logits[2 * i + l]! > logits[2 * i + 1 - l]! ? 1 : 0)).length;
     expect(correct).toBeGreaterThanOrEqual(N - 2);
-    losses.forEach((l) => l.dispose());
     opt.dispose();
     net.dispose();
   });
