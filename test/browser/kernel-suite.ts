@@ -9,10 +9,12 @@
 import * as cm from '../../src/index.js';
 import { CPU_BINARY, CPU_UNARY, cpu, cpuMap, cpuMax, cpuMean, cpuMin, cpuSum, cpuZip, type CpuArray } from '../../src/ops/cpu/array.js';
 import { hammingCpu, packBitsCpu, rankCpu, topKCpu, unpackBitsCpu } from '../../src/ops/cpu/hashing.js';
+import { cpuConv2d, cpuConv2dBackwardData, cpuConv2dBackwardFilter, cpuConvOutSize, type CpuConvOptions } from '../../src/ops/cpu/conv.js';
 import { cpuConcat, cpuGather, cpuPermute, cpuSlice } from '../../src/ops/cpu/layout.js';
 import { cpuMatmul, type CpuActivation } from '../../src/ops/cpu/matmul.js';
 import { cpuDropout, cpuLrn, cpuPool2d } from '../../src/ops/cpu/pool.js';
 import { cpuAdamStep, cpuSgdStep } from '../../src/ops/cpu/optim.js';
+import { adaptiveWeightFusionCpu, cosineSimilarityCpu, gramCpu, jointSimilarityCpu, l2NormalizeCpu } from '../../src/ops/cpu/similarity.js';
 import { cpuSoftmax } from '../../src/ops/cpu/softmax.js';
 import type { Check, Tolerance, ValueCheck } from './compare.js';
 
@@ -211,13 +213,29 @@ const GEMM_SCENARIOS: { name: string; cases: GemmCase[] }[] = [
   },
 ];
 
+/** The adapter's subgroup kernel configuration; a case that needs it fails where the adapter has no fixed subgroup size of 4 or 8. */
+function subgroupConfig(rt: cm.Runtime): cm.SgGemmConfig {
+  const sg = cm.subgroupBlock(rt);
+  if (!sg) throw new Error(`adapter has no fixed subgroup size of 4 or 8 (subgroups ${rt.hasFeature('subgroups') ? `${rt.info.subgroupMinSize}..${rt.info.subgroupMaxSize}` : 'missing'}): the subgroup GEMM kernel cannot be checked here`);
+  return { ...cm.SG_GEMM, SGK: sg, WG: Math.max(sg, Math.ceil(cm.SG_GEMM.WG / sg) * sg) };
+}
+
+/** Every GEMM tiling: subgroup and plain register blocking (CPU adapters), workgroup tiling (GPUs, matmul only). */
+const TILINGS: { name: string; config: (rt: cm.Runtime) => cm.GemmConfig; conv: boolean }[] = [
+  { name: 'register-blocked with subgroups', config: subgroupConfig, conv: true },
+  { name: 'register-blocked', config: () => cm.REG_GEMM, conv: true },
+  { name: 'workgroup-tiled', config: () => cm.TILED_GEMM, conv: false },
+];
+
 const gemmFamily: KernelFamily = {
   family: 'gemm',
-  cases: ([['register-blocked', cm.CPU_GEMM], ['workgroup-tiled', cm.GPU_GEMM]] as const).flatMap(([tiling, cfg]) =>
+  cases: TILINGS.flatMap((tiling) =>
     GEMM_SCENARIOS.map((sc, i) => ({
-      name: `${tiling}: ${sc.name}`,
+      name: `${tiling.name}: ${sc.name}`,
       run: async (rt: cm.Runtime) => {
+        const cfg = tiling.config(rt);
         cm.setGemmConfig(rt, cfg);
+        if (cm.gemmConfig(rt) !== cfg) throw new Error(`setGemmConfig did not take effect for ${tiling.name}`);
         try {
           return await gemmChecks(rt, sc.cases, 100 * i + 1);
         } finally {
@@ -226,6 +244,62 @@ const gemmFamily: KernelFamily = {
       },
     })),
   ),
+};
+
+// ---- conv2d as implicit GEMM: forward (fused bias + activation), backward data, backward filter ------------
+
+interface ConvCase { name: string; x: number[]; w: number[]; o: cm.Conv2dOptions; bias?: boolean }
+const CONVS: ConvCase[] = [
+  { name: '11×11 stride 4 (CNN-F conv1, scaled down)', x: [1, 3, 23, 23], w: [4, 3, 11, 11], o: { stride: 4, activation: 'relu' }, bias: true },
+  { name: '5×5 pad 2', x: [1, 4, 9, 9], w: [5, 4, 5, 5], o: { padding: 2, activation: 'relu' }, bias: true },
+  { name: '3×3 pad 1, batch 2', x: [2, 5, 7, 6], w: [7, 5, 3, 3], o: { padding: 1 } },
+  { name: '1×1 + sigmoid', x: [3, 17, 3, 3], w: [3, 17, 1, 1], o: { activation: 'sigmoid' }, bias: true },
+  { name: 'dilation 2, stride [2,1], padding [1,2] + tanh', x: [1, 3, 12, 10], w: [4, 3, 3, 2], o: { stride: [2, 1], padding: [1, 2], dilation: 2, activation: 'tanh' } },
+  { name: 'scaledTanh on one pixel', x: [1, 1, 1, 1], w: [1, 1, 1, 1], o: { activation: 'scaledTanh', alpha: 0.5 }, bias: true },
+];
+
+const pair2 = (v: number | [number, number] | undefined, d: number): [number, number] => (v === undefined ? [d, d] : typeof v === 'number' ? [v, v] : v);
+const cpuConvOpts = (o: cm.Conv2dOptions, bias?: ArrayLike<number>): CpuConvOptions => ({
+  stride: pair2(o.stride, 1), padding: pair2(o.padding, 0), dilation: pair2(o.dilation, 1), activation: o.activation, alpha: o.alpha, bias,
+});
+
+function convChecks(rt: cm.Runtime): Promise<Check[]> {
+  return scoped(async () => {
+    const checks: Check[] = [];
+    for (const c of CONVS) {
+      const seed = c.name.length * 17;
+      const x = random(c.x, seed), w = random(c.w, seed + 1), bias = c.bias ? random([c.w[0]!], seed + 2) : undefined;
+      const [OH, OW] = cpuConvOutSize(c.x, c.w, cpuConvOpts(c.o));
+      const yShape = [c.x[0]!, c.w[0]!, OH, OW];
+      const dy = random(yShape, seed + 3);
+      const g = cm.conv2dGeometry(c.x, c.w, c.o);
+      const tol = (k: number): Tolerance => ({ atol: 2e-6 * Math.sqrt(k) + 1e-5, rtol: 1e-4 });
+      const fwd = () => cm.conv2d(upload(rt, x), upload(rt, w), { ...c.o, bias: bias ? upload(rt, bias) : undefined });
+      checks.push(await gpuCheck(`${c.name}: forward`, fwd, cpu(cpuConv2d(x.data, c.x, w.data, c.w, cpuConvOpts(c.o, bias?.data)), yShape), tol(c.x[1]! * c.w[2]! * c.w[3]!)));
+      checks.push(await gpuCheck(`${c.name}: backward data`, () => cm.conv2dBackwardData(upload(rt, dy), upload(rt, w), g),
+        cpu(cpuConv2dBackwardData(dy.data, c.x, w.data, c.w, cpuConvOpts(c.o)), c.x), tol(c.w[0]! * c.w[2]! * c.w[3]!)));
+      checks.push(await gpuCheck(`${c.name}: backward filter`, () => cm.conv2dBackwardFilter(upload(rt, dy), upload(rt, x), g),
+        cpu(cpuConv2dBackwardFilter(dy.data, x.data, c.x, c.w, cpuConvOpts(c.o)), c.w), tol(c.x[0]! * OH * OW)));
+    }
+    return checks;
+  });
+}
+
+const convFamily: KernelFamily = {
+  family: 'conv2d',
+  cases: TILINGS.filter((t) => t.conv).map((tiling) => ({
+    name: tiling.name,
+    run: async (rt: cm.Runtime) => {
+      const cfg = tiling.config(rt) as cm.ConvConfig;
+      cm.setConvConfig(rt, cfg);
+      if (cm.convConfig(rt) !== cfg) throw new Error(`setConvConfig did not take effect for ${tiling.name}`);
+      try {
+        return await convChecks(rt);
+      } finally {
+        cm.setConvConfig(rt, null);
+      }
+    },
+  })),
 };
 
 // ---- row softmax / log-softmax (scale, broadcast additive mask) -----------------------------------------
@@ -408,6 +482,72 @@ const poolFamily: KernelFamily = {
   ],
 };
 
+// ---- similarity: row L2-normalise, cosine / Gram matrices, DJSRH joint matrix, JSGHCA adaptive-weight fusion ---
+
+const similarityFamily: KernelFamily = {
+  family: 'similarity',
+  cases: [
+    {
+      name: 'l2Normalize (zero row kept finite)',
+      run: (rt) =>
+        scoped(async () => {
+          const checks: Check[] = [];
+          for (const [m, d] of [[1, 1], [17, 5], [255, 33]]) {
+            const x = random([m!, d!], m! + d!, -2, 2);
+            if (m! > 1) x.data.fill(0, d!, 2 * d!);
+            checks.push(await gpuCheck(`[${m}, ${d}]`, () => cm.l2Normalize(upload(rt, x)), cpu(l2NormalizeCpu(x.data, m!, d!), [m!, d!]), { atol: 1e-6, rtol: 1e-5 }));
+          }
+          return checks;
+        }),
+    },
+    {
+      name: 'cosineSimilarity and gram',
+      run: (rt) =>
+        scoped(async () => {
+          const checks: Check[] = [];
+          for (const [m, n, d] of [[1, 1, 1], [17, 255, 9], [33, 17, 130], [6, 1023, 17]] as [number, number, number][]) {
+            const a = random([m, d], m * 3 + d), b = random([n, d], n * 5 + d);
+            checks.push(await gpuCheck(`cos ${m}×${n}×${d}`, () => cm.cosineSimilarity(upload(rt, a), upload(rt, b)), cpu(cosineSimilarityCpu(a.data, b.data, m, n, d), [m, n]), { atol: 1e-5, rtol: 1e-4 }));
+            checks.push(await gpuCheck(`gram ${m}×${n}×${d}`, () => cm.gram(upload(rt, a), upload(rt, b)), cpu(gramCpu(a.data, b.data, m, n, d), [m, n]), { atol: 1e-4, rtol: 1e-4 }));
+          }
+          return checks;
+        }),
+    },
+    {
+      name: 'jointSimilarity (DJSRH)',
+      run: (rt) =>
+        scoped(async () => {
+          const checks: Check[] = [];
+          for (const m of [1, 17, 130]) {
+            const sm = random([m, m], m);
+            checks.push(await gpuCheck(`m=${m}`, () => cm.jointSimilarity(upload(rt, sm), { eta: 0.4, mu: 1.5 }), cpu(jointSimilarityCpu(sm.data, m, 0.4, 1.5), [m, m]), { atol: 1e-5, rtol: 1e-4 }));
+          }
+          return checks;
+        }),
+    },
+    {
+      name: 'adaptiveWeightFusion (JSGHCA Eq. 5 / Alg. 1) and betaMix',
+      run: (rt) =>
+        scoped(async () => {
+          const checks: Check[] = [];
+          for (const m of [1, 17, 255]) {
+            // Batch similarities as in training: cosines of non-negative features (positive row means).
+            const fi = random([m, 12], m, 0, 1), ft = random([m, 30], m + 1, 0, 1);
+            const sI = cpu(cosineSimilarityCpu(fi.data, fi.data, m, m, 12).map(Math.fround), [m, m]);
+            const sT = cpu(cosineSimilarityCpu(ft.data, ft.data, m, m, 30).map(Math.fround), [m, m]);
+            for (const variant of ['alg1', 'eq5'] as const) {
+              const want = cpu(adaptiveWeightFusionCpu(sI.data, sT.data, m, variant), [m, m]);
+              checks.push(await gpuCheck(`${variant} m=${m}`, () => cm.adaptiveWeightFusion(upload(rt, sI), upload(rt, sT), { variant }), want, { atol: 1e-5, rtol: 1e-4 }));
+            }
+            const mix = cpuZip(sI, sT, (u, v) => 0.6 * u + 0.4 * v);
+            checks.push(await gpuCheck(`betaMix m=${m}`, () => cm.betaMix(upload(rt, sI), upload(rt, sT), 0.6), mix, { atol: 1e-6, rtol: 1e-5 }));
+          }
+          return checks;
+        }),
+    },
+  ],
+};
+
 // ---- hashing: sign + bit-pack, unpack, XOR-popcount distances, HammingIndex top-k / radius search -----------
 
 const CODE_BITS = [1, 16, 33, 64, 100, 128];
@@ -565,13 +705,19 @@ const backwardFamily: KernelFamily = {
     gradCase('localResponseNorm', [{ shape: [1, 6, 2, 3] }], (x) => cm.localResponseNorm(x, { size: 3, alpha: 0.5, beta: 0.75, k: 1 }),
       (x) => cpuLrn(arr([1, 6, 2, 3], x), 3, 0.5, 0.75, 1).data),
     gradCase('dropout', [{ shape: [64] }], (x) => cm.dropout(x, 0.3, 99), (x) => cpuDropout(arr([64], x), 0.3, 99).data),
+    gradCase('cosineSimilarity', [{ shape: [5, 6] }, { shape: [7, 6] }], (a, b) => cm.cosineSimilarity(a, b), (a, b) => cosineSimilarityCpu(a, b, 5, 7, 6)),
+    gradCase('gram', [{ shape: [5, 9] }, { shape: [3, 9] }], (a, b) => cm.gram(a, b), (a, b) => gramCpu(a, b, 5, 3, 9)),
+    gradCase('l2Normalize', [{ shape: [4, 6] }], (x) => cm.l2Normalize(x), (x) => l2NormalizeCpu(x, 4, 6)),
+    gradCase('conv2d 3×3 stride 2 dilation 2 + bias + sigmoid', [{ shape: [1, 2, 9, 8] }, { shape: [2, 2, 3, 3] }, { shape: [2] }],
+      (x, w, b) => cm.conv2d(x, w, { stride: 2, dilation: 2, padding: [1, 0], activation: 'sigmoid', bias: b }),
+      (x, w, b) => cpuConv2d(x, [1, 2, 9, 8], w, [2, 2, 3, 3], { stride: [2, 2], dilation: [2, 2], padding: [1, 0], activation: 'sigmoid', bias: b })),
     gradCase('max over axes (tie mask)', [{ shape: [4, 5, 3] }], (x) => cm.max(x, [0, 2]), (x) => cpuMax(arr([4, 5, 3], x), [0, 2]).data),
   ],
 };
 
 /** Every kernel family the library has, in the order the page runs them. */
 export const FAMILIES: KernelFamily[] = [
-  unaryFamily, binarySameShape, binaryBroadcast, fillFamily, reduceFamily, gemmFamily, softmaxFamily, layoutFamily, poolFamily, hashingFamily, optimizerFamily, backwardFamily,
+  unaryFamily, binarySameShape, binaryBroadcast, fillFamily, reduceFamily, gemmFamily, convFamily, softmaxFamily, layoutFamily, poolFamily, similarityFamily, hashingFamily, optimizerFamily, backwardFamily,
 ];
 
 /**
