@@ -1,0 +1,41 @@
+/** The benchmark harness contract: a suite measures a set of cases, each with our kernel and its peers. */
+import type { Runtime } from '../../src/runtime/runtime.js';
+
+export interface BenchArgs {
+  /** Run only the suite with this name (default: all). */
+  suite: string | null;
+  /** Smaller sizes and budgets: a smoke test of the harness, not a measurement. */
+  quick: boolean;
+  /** Time budget per measured case in ms (tinybench `time`). */
+  timeMs: number;
+  /** Directory for <suite>.json. */
+  outDir: string;
+  /** Renice the polling main thread (see NodeRuntimeOptions.niceMainThread). */
+  nice: boolean;
+}
+
+export interface BenchContext {
+  rt: Runtime;
+  args: BenchArgs;
+  /** Print a progress or diagnostic line. */
+  log: (line: string) => void;
+}
+
+export interface ResultRow {
+  /** What is measured, e.g. "GEMM 1024³". */
+  case: string;
+  /** Who runs it, e.g. "cmhash gemm_sg", "tfjs-webgpu 4.22", "numpy OpenBLAS". */
+  impl: string;
+  /** Median wall time per call (submit + wait) in ms. */
+  medianMs: number;
+  samples: number;
+  gflops?: number;
+  gbps?: number;
+  note?: string;
+}
+
+export interface Suite {
+  name: string;
+  description: string;
+  run(ctx: BenchContext): Promise<ResultRow[]>;
+}
