@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // Browser bundles with esbuild:
-//   dist/browser/cmhash.js (+ .map)   the browser-safe entry src/index.ts as one ESM file, kernels embedded
+//   dist/browser/cmhash.js (+ .map)   the browser-safe entry src/index.ts as ES modules, kernels embedded
+//                                     (plus <model>/index.js per model folder and the chunks they share)
 // Every bundle is checked for Node built-ins: the build fails if one is imported (`node:fs`, `fs`, ...).
 // Used by `npm run build`, by `npm run demo` and, as a module, by test/browser.test.ts.
 import { build } from 'esbuild';
 import { builtinModules } from 'node:module';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -75,12 +76,30 @@ export function useLibraryBundle(entryDir, allowSrc = []) {
 
 const COMMON = { bundle: true, format: 'esm', platform: 'browser', target: 'es2022', sourcemap: true, logLevel: 'silent', legalComments: 'none' };
 
-/** dist/browser/cmhash.js: the browser-safe library entry as one ES module. Returns the file path. */
+/**
+ * Model folders (src/models/<name>/index.ts). The model registry imports them lazily with
+ * `import('./<name>/index.js')`, so the bundle ships each as its own ES module next to cmhash.js,
+ * sharing the library through code splitting (one copy of Tensor, scopes and the registry).
+ */
+export function modelFolders() {
+  const dir = join(SRC, 'models');
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(join(dir, d.name, 'index.ts')))
+    .map((d) => d.name)
+    .sort();
+}
+
+/**
+ * dist/browser/: the browser-safe library entry as ES modules: cmhash.js (import this), <model>/index.js
+ * for each model folder (loaded on demand by the registry) and the chunks they share. Every output is
+ * checked for Node built-ins. Returns the path of cmhash.js.
+ */
 export async function buildLibrary(outdir = join(ROOT, 'dist', 'browser')) {
-  const outfile = join(outdir, LIBRARY_FILE);
-  await build({ ...COMMON, entryPoints: [LIBRARY_ENTRY], outfile });
-  assertBrowserSafe(outfile);
-  return outfile;
+  const entryPoints = { [LIBRARY_FILE.replace(/\.js$/, '')]: LIBRARY_ENTRY };
+  for (const m of modelFolders()) entryPoints[`${m}/index`] = join(SRC, 'models', m, 'index.ts');
+  const res = await build({ ...COMMON, entryPoints, outdir, splitting: true, chunkNames: 'chunk-[hash]', metafile: true });
+  for (const out of Object.keys(res.metafile.outputs)) if (out.endsWith('.js')) assertBrowserSafe(resolve(out));
+  return join(outdir, LIBRARY_FILE);
 }
 
 /**
