@@ -2,3 +2,4 @@
 export * from './index.js';
 export { createNodeRuntime, INSTALL_HINT, type NodeBackend, type NodeRuntimeOptions } from './runtime/node-provider.js';
 export * from './data/node/index.js';
+export * from './train/node/index.js';

@@ -1,39 +1,69 @@
 #!/usr/bin/env node
 /** The `cmhash` command line. */
 import { doctor } from './doctor.js';
-import type { NodeBackend } from '../runtime/node-provider.js';
+import { backendOf, parse, UsageError } from './common.js';
+import { TRAIN_HELP, trainCommand } from './train.js';
+import { EVAL_HELP, evalCommand } from './eval.js';
+import { ENCODE_HELP, encodeCommand, SEARCH_HELP, searchCommand } from './codes.js';
+import { BENCH_HELP, benchCommand } from './bench.js';
 
-const USAGE = `cmhash <command> [options]
+const DOCTOR_HELP = `cmhash doctor [--backend auto|vulkan|opengles|swiftshader] [--json]
+
+Prints the WebGPU adapter, backend, features and limits, and runs a one-kernel self-test.`;
+
+const USAGE = `cmhash <command> [options]      (cmhash <command> --help for each)
 
 Commands:
-  doctor            print the WebGPU adapter, backend, features and limits; run a self-test
+  train    train a model on a dataset, evaluate mAP, write checkpoints, results.json and plots
+           cmhash train --model jsghca --bits 64 --data default
+  eval     evaluate a checkpoint (I→T and T→I mAP@all, mAP@50, P@K, PR; JSON + SVG plots)
+           cmhash eval --checkpoint runs/jsghca-64/checkpoints/best
+  encode   features → packed binary codes (a HammingIndex file)
+           cmhash encode --checkpoint <dir> --modality text --data default --split retrieval --output db.cmhi
+  search   queries → top-k database rows with Hamming distances
+           cmhash search --index db.cmhi --queries q.cmhi --k 10
+  bench    run the benchmark harness (node dist/bench/run.js …)
+  doctor   print the WebGPU adapter, backend, features and limits; run a self-test
 
 Common options:
   --backend <auto|vulkan|opengles|swiftshader>   device backend (default auto: Vulkan, then OpenGL ES)
-  --help                                         this text
+  --help                                         help for a command
 `;
 
-function option(args: string[], name: string): string | undefined {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : undefined;
-}
+const HELP: Record<string, string> = { train: TRAIN_HELP, eval: EVAL_HELP, encode: ENCODE_HELP, search: SEARCH_HELP, bench: BENCH_HELP, doctor: DOCTOR_HELP };
 
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...args] = argv;
   if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
-    console.log(USAGE);
+    if (cmd === 'help' && args[0] && HELP[args[0]]) console.log(HELP[args[0]]);
+    else console.log(USAGE);
     return cmd ? 0 : 1;
   }
-  switch (cmd) {
-    case 'doctor':
-      if (args.includes('--help')) {
-        console.log('cmhash doctor [--backend auto|vulkan|opengles|swiftshader] [--json]');
-        return 0;
+  try {
+    switch (cmd) {
+      case 'train': return await trainCommand(args);
+      case 'eval': return await evalCommand(args);
+      case 'encode': return await encodeCommand(args);
+      case 'search': return await searchCommand(args);
+      case 'bench': return benchCommand(args);
+      case 'doctor': {
+        const v = parse(args, { backend: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
+        if (v.help) {
+          console.log(DOCTOR_HELP);
+          return 0;
+        }
+        return await doctor(backendOf(v.backend), v.json === true);
       }
-      return doctor((option(args, 'backend') ?? 'auto') as NodeBackend, args.includes('--json'));
-    default:
-      console.error(`cmhash: unknown command "${cmd}"\n\n${USAGE}`);
+      default:
+        console.error(`cmhash: unknown command "${cmd}"\n\n${USAGE}`);
+        return 2;
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`cmhash ${cmd}: ${e.message}\n\n${HELP[cmd] ?? USAGE}`);
       return 2;
+    }
+    throw e;
   }
 }
 

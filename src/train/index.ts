@@ -4,4 +4,3 @@ export * from './checkpoint.js';
 export * from './safetensors.js';
 export * from './evaluate.js';
 export * from './schedule.js';
-export * from './retrieval-adapter.js';

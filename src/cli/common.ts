@@ -1,0 +1,80 @@
+/** Shared pieces of the CLI commands: option parsing, runtime creation, plugins, model rebuilding. */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { CmhashError } from '../runtime/errors.js';
+import { createNodeRuntime, type NodeBackend } from '../runtime/node-provider.js';
+import type { Runtime } from '../runtime/runtime.js';
+import { createModel } from '../models/registry.js';
+import type { HashModel } from '../models/types.js';
+import type { Checkpoint } from '../train/checkpoint.js';
+import { restoreCheckpoint } from '../train/checkpoint.js';
+
+/** Thrown for bad command-line usage: printed with the command's help, exit code 2. */
+export class UsageError extends CmhashError {}
+
+export type Options = NonNullable<ParseArgsConfig['options']>;
+
+export const COMMON_OPTIONS = {
+  backend: { type: 'string' },
+  plugin: { type: 'string', multiple: true },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies Options;
+
+export const COMMON_HELP = `  --backend <auto|vulkan|opengles|swiftshader>  WebGPU backend (default auto: Vulkan, then OpenGL ES)
+  --plugin <file.js>       import a module that registers extra models (repeatable)
+  --help                   this text`;
+
+export type Values = Record<string, string | boolean | string[] | boolean[] | undefined>;
+
+export function parse(args: string[], options: Options): Values {
+  try {
+    return parseArgs({ args, options, allowPositionals: false, strict: true }).values as Values;
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+export function int(name: string, v: unknown, dflt: number, min = 0): number {
+  if (v === undefined) return dflt;
+  const x = Number(v as string);
+  if (!Number.isInteger(x) || x < min) throw new UsageError(`--${name} must be an integer ≥ ${min}, got '${String(v)}'`);
+  return x;
+}
+
+export function num(name: string, v: unknown, dflt: number | undefined, min = 0): number | undefined {
+  if (v === undefined) return dflt;
+  const x = Number(v as string);
+  if (!Number.isFinite(x) || x < min) throw new UsageError(`--${name} must be a number ≥ ${min}, got '${v}'`);
+  return x;
+}
+
+export function backendOf(v: unknown): NodeBackend {
+  const b = (v as string | undefined) ?? 'auto';
+  if (!['auto', 'vulkan', 'opengles', 'swiftshader'].includes(b)) throw new UsageError(`--backend must be auto, vulkan, opengles or swiftshader, got '${b}'`);
+  return b as NodeBackend;
+}
+
+export async function runtimeFor(backend: unknown): Promise<Runtime> {
+  return createNodeRuntime({ backend: backendOf(backend) });
+}
+
+/** Import plugin modules (they call registerModel). */
+export async function loadPlugins(files: unknown): Promise<void> {
+  for (const f of (files as string[] | undefined) ?? []) await import(pathToFileURL(resolve(f)).href);
+}
+
+/** Rebuild the model a checkpoint was trained with and load its weights and state. */
+export async function modelFromCheckpoint(rt: Runtime, ckpt: Checkpoint, where: string): Promise<HashModel> {
+  const cli = (ckpt.meta.config.cli ?? {}) as { seed?: number; lr?: number; batch?: number; modelConfig?: Record<string, unknown> };
+  const model = await createModel(ckpt.meta.model.name, rt, {
+    bits: ckpt.meta.model.bits,
+    seed: cli.seed ?? 0,
+    dims: ckpt.meta.dims,
+    lr: cli.lr,
+    batchSize: cli.batch,
+    config: cli.modelConfig,
+  });
+  await restoreCheckpoint(model, ckpt, where);
+  return model;
+}

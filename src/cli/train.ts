@@ -1,0 +1,187 @@
+/** `cmhash train`: train a registered model on a dataset, evaluate on the test protocol, write plots. */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { loadDataset } from '../data/node/load.js';
+import { describeDataset } from '../data/dataset.js';
+import { createModel, getModelEntry } from '../models/registry.js';
+import { train, type TrainConfig } from '../train/loop.js';
+import { restoreCheckpoint } from '../train/checkpoint.js';
+import { parseLrSchedule } from '../train/schedule.js';
+import { JsonlLog, loadCheckpointDir, saveCheckpointDir } from '../train/node/files.js';
+import { progressHooks } from '../train/node/progress.js';
+import { COMMON_HELP, COMMON_OPTIONS, int, loadPlugins, num, parse, runtimeFor, UsageError, type Values } from './common.js';
+import { evaluateAndReport } from './report.js';
+
+export const TRAIN_HELP = `cmhash train --model <name> --bits <n> --data <default|wikipedia|mirflickr|folder> [options]
+
+Trains a model on the training split, evaluates validation mAP every --eval-every epochs (early stop
+after --patience evaluations without improvement), keeps the best weights, then evaluates I→T and T→I
+on the test protocol (queries against the retrieval set) and writes, under --out:
+  log.jsonl, checkpoints/last/, checkpoints/best/ (model.safetensors, state.safetensors, checkpoint.json),
+  results.json, pr.svg, patk.svg
+
+Options:
+  --model <name>           model (default jsghca); 'cmhash train --list-models' shows the ones in this build
+  --bits <n>               code length (default 64)
+  --data <spec>            default (embedded Wikipedia), wikipedia, mirflickr, or a dataset folder (default 'default')
+  --text <tfidf|lda>       Wikipedia text features (default tfidf)
+  --epochs <n>             epochs (default 20)
+  --batch <n>              mini-batch size (default 32)
+  --lr <x>                 base learning rate (default: the model's)
+  --lr-schedule <s>        constant | step:<every>:<gamma> | cosine[:<min>] | warmup:<epochs> (default constant)
+  --seed <n>               seed for initialisation, batch order and splits (default 0)
+  --val-size <x>           validation items carved from training: fraction < 1 or count (default 0.1)
+  --eval-every <n>         validation every n epochs, 0 = never (default 1)
+  --patience <n>           early stop after n evaluations without improvement, 0 = never (default 5)
+  --checkpoint-every <n>   save checkpoints/last every n epochs (default 1)
+  --model-config <json>    model-specific settings merged over the model's defaults, e.g. '{"beta":0.6}'
+  --out <dir>              output folder (default runs/<model>-<bits>)
+  --resume <dir>           continue from a checkpoint folder (e.g. runs/x/checkpoints/last); exact
+                           continuation with the checkpoint's configuration; --epochs may extend it
+  --progress <auto|bar|lines>  progress display (default auto: a bar on a terminal, lines otherwise)
+  --list-models            list the models in this build and exit
+${COMMON_HELP}`;
+
+const OPTIONS = {
+  ...COMMON_OPTIONS,
+  model: { type: 'string' }, bits: { type: 'string' }, data: { type: 'string' }, text: { type: 'string' },
+  epochs: { type: 'string' }, batch: { type: 'string' }, lr: { type: 'string' }, 'lr-schedule': { type: 'string' },
+  seed: { type: 'string' }, 'val-size': { type: 'string' }, 'eval-every': { type: 'string' }, patience: { type: 'string' },
+  'checkpoint-every': { type: 'string' }, 'model-config': { type: 'string' }, out: { type: 'string' }, resume: { type: 'string' },
+  progress: { type: 'string' }, 'list-models': { type: 'boolean' },
+} as const;
+
+/** The run configuration stored in checkpoints (what `--resume` and `eval` rebuild from). */
+export interface CliTrainConfig {
+  model: string;
+  bits: number;
+  data: string;
+  text?: string;
+  epochs: number;
+  batch: number;
+  lr?: number;
+  lrSchedule?: string;
+  seed: number;
+  valSize: number;
+  evalEvery: number;
+  patience: number;
+  checkpointEvery: number;
+  modelConfig?: Record<string, unknown>;
+  backend?: string;
+}
+
+function configFrom(v: Values, base?: CliTrainConfig): CliTrainConfig {
+  let modelConfig = base?.modelConfig;
+  if (v['model-config'] !== undefined) {
+    try {
+      modelConfig = JSON.parse(v['model-config'] as string) as Record<string, unknown>;
+    } catch (e) {
+      throw new UsageError(`--model-config is not valid JSON: ${(e as Error).message}`);
+    }
+  }
+  const c: CliTrainConfig = {
+    model: (v.model as string | undefined) ?? base?.model ?? 'jsghca',
+    bits: int('bits', v.bits, base?.bits ?? 64, 1),
+    data: (v.data as string | undefined) ?? base?.data ?? 'default',
+    text: (v.text as string | undefined) ?? base?.text,
+    epochs: int('epochs', v.epochs, base?.epochs ?? 20, 1),
+    batch: int('batch', v.batch, base?.batch ?? 32, 1),
+    lr: num('lr', v.lr, base?.lr),
+    lrSchedule: (v['lr-schedule'] as string | undefined) ?? base?.lrSchedule,
+    seed: int('seed', v.seed, base?.seed ?? 0),
+    valSize: num('val-size', v['val-size'], base?.valSize ?? 0.1)!,
+    evalEvery: int('eval-every', v['eval-every'], base?.evalEvery ?? 1),
+    patience: int('patience', v.patience, base?.patience ?? 5),
+    checkpointEvery: int('checkpoint-every', v['checkpoint-every'], base?.checkpointEvery ?? 1),
+    modelConfig,
+    backend: (v.backend as string | undefined) ?? base?.backend,
+  };
+  if (c.lrSchedule) parseLrSchedule(c.lrSchedule);
+  return c;
+}
+
+export async function trainCommand(args: string[]): Promise<number> {
+  const v = parse(args, OPTIONS);
+  if (v.help) {
+    console.log(TRAIN_HELP);
+    return 0;
+  }
+  await loadPlugins(v.plugin);
+  if (v['list-models']) {
+    const { listModels } = await import('../models/registry.js');
+    const models = await listModels();
+    for (const m of models) console.log(`${m.name.padEnd(10)} ${m.supervised ? 'supervised  ' : 'unsupervised'} ${m.description}`);
+    if (models.length === 0) console.log('(no models in this build)');
+    return 0;
+  }
+  const resumeDir = v.resume as string | undefined;
+  const ckpt = resumeDir ? loadCheckpointDir(resolve(resumeDir)) : undefined;
+  if (ckpt) {
+    for (const k of ['model', 'bits', 'seed', 'batch', 'data', 'text', 'lr', 'val-size', 'model-config']) {
+      if (v[k] !== undefined) throw new UsageError(`--${k} cannot change on --resume (exact continuation uses the checkpoint's configuration)`);
+    }
+  }
+  const cfg = configFrom(v, ckpt?.meta.config.cli as CliTrainConfig | undefined);
+  await getModelEntry(cfg.model); // fail fast on an unknown model, before loading data or a device
+  const out = resolve((v.out as string | undefined) ?? (resumeDir ? join(resolve(resumeDir), '..', '..') : join('runs', `${cfg.model}-${cfg.bits}`)));
+  const progress = (v.progress as string | undefined) ?? 'auto';
+  if (!['auto', 'bar', 'lines'].includes(progress)) throw new UsageError(`--progress must be auto, bar or lines, got '${progress}'`);
+
+  const ds = loadDataset(cfg.data, { text: cfg.text, valSize: cfg.valSize, valSeed: cfg.seed });
+  const log = new JsonlLog(join(out, 'log.jsonl'));
+  const rt = await runtimeFor(cfg.backend);
+  let stopping = false;
+  const onSignal = () => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    console.error('\ncmhash train: stopping after this step (Ctrl-C again to abort); resume from checkpoints/last');
+  };
+  process.on('SIGINT', onSignal);
+  try {
+    const model = await createModel(cfg.model, rt, {
+      bits: cfg.bits, seed: cfg.seed, dims: { imageDim: ds.imageDim, textDim: ds.textDim, numLabels: ds.numLabels },
+      lr: cfg.lr, batchSize: cfg.batch, config: cfg.modelConfig,
+    });
+    const trainConfig: TrainConfig = {
+      epochs: cfg.epochs, batchSize: cfg.batch, seed: cfg.seed, evalEvery: cfg.evalEvery, patience: cfg.patience,
+      checkpointEvery: cfg.checkpointEvery, lrSchedule: cfg.lrSchedule ? parseLrSchedule(cfg.lrSchedule) : undefined,
+    };
+    const bar = progressHooks({ epochs: cfg.epochs, tty: progress === 'auto' ? undefined : progress === 'bar' });
+    const t0 = performance.now();
+    console.log(`cmhash train: ${cfg.model} ${cfg.bits} bits on ${ds.name} (${ds.splits.train.length} training pairs, ${ds.splits.val.length} validation, ${ds.splits.query.length} queries), adapter ${rt.info.description || rt.info.device} (${rt.info.backend})`);
+    log.write('start', { config: cfg, dataset: describeDataset(ds), model: model.info, adapter: rt.info, resumedFrom: resumeDir ?? null });
+    const result = await train(model, ds, trainConfig, {
+      checkpointConfig: { cli: cfg },
+      onStep: bar.onStep,
+      onEpoch: (r) => {
+        bar.onEpoch!(r);
+        log.write('epoch', { ...r });
+      },
+      onEval: ({ epoch, metrics, improved }) => log.write('val', { epoch, i2t: metrics.i2t.mapAll, t2i: metrics.t2i.mapAll, mean: metrics.meanMap, improved }),
+      saveCheckpoint: async (c, tag) => saveCheckpointDir(join(out, 'checkpoints', tag), c),
+      shouldStop: () => stopping,
+    }, ckpt);
+    bar.stop();
+    const trainSeconds = (performance.now() - t0) / 1000;
+    if (stopping) {
+      log.write('interrupted', { epoch: result.state.epoch });
+      console.log(`interrupted after epoch ${result.state.epoch}; resume with: cmhash train --resume ${join(out, 'checkpoints', 'last')}`);
+      model.dispose();
+      return 130;
+    }
+    const bestDir = join(out, 'checkpoints', 'best');
+    if (result.best) {
+      const best = result.bestCheckpoint ?? (existsSync(bestDir) ? loadCheckpointDir(bestDir) : null);
+      if (best) await restoreCheckpoint(model, best, bestDir);
+      console.log(`best validation mAP ${result.best.score.toFixed(4)} at epoch ${result.best.epoch}${result.stoppedEarly ? ' (stopped early)' : ''}; evaluating those weights`);
+    }
+    const report = await evaluateAndReport(model, ds, out);
+    log.write('test', { i2t: report.i2t.mapAll, t2i: report.t2i.mapAll, i2tMapAtK: report.i2t.mapAtK, t2iMapAtK: report.t2i.mapAtK, bestEpoch: result.best?.epoch ?? null, trainSeconds });
+    console.log(`trained ${result.state.epoch} epochs in ${trainSeconds.toFixed(1)} s`);
+    model.dispose();
+    return 0;
+  } finally {
+    process.off('SIGINT', onSignal);
+    await rt.destroy();
+  }
+}
