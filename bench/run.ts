@@ -11,8 +11,9 @@ import { environment, markdownTable, writeResults } from './lib/report.js';
 import { disposeTfjs } from './lib/tfjs.js';
 import type { BenchArgs, Suite } from './lib/types.js';
 import { denseSuite } from './suites/dense.js';
+import { softmaxSuite } from './suites/softmax.js';
 
-export const SUITES: Suite[] = [denseSuite];
+export const SUITES: Suite[] = [denseSuite, softmaxSuite];
 
 /** bench/ in the source tree, whether run from dist/bench or bench. */
 function benchDir(): string {
