@@ -3,3 +3,4 @@ export * from './dataset.js';
 export * from './batcher.js';
 export * from './mat5.js';
 export * from './packed.js';
+export * from './image.js';

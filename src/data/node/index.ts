@@ -4,3 +4,4 @@ export * from './wikipedia.js';
 export * from './mirflickr.js';
 export * from './packed-file.js';
 export * from './load.js';
+export * from './images.js';
