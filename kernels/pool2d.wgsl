@@ -32,22 +32,29 @@ fn divisor(oh: u32, ow: u32) -> f32 {
   return f32((min(he, i32(p.H)) - max(hs, 0)) * (min(we, i32(p.W)) - max(ws, 0)));
 }
 
-@compute @workgroup_size(WG)
-fn max_fwd(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = lin(gid, nwg);
-  if (i >= p.n) { return; }
+// The input window of output element i: its plane's base offset and the in-bounds row/column range.
+struct Window { base: u32, oh: u32, ow: u32, h0: i32, h1: i32, w0: i32, w1: i32 }
+
+fn window(i: u32) -> Window {
   let ow = i % p.OW;
   let oh = (i / p.OW) % p.OH;
   let plane = i / (p.OW * p.OH);
   let hs = i32(oh * p.SH) - i32(p.PH);
   let ws = i32(ow * p.SW) - i32(p.PW);
-  let base = plane * p.H * p.W;
+  return Window(plane * p.H * p.W, oh, ow, max(hs, 0), min(hs + i32(p.KH), i32(p.H)), max(ws, 0), min(ws + i32(p.KW), i32(p.W)));
+}
+
+@compute @workgroup_size(WG)
+fn max_fwd(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = lin(gid, nwg);
+  if (i >= p.n) { return; }
+  let win = window(i);
   var best = bitcast<f32>(0xff7fffffu); // -FLT_MAX; the first in-bounds element always wins
   var arg = 0xffffffffu;
-  for (var h = max(hs, 0); h < min(hs + i32(p.KH), i32(p.H)); h++) {
-    for (var w = max(ws, 0); w < min(ws + i32(p.KW), i32(p.W)); w++) {
+  for (var h = win.h0; h < win.h1; h++) {
+    for (var w = win.w0; w < win.w1; w++) {
       let k = u32(h) * p.W + u32(w);
-      let v = src[base + k];
+      let v = src[win.base + k];
       if (v > best || arg == 0xffffffffu) { best = v; arg = k; }
     }
   }
@@ -59,19 +66,14 @@ fn max_fwd(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) n
 fn avg_fwd(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = lin(gid, nwg);
   if (i >= p.n) { return; }
-  let ow = i % p.OW;
-  let oh = (i / p.OW) % p.OH;
-  let plane = i / (p.OW * p.OH);
-  let hs = i32(oh * p.SH) - i32(p.PH);
-  let ws = i32(ow * p.SW) - i32(p.PW);
-  let base = plane * p.H * p.W;
+  let win = window(i);
   var acc = 0.0;
-  for (var h = max(hs, 0); h < min(hs + i32(p.KH), i32(p.H)); h++) {
-    for (var w = max(ws, 0); w < min(ws + i32(p.KW), i32(p.W)); w++) {
-      acc += src[base + u32(h) * p.W + u32(w)];
+  for (var h = win.h0; h < win.h1; h++) {
+    for (var w = win.w0; w < win.w1; w++) {
+      acc += src[win.base + u32(h) * p.W + u32(w)];
     }
   }
-  dst[i] = acc / divisor(oh, ow);
+  dst[i] = acc / divisor(win.oh, win.ow);
 }
 
 // Output windows covering input row h: oh in [ceil((h + PH − KH + 1) / SH), floor((h + PH) / SH)] ∩ [0, OH).
@@ -81,22 +83,28 @@ fn first_out(x: u32, pad: u32, k: u32, s: u32) -> u32 {
   return (u32(num) + s - 1u) / s;
 }
 
+// The output windows that cover input element i: base of its output plane and the oh/ow ranges.
+struct Cover { k: u32, obase: u32, oh0: u32, oh1: u32, ow0: u32, ow1: u32 }
+
+fn cover(i: u32) -> Cover {
+  let w = i % p.W;
+  let h = (i / p.W) % p.H;
+  let plane = i / (p.W * p.H);
+  return Cover(h * p.W + w, plane * p.OH * p.OW,
+               first_out(h, p.PH, p.KH, p.SH), min(p.OH, (h + p.PH) / p.SH + 1u),
+               first_out(w, p.PW, p.KW, p.SW), min(p.OW, (w + p.PW) / p.SW + 1u));
+}
+
 @compute @workgroup_size(WG)
 fn max_bwd(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = lin(gid, nwg);
   if (i >= p.n) { return; }
-  let w = i % p.W;
-  let h = (i / p.W) % p.H;
-  let plane = i / (p.W * p.H);
-  let k = h * p.W + w;
-  let obase = plane * p.OH * p.OW;
+  let c = cover(i);
   var acc = 0.0;
-  let oh1 = min(p.OH, (h + p.PH) / p.SH + 1u);
-  let ow1 = min(p.OW, (w + p.PW) / p.SW + 1u);
-  for (var oh = first_out(h, p.PH, p.KH, p.SH); oh < oh1; oh++) {
-    for (var ow = first_out(w, p.PW, p.KW, p.SW); ow < ow1; ow++) {
-      let o = obase + oh * p.OW + ow;
-      if (argmax[o] == k) { acc += src[o]; }
+  for (var oh = c.oh0; oh < c.oh1; oh++) {
+    for (var ow = c.ow0; ow < c.ow1; ow++) {
+      let o = c.obase + oh * p.OW + ow;
+      if (argmax[o] == c.k) { acc += src[o]; }
     }
   }
   dst[i] = acc;
@@ -106,16 +114,11 @@ fn max_bwd(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) n
 fn avg_bwd(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = lin(gid, nwg);
   if (i >= p.n) { return; }
-  let w = i % p.W;
-  let h = (i / p.W) % p.H;
-  let plane = i / (p.W * p.H);
-  let obase = plane * p.OH * p.OW;
+  let c = cover(i);
   var acc = 0.0;
-  let oh1 = min(p.OH, (h + p.PH) / p.SH + 1u);
-  let ow1 = min(p.OW, (w + p.PW) / p.SW + 1u);
-  for (var oh = first_out(h, p.PH, p.KH, p.SH); oh < oh1; oh++) {
-    for (var ow = first_out(w, p.PW, p.KW, p.SW); ow < ow1; ow++) {
-      acc += src[obase + oh * p.OW + ow] / divisor(oh, ow);
+  for (var oh = c.oh0; oh < c.oh1; oh++) {
+    for (var ow = c.ow0; ow < c.ow1; ow++) {
+      acc += src[c.obase + oh * p.OW + ow] / divisor(oh, ow);
     }
   }
   dst[i] = acc;
