@@ -12,8 +12,9 @@ import { disposeTfjs } from './lib/tfjs.js';
 import type { BenchArgs, Suite } from './lib/types.js';
 import { denseSuite } from './suites/dense.js';
 import { softmaxSuite } from './suites/softmax.js';
+import { hammingSuite } from './suites/hamming.js';
 
-export const SUITES: Suite[] = [denseSuite, softmaxSuite];
+export const SUITES: Suite[] = [denseSuite, softmaxSuite, hammingSuite];
 
 /** bench/ in the source tree, whether run from dist/bench or bench. */
 function benchDir(): string {

@@ -1,8 +1,12 @@
-// Top-k / radius search, pass 3 of 3: same grid as hamming_hist. Each (query, block) invocation
-// rescans its block in index order and writes every item with distance d <= T to its output position
-// hist[q, b, d] (then increments it), skipping positions >= limit (the tail of the threshold bucket).
-// Only this invocation touches its (q, b) row of hist, so no atomics are needed. Results are ordered
-// by (distance, database index) and equal a stable CPU counting sort exactly.
+// Top-k / radius search, pass 3 of 3: same grid as hamming_hist. Each (queries, block) invocation
+// rescans its block in index order and writes every item with distance d <= T (per query) to its output
+// position hist[q, b, d] (then increments it), skipping positions >= limit (the tail of the threshold
+// bucket). Only this invocation touches its queries' (q, b) rows of hist, so no atomics are needed.
+// Results are ordered by (distance, database index) and equal a stable CPU counting sort exactly.
+// Candidates are rare, and a CPU SIMD driver runs both sides of a divergent branch with masked
+// (scalarised) memory operations, so each sweep of 1024 items first records candidates as bits in
+// private masks (vector ops only), then drains the set bits with loops that run only while some lane
+// still has a candidate.
 struct Params {
   nq: u32,
   n: u32,
@@ -16,6 +20,8 @@ struct Params {
 
 override WORDS: u32 = 2u;
 override WG: u32 = 32u;
+const QPI: u32 = 4u;        // queries per invocation, as in hamming_hist
+const SWEEP: u32 = 1024u;   // items per candidate mask (32 words of 32 bits)
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> db: array<u32>;
@@ -25,33 +31,68 @@ override WG: u32 = 32u;
 @group(0) @binding(5) var<storage, read_write> out_idx: array<u32>;
 @group(0) @binding(6) var<storage, read_write> out_dist: array<u32>;
 
+fn item(i: u32) -> vec4u {
+  var x: vec4u;
+  for (var w = 0u; w < WORDS; w++) { x[w] = db[i * WORDS + w]; }
+  x[WORDS - 1u] &= p.last_mask;
+  return x;
+}
+
+fn distance(x: vec4u, qv: vec4u) -> u32 {
+  var d = 0u;
+  for (var w = 0u; w < WORDS; w++) { d += countOneBits(x[w] ^ qv[w]); }
+  return d;
+}
+
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: vec3u) {
-  let q = gid.x;
-  if (q >= p.nq) { return; }
+  let q0 = gid.x * QPI;
+  if (q0 >= p.nq) { return; }
   let b = wid.y;
-  let qi = info[q];
-  let t = qi.x;
-  let limit = qi.z;
-  var qv: array<u32, 4>;
-  for (var w = 0u; w < WORDS; w++) { qv[w] = queries[q * WORDS + w]; }
-  qv[WORDS - 1u] &= p.last_mask;
-  let row = (q * p.nblocks_total + p.block0 + b) * p.bins;
+  var qv: array<vec4u, QPI>;
+  var t: array<u32, QPI>;   // threshold + 1 per query
+  for (var j = 0u; j < QPI; j++) {
+    let q = min(q0 + j, p.nq - 1u);
+    for (var w = 0u; w < WORDS; w++) { qv[j][w] = queries[q * WORDS + w]; }
+    qv[j][WORDS - 1u] &= p.last_mask;
+    // t holds T + 1 (select d < t); queries past the batch (padding lanes) get 0 and select nothing.
+    t[j] = select(0u, info[q].x + 1u, q0 + j < p.nq);
+  }
   let start = b * p.block;
   let end = min(start + p.block, p.n);
-  for (var i = start; i < end; i++) {
-    var d = 0u;
-    for (var w = 0u; w < WORDS; w++) {
-      var x = db[i * WORDS + w];
-      if (w == WORDS - 1u) { x &= p.last_mask; }
-      d += countOneBits(x ^ qv[w]);
+  for (var s = start; s < end; s += SWEEP) {
+    let se = min(s + SWEEP, end);
+    var cand: array<array<u32, 32>, QPI>;
+    for (var c = 0u; c < 32u; c++) {
+      let i0 = s + c * 32u;
+      let cnt = min(32u, max(se, i0) - i0);
+      var m = vec4u(0u);
+      for (var e = 0u; e < cnt; e++) {
+        let x = item(i0 + e);
+        for (var j = 0u; j < QPI; j++) {
+          m[j] |= select(0u, 1u << e, distance(x, qv[j]) < t[j]);
+        }
+      }
+      for (var j = 0u; j < QPI; j++) { cand[j][c] = m[j]; }
     }
-    if (d <= t) {
-      let pos = hist[row + d];
-      if (pos < limit) {
-        out_idx[pos] = p.index0 + i;
-        out_dist[pos] = d;
-        hist[row + d] = pos + 1u;
+    for (var j = 0u; j < QPI; j++) {
+      let q = q0 + j;
+      let row = (q * p.nblocks_total + p.block0 + b) * p.bins;
+      let limit = info[min(q, p.nq - 1u)].z;
+      for (var c = 0u; c < 32u; c++) {
+        var m = cand[j][c];
+        loop {
+          if (m == 0u) { break; }
+          let i = s + c * 32u + firstTrailingBit(m);
+          m &= m - 1u;
+          let d = distance(item(i), qv[j]);
+          let pos = hist[row + d];
+          if (pos < limit) {
+            out_idx[pos] = p.index0 + i;
+            out_dist[pos] = d;
+            hist[row + d] = pos + 1u;
+          }
+        }
       }
     }
   }

@@ -20,6 +20,8 @@ import type { RadiusResult, TopKResult } from './cpu-scan.js';
 
 /** Queries per workgroup in the scan passes (lanes = queries reading the same database item). */
 const SCAN_WG = 32;
+/** Queries per scan invocation (QPI in kernels/hamming_hist.wgsl and hamming_emit.wgsl). */
+const SCAN_QPI = 4;
 const SELECT_WG = 64;
 const MAGIC = 0x49484d43; // 'CMHI' little-endian
 const VERSION = 1;
@@ -207,7 +209,7 @@ export class HammingIndex {
       this.rt.dispatch(
         { kernel: 'hamming_hist', constants: { WORDS: this.words, WG: SCAN_WG } },
         [this.chunkBinding(c), qbuf, hist],
-        [Math.ceil(nq / SCAN_WG), Math.ceil(c.count / this.blockSize), 1],
+        [Math.ceil(nq / (SCAN_WG * SCAN_QPI)), Math.ceil(c.count / this.blockSize), 1],
         this.scanParams(nq, ci, blocksTotal).bytes(),
       );
     });
@@ -223,7 +225,7 @@ export class HammingIndex {
       this.rt.dispatch(
         { kernel: 'hamming_emit', constants: { WORDS: this.words, WG: SCAN_WG } },
         [this.chunkBinding(c), qbuf, hist, info, outIdx, outDist],
-        [Math.ceil(nq / SCAN_WG), Math.ceil(c.count / this.blockSize), 1],
+        [Math.ceil(nq / (SCAN_WG * SCAN_QPI)), Math.ceil(c.count / this.blockSize), 1],
         this.scanParams(nq, ci, blocksTotal).bytes(),
       );
     });
