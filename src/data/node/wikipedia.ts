@@ -9,7 +9,7 @@ import { readMatFile, readText } from './files.js';
 export const WIKIPEDIA_CATEGORIES = ['art', 'biology', 'geography', 'history', 'literature', 'media', 'music', 'royalty', 'sport', 'warfare'];
 
 export interface WikipediaOptions {
-  /** Text features: 'tfidf' (1000-d, default) or 'lda' (10-d topic proportions). */
+  /** Text features: 'lda' (10-d topic proportions, default: the literature's standard) or 'tfidf' (1000-d). */
   text?: 'tfidf' | 'lda';
   /** Validation items carved from the training pairs: count or fraction (default 0.1). */
   valSize?: number;
@@ -38,7 +38,7 @@ export function parseWikipediaList(text: string, file: string, expectRows: numbe
  */
 export function loadWikipedia(dir: string, opts: WikipediaOptions = {}): Dataset {
   const matFile = join(dir, 'raw_features.mat');
-  const textKind = opts.text ?? 'tfidf';
+  const textKind = opts.text ?? 'lda';
   const tKey = textKind === 'tfidf' ? 'T_tfidf' : 'T';
   const vars = readMatFile(matFile, ['I_tr', 'I_te', `${tKey}_tr`, `${tKey}_te`]);
   const Itr = requireMatrix(vars, matFile, 'I_tr');

@@ -1,0 +1,48 @@
+/** Loss terms shared by the models (all built from autograd ops, so their gradients come for free). */
+import type { Tensor } from '../../tensor/tensor.js';
+import { add, affine, mul, mulScalar, softplus, square, sub } from '../../ops/elementwise.js';
+import { mean, sum } from '../../ops/reduce.js';
+import { cosineSimilarity } from '../../ops/similarity.js';
+import { matmul } from '../../ops/matmul.js';
+import { checkSameShape } from '../../ops/validate.js';
+
+/** Mean squared difference ‖a − b‖² / numel. */
+export function mse(a: Tensor, b: Tensor): Tensor {
+  checkSameShape('mse', 'a', a, 'b', b);
+  return mean(square(sub(a, b)));
+}
+
+/** Sum of squares ‖a − b‖²_F (DCMH/SSAH quantisation terms). */
+export function sumSquaredError(a: Tensor, b: Tensor): Tensor {
+  checkSameShape('sumSquaredError', 'a', a, 'b', b);
+  return sum(square(sub(a, b)));
+}
+
+export interface CosineReconstruction {
+  total: Tensor;
+  inter: Tensor;
+  intraImage: Tensor;
+  intraText: Tensor;
+}
+
+/**
+ * DJSRH / JSGHCA Eq. 9: ‖S − cos(B_I,B_T)‖² + λ1‖S − cos(B_I,B_I)‖² + λ2‖S − cos(B_T,B_T)‖² (mean squared),
+ * where S already carries μ.
+ */
+export function cosineReconstructionLoss(S: Tensor, bI: Tensor, bT: Tensor, lambda1: number, lambda2: number): CosineReconstruction {
+  const inter = mse(S, cosineSimilarity(bI, bT));
+  const intraImage = mse(S, cosineSimilarity(bI, bI));
+  const intraText = mse(S, cosineSimilarity(bT, bT));
+  const total = add(add(inter, mulScalar(intraImage, lambda1)), mulScalar(intraText, lambda2));
+  return { total, inter, intraImage, intraText };
+}
+
+/**
+ * Pairwise negative log-likelihood NLL(s, θ) = −Σ (s·θ − log(1 + e^θ)) / count with θ = ½·a·bᵀ,
+ * computed stably through softplus. `s` is the 0/1 similarity [m, n]; a [m, k], b [n, k].
+ * Averaged over the m·n pairs so the scale does not depend on the batch size [ours].
+ */
+export function pairwiseNll(s: Tensor, a: Tensor, b: Tensor): Tensor {
+  const theta = affine(matmul(a, b, { transB: true }), 0.5, 0);
+  return mean(sub(softplus(theta), mul(s, theta)));
+}

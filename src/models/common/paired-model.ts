@@ -1,0 +1,198 @@
+/**
+ * Base of the unsupervised two-network models (DJSRH, JSGHCA): an image hash net and a text hash net
+ * trained so that cosines of their scaled-tanh codes reconstruct a joint similarity target built from
+ * the batch's original features. Subclasses change the target, the nets' attention, and how the two
+ * nets' outputs become codes (JSGHCA's Jo-Attention).
+ */
+import type { Runtime } from '../../runtime/runtime.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { noGrad, backward } from '../../autograd/tape.js';
+import { tidy } from '../../tensor/scope.js';
+import { mulScalar, tanh } from '../../ops/elementwise.js';
+import { SGD } from '../../optim/sgd.js';
+import type { Module } from '../../nn/module.js';
+import { Rng } from '../../util/rng.js';
+import type { Batch, HashModel, Modality, ModelInfo, StepResult, TrainingSetView } from '../types.js';
+import type { ModelDims } from '../registry.js';
+import { cosineReconstructionLoss } from './losses.js';
+import { FeatureHashNet, unitVarianceScale, type HashNetOptions } from './nets.js';
+import { jointTarget, type TargetConfig } from './targets.js';
+import { readScalars, stepResult } from './step.js';
+import { collectModuleState, restoreModuleState } from './state.js';
+import { shouldRescaleCosine } from './rescale.js';
+
+export interface PairedConfig {
+  hidden: number;
+  dropout: number;
+  lrImage: number;
+  lrText: number;
+  momentum: number;
+  weightDecay: number;
+  lambda1: number;
+  lambda2: number;
+  target: TargetConfig;
+  /** Staged training (JSGHCA §3.4): epochs that train only the image net, then only the text net, then both. */
+  imageOnlyEpochs: number;
+  textOnlyEpochs: number;
+  imageAttention: HashNetOptions['attention'];
+  textAttention: HashNetOptions['attention'];
+  /** 'auto': rescale a modality's cosines to 2x − 1 when its features are dense and non-negative (see shouldRescaleCosine). */
+  rescale: 'auto' | 'on' | 'off';
+  /** Scale each modality's inputs to unit mean square per dimension (computed once in prepare()). */
+  normalizeInputs: boolean;
+}
+
+export type Stage = 'image' | 'text' | 'joint';
+
+export abstract class PairedHashModel implements HashModel {
+  readonly info: ModelInfo;
+  readonly imageNet: FeatureHashNet;
+  readonly textNet: FeatureHashNet;
+  protected readonly optImage: SGD;
+  protected readonly optText: SGD;
+  /** Scaled-tanh slope δ = √(epoch + 1). */
+  delta = 1;
+  stage: Stage = 'joint';
+
+  constructor(readonly runtime: Runtime, name: string, bits: number, readonly cfg: PairedConfig, dims: ModelDims, seed: number) {
+    if (!Number.isInteger(bits) || bits < 8 || bits > 128) throw new RangeError(`${name}: bits must be an integer in [8, 128], got ${bits}`);
+    if (dims.imageDim <= 0 || dims.textDim <= 0) throw new RangeError(`${name}: needs image and text features (imageDim ${dims.imageDim}, textDim ${dims.textDim})`);
+    this.info = { name, bits, supervised: false, config: { ...cfg, bits, seed, dims } };
+    const rng = new Rng(seed);
+    this.imageNet = new FeatureHashNet(runtime, { inDim: dims.imageDim, hidden: cfg.hidden, bits, dropout: cfg.dropout, attention: cfg.imageAttention, rng: rng.fork() });
+    this.textNet = new FeatureHashNet(runtime, { inDim: dims.textDim, hidden: cfg.hidden, bits, dropout: cfg.dropout, attention: cfg.textAttention, rng: rng.fork() });
+    this.buildExtra(runtime, bits, rng.fork());
+    const sgd = (lr: number, mods: Module[]): SGD =>
+      new SGD(mods.flatMap((m) => m.namedParameters()), { lr, momentum: cfg.momentum, weightDecay: cfg.weightDecay });
+    this.optImage = sgd(cfg.lrImage, [this.imageNet, ...this.extraModules('image')]);
+    this.optText = sgd(cfg.lrText, [this.textNet, ...this.extraModules('text')]);
+  }
+
+  /** Subclasses create extra modules here (called before the optimisers are built). */
+  protected buildExtra(_rt: Runtime, _bits: number, _rng: Rng): void {}
+  /** Extra modules whose parameters the image (or text) optimiser updates. */
+  protected extraModules(_side: Modality): Module[] {
+    return [];
+  }
+
+  /** Pre-tanh outputs → the h that goes into the scaled tanh (identity here; Jo-Attention in JSGHCA). */
+  protected combine(qImage: Tensor, qText: Tensor): { hImage: Tensor; hText: Tensor } {
+    return { hImage: qImage, hText: qText };
+  }
+
+  /** h used at retrieval for one modality (no partner available). */
+  protected single(_modality: Modality, q: Tensor): Tensor {
+    return q;
+  }
+
+  namedParameters(): Map<string, Tensor> {
+    const out = new Map<string, Tensor>();
+    for (const [n, t] of this.imageNet.namedParameters('image.')) out.set(n, t);
+    for (const [n, t] of this.textNet.namedParameters('text.')) out.set(n, t);
+    for (const side of ['image', 'text'] as const) {
+      this.extraModules(side).forEach((m, i) => {
+        for (const [n, t] of m.namedParameters(`${side}_extra${i}.`)) out.set(n, t);
+      });
+    }
+    return out;
+  }
+
+  async prepare(train: TrainingSetView): Promise<void> {
+    if (this.cfg.rescale === 'auto') {
+      this.cfg.target.rescaleImage = shouldRescaleCosine(train.image, train.imageDim);
+      this.cfg.target.rescaleText = shouldRescaleCosine(train.text, train.textDim);
+    } else {
+      this.cfg.target.rescaleImage = this.cfg.target.rescaleText = this.cfg.rescale === 'on';
+    }
+    if (this.cfg.normalizeInputs) {
+      this.imageNet.inputScale = unitVarianceScale(train.image, train.imageDim);
+      this.textNet.inputScale = unitVarianceScale(train.text, train.textDim);
+    }
+    this.info.config = { ...this.info.config, target: { ...this.cfg.target }, inputScale: this.inputScales() };
+  }
+
+  private inputScales(): { image: number; text: number } {
+    return { image: this.imageNet.inputScale, text: this.textNet.inputScale };
+  }
+
+  startEpoch(epoch: number): void {
+    this.delta = Math.sqrt(epoch + 1);
+    const { imageOnlyEpochs: a, textOnlyEpochs: b } = this.cfg;
+    this.stage = epoch < a ? 'image' : epoch < a + b ? 'text' : 'joint';
+  }
+
+  /** The batch's similarity target (no gradient). */
+  protected target(batch: Batch): Tensor {
+    return jointTarget(batch.image, batch.text, this.cfg.target);
+  }
+
+  async trainStep(batch: Batch, epoch: number): Promise<StepResult> {
+    if (epoch === 0 && this.delta !== 1) this.startEpoch(0);
+    this.imageNet.train();
+    this.textNet.train();
+    const trainImage = this.stage !== 'text', trainText = this.stage !== 'image';
+    const scalars = tidy(() => {
+      const S = noGrad(() => this.target(batch));
+      // A frozen net runs without recording (its codes are constants for this step).
+      const qI = trainImage ? this.imageNet.forward(batch.image) : noGrad(() => this.imageNet.forward(batch.image));
+      const qT = trainText ? this.textNet.forward(batch.text) : noGrad(() => this.textNet.forward(batch.text));
+      const { hImage, hText } = this.combine(qI, qT);
+      const bI = tanh(mulScalar(hImage, this.delta));
+      const bT = tanh(mulScalar(hText, this.delta));
+      const l = cosineReconstructionLoss(S, bI, bT, this.cfg.lambda1, this.cfg.lambda2);
+      backward(l.total);
+      if (trainImage) this.optImage.step();
+      if (trainText) this.optText.step();
+      this.optImage.zeroGrad();
+      this.optText.zeroGrad();
+      return { total: l.total, inter: l.inter, intraImage: l.intraImage, intraText: l.intraText };
+    });
+    return stepResult(this.info.name, await readScalars(this.runtime, scalars));
+  }
+
+  encode(modality: Modality, features: Tensor): Tensor {
+    const net = modality === 'image' ? this.imageNet : this.textNet;
+    net.eval();
+    return noGrad(() => tidy(() => tanh(mulScalar(this.single(modality, net.forward(features)), this.delta))));
+  }
+
+  protected allModules(): Module[] {
+    return [this.imageNet, this.textNet, ...this.extraModules('image'), ...this.extraModules('text')];
+  }
+
+  async getState(): Promise<{ json: Record<string, unknown>; tensors: Map<string, Tensor> }> {
+    const tensors = new Map<string, Tensor>();
+    const img = this.optImage.getState(), txt = this.optText.getState();
+    for (const [k, t] of Object.entries(img.tensors)) tensors.set(`optImage.${k}`, t);
+    for (const [k, t] of Object.entries(txt.tensors)) tensors.set(`optText.${k}`, t);
+    return {
+      json: { delta: this.delta, stage: this.stage, optImage: img.scalars, optText: txt.scalars, modules: collectModuleState(this.allModules()), target: this.cfg.target, inputScale: this.inputScales() },
+      tensors,
+    };
+  }
+
+  async setState(state: { json: Record<string, unknown>; tensors: Map<string, Tensor> }): Promise<void> {
+    const j = state.json as {
+      delta: number; stage: Stage; optImage: Record<string, number>; optText: Record<string, number>; modules: unknown;
+      target?: TargetConfig; inputScale?: { image: number; text: number };
+    };
+    const pick = (prefix: string): Record<string, Tensor> =>
+      Object.fromEntries([...state.tensors].filter(([k]) => k.startsWith(prefix)).map(([k, t]) => [k.slice(prefix.length), t]));
+    this.optImage.setState({ scalars: j.optImage, tensors: pick('optImage.') });
+    this.optText.setState({ scalars: j.optText, tensors: pick('optText.') });
+    this.delta = j.delta;
+    this.stage = j.stage;
+    if (j.target) this.cfg.target = { ...j.target };
+    if (j.inputScale) {
+      this.imageNet.inputScale = j.inputScale.image;
+      this.textNet.inputScale = j.inputScale.text;
+    }
+    restoreModuleState(this.allModules(), j.modules);
+  }
+
+  dispose(): void {
+    this.optImage.dispose();
+    this.optText.dispose();
+    for (const m of this.allModules()) m.dispose();
+  }
+}
