@@ -22,6 +22,10 @@ import type { RadiusResult, TopKResult } from './cpu-scan.js';
 const SCAN_WG = 32;
 /** Queries per scan invocation (QPI in kernels/hamming_hist.wgsl and hamming_emit.wgsl). */
 const SCAN_QPI = 4;
+/** Queries per scan workgroup: query batches are rounded to multiples of this. */
+const SCAN_QUERIES = SCAN_WG * SCAN_QPI;
+/** Smallest scan block (items per invocation); larger databases get larger blocks (see layout()). */
+const MIN_BLOCK = 4096;
 const SELECT_WG = 64;
 const MAGIC = 0x49484d43; // 'CMHI' little-endian
 const VERSION = 1;
@@ -30,15 +34,26 @@ const HEADER_BYTES = 24;
 const READ_BATCH_BYTES = 64 * 1024 * 1024;
 
 export interface HammingIndexOptions {
-  /** Items per scan block (one invocation scans one block for one query). Default 4096. */
+  /**
+   * Items per scan block (one invocation scans one block for a few queries). Default: 4096, doubled
+   * per search until a full workgroup of queries' histograms fits one binding.
+   */
   blockSize?: number;
   /**
    * Items per database chunk (one buffer, one dispatch per pass). Default: as many as fit in
-   * `maxStorageBufferBindingSize`; must be a multiple of blockSize. Small values test chunking.
+   * `maxStorageBufferBindingSize`. Small values test chunking.
    */
   chunkItems?: number;
   /** Upper bound on queries per batch (default: as many as the histogram binding allows). */
   maxQueryBatch?: number;
+}
+
+/** How one search splits the database into scan blocks. */
+interface Layout {
+  block: number;
+  /** Global index of each chunk's first block. */
+  block0: number[];
+  total: number;
 }
 
 interface Chunk {
@@ -50,7 +65,7 @@ interface Chunk {
 
 export class HammingIndex {
   readonly words: number;
-  readonly blockSize: number;
+  readonly blockSize: number | null;
   readonly chunkItems: number;
   private readonly maxQueryBatch: number;
   private chunks: Chunk[] = [];
@@ -63,14 +78,15 @@ export class HammingIndex {
     checkBits('HammingIndex', bits);
     this.words = wordsFor(bits);
     const lim = rt.limits;
-    this.blockSize = opts.blockSize ?? 4096;
-    if (!Number.isInteger(this.blockSize) || this.blockSize < 1) throw new RangeError(`HammingIndex: blockSize must be a positive integer, got ${this.blockSize}`);
+    this.blockSize = opts.blockSize ?? null;
+    if (this.blockSize !== null && (!Number.isInteger(this.blockSize) || this.blockSize < 1)) throw new RangeError(`HammingIndex: blockSize must be a positive integer, got ${this.blockSize}`);
     const fit = Math.floor(lim.maxStorageBufferBindingSize / (this.words * 4));
-    const maxChunk = Math.min(fit, this.blockSize * lim.maxComputeWorkgroupsPerDimension);
-    const dflt = Math.floor(maxChunk / this.blockSize) * this.blockSize;
-    this.chunkItems = opts.chunkItems ?? dflt;
-    if (!Number.isInteger(this.chunkItems) || this.chunkItems < this.blockSize || this.chunkItems % this.blockSize !== 0 || this.chunkItems > maxChunk) {
-      throw new RangeError(`HammingIndex: chunkItems (${this.chunkItems}) must be a multiple of blockSize (${this.blockSize}) between ${this.blockSize} and ${dflt}`);
+    this.chunkItems = opts.chunkItems ?? fit;
+    if (!Number.isInteger(this.chunkItems) || this.chunkItems < 1 || this.chunkItems > fit) {
+      throw new RangeError(`HammingIndex: chunkItems must be an integer in 1..${fit} (maxStorageBufferBindingSize / ${this.words * 4} bytes per code), got ${opts.chunkItems}`);
+    }
+    if (this.blockSize !== null && Math.ceil(this.chunkItems / this.blockSize) > lim.maxComputeWorkgroupsPerDimension) {
+      throw new RangeError(`HammingIndex: blockSize ${this.blockSize} gives more than ${lim.maxComputeWorkgroupsPerDimension} blocks per chunk of ${this.chunkItems} codes`);
     }
     this.maxQueryBatch = opts.maxQueryBatch ?? Number.MAX_SAFE_INTEGER;
     if (!Number.isInteger(this.maxQueryBatch) || this.maxQueryBatch < 1) throw new RangeError(`HammingIndex: maxQueryBatch must be a positive integer, got ${opts.maxQueryBatch}`);
@@ -116,7 +132,7 @@ export class HammingIndex {
       const take = Math.min(left, this.chunkItems - c.count);
       const need = c.count + take;
       if (need > c.capacity) {
-        const cap = Math.min(this.chunkItems, Math.max(need, 2 * c.capacity, this.blockSize));
+        const cap = Math.min(this.chunkItems, Math.max(need, 2 * c.capacity, 1024));
         const buf = this.rt.createStorage(cap * this.words * 4, 'hamming-chunk');
         if (c.count > 0) this.rt.copy(c.buffer, 0, buf, 0, c.count * this.words * 4);
         this.rt.release(c.buffer);
@@ -174,29 +190,49 @@ export class HammingIndex {
     return queries.length / this.words;
   }
 
-  private get totalBlocks(): number {
-    const per = this.chunkItems / this.blockSize;
-    const last = this.chunks[this.chunks.length - 1]!;
-    return (this.chunks.length - 1) * per + Math.ceil(last.count / this.blockSize);
+  private layoutFor(block: number): Layout {
+    const block0: number[] = [];
+    let total = 0;
+    for (const c of this.chunks) {
+      block0.push(total);
+      total += Math.ceil(c.count / block);
+    }
+    return { block, block0, total };
+  }
+
+  /**
+   * Scan blocks for a search of nq queries: the fixed blockSize, or the smallest power-of-two multiple
+   * of 4096 such that a full workgroup of queries' histograms fits one binding and every chunk's block
+   * count fits one dispatch dimension.
+   */
+  private layout(nq: number): Layout {
+    if (this.blockSize !== null) return this.layoutFor(this.blockSize);
+    const maxBind = this.rt.limits.maxStorageBufferBindingSize;
+    const maxDim = this.rt.limits.maxComputeWorkgroupsPerDimension;
+    const cols = Math.min(Math.max(1, nq), SCAN_QUERIES);
+    for (let block = MIN_BLOCK; ; block *= 2) {
+      const l = this.layoutFor(block);
+      if ((l.total * (this.bits + 1) * 4 * cols <= maxBind && Math.ceil(this.chunkItems / block) <= maxDim) || block >= this.chunkItems) return l;
+    }
   }
 
   /** Queries per batch such that the histogram (and `outPerQuery` u32 outputs) fit one binding. */
-  private queryBatch(op: string, nq: number, outPerQuery: number): number {
+  private queryBatch(op: string, nq: number, outPerQuery: number, l: Layout): number {
     const maxBind = this.rt.limits.maxStorageBufferBindingSize;
-    const histPerQuery = this.totalBlocks * (this.bits + 1) * 4;
+    const histPerQuery = l.total * (this.bits + 1) * 4;
     let b = Math.min(nq, this.maxQueryBatch, Math.floor(maxBind / histPerQuery), Math.floor(maxBind / Math.max(4, outPerQuery * 4)));
     if (b < 1) {
-      throw new RangeError(`HammingIndex.${op}: one query needs ${histPerQuery} bytes of histogram (${this.n} codes, blockSize ${this.blockSize}) or ${outPerQuery * 4} bytes of output, over maxStorageBufferBindingSize ${maxBind}; use a larger blockSize or smaller k`);
+      throw new RangeError(`HammingIndex.${op}: one query needs ${histPerQuery} bytes of histogram (${this.n} codes, blocks of ${l.block}) or ${outPerQuery * 4} bytes of output, over maxStorageBufferBindingSize ${maxBind}; use a larger blockSize or smaller k`);
     }
-    if (b > SCAN_WG && b < nq) b -= b % SCAN_WG;
+    if (b > SCAN_QUERIES && b < nq) b -= b % SCAN_QUERIES;
     return b;
   }
 
-  private scanParams(nq: number, chunkIndex: number, blocksTotal: number): Uniforms {
+  private scanParams(nq: number, chunkIndex: number, l: Layout): Uniforms {
     const c = this.chunks[chunkIndex]!;
     return new Uniforms()
-      .u32(nq).u32(c.count).u32(this.blockSize).u32(blocksTotal)
-      .u32(chunkIndex * (this.chunkItems / this.blockSize)).u32(this.bits + 1).u32(lastWordMask(this.bits)).u32(chunkIndex * this.chunkItems);
+      .u32(nq).u32(c.count).u32(l.block).u32(l.total)
+      .u32(l.block0[chunkIndex]!).u32(this.bits + 1).u32(lastWordMask(this.bits)).u32(chunkIndex * this.chunkItems);
   }
 
   private chunkBinding(c: Chunk): GPUBufferBinding {
@@ -204,29 +240,29 @@ export class HammingIndex {
   }
 
   /** Pass 1 for every chunk. */
-  private dispatchHist(qbuf: GPUBuffer, nq: number, hist: GPUBufferBinding, blocksTotal: number): void {
+  private dispatchHist(qbuf: GPUBuffer, nq: number, hist: GPUBufferBinding, l: Layout): void {
     this.chunks.forEach((c, ci) => {
       this.rt.dispatch(
         { kernel: 'hamming_hist', constants: { WORDS: this.words, WG: SCAN_WG } },
         [this.chunkBinding(c), qbuf, hist],
-        [Math.ceil(nq / (SCAN_WG * SCAN_QPI)), Math.ceil(c.count / this.blockSize), 1],
-        this.scanParams(nq, ci, blocksTotal).bytes(),
+        [Math.ceil(nq / SCAN_QUERIES), Math.ceil(c.count / l.block), 1],
+        this.scanParams(nq, ci, l).bytes(),
       );
     });
   }
 
-  private dispatchSelect(mode: 0 | 1 | 2, nq: number, hist: GPUBufferBinding, info: GPUBuffer, blocksTotal: number, k: number, radius: number): void {
-    const u = new Uniforms().u32(nq).u32(blocksTotal).u32(this.bits + 1).u32(k).u32(radius).u32(0).u32(0).u32(0);
+  private dispatchSelect(mode: 0 | 1 | 2, nq: number, hist: GPUBufferBinding, info: GPUBuffer, l: Layout, k: number, radius: number): void {
+    const u = new Uniforms().u32(nq).u32(l.total).u32(this.bits + 1).u32(k).u32(radius).u32(0).u32(0).u32(0);
     this.rt.dispatch({ kernel: 'hamming_select', constants: { MODE: mode, WG: SELECT_WG } }, [hist, info], this.rt.grid(Math.ceil(nq / SELECT_WG)), u.bytes());
   }
 
-  private dispatchEmit(qbuf: GPUBuffer, nq: number, hist: GPUBufferBinding, info: GPUBuffer, outIdx: GPUBuffer, outDist: GPUBuffer, blocksTotal: number): void {
+  private dispatchEmit(qbuf: GPUBuffer, nq: number, hist: GPUBufferBinding, info: GPUBuffer, outIdx: GPUBuffer, outDist: GPUBuffer, l: Layout): void {
     this.chunks.forEach((c, ci) => {
       this.rt.dispatch(
         { kernel: 'hamming_emit', constants: { WORDS: this.words, WG: SCAN_WG } },
         [this.chunkBinding(c), qbuf, hist, info, outIdx, outDist],
-        [Math.ceil(nq / (SCAN_WG * SCAN_QPI)), Math.ceil(c.count / this.blockSize), 1],
-        this.scanParams(nq, ci, blocksTotal).bytes(),
+        [Math.ceil(nq / SCAN_QUERIES), Math.ceil(c.count / l.block), 1],
+        this.scanParams(nq, ci, l).bytes(),
       );
     });
   }
@@ -247,9 +283,9 @@ export class HammingIndex {
     const indices = new Uint32Array(nq * k), distances = new Uint32Array(nq * k);
     if (nq === 0) return { indices, distances };
     const rt = this.rt;
-    const blocksTotal = this.totalBlocks;
-    const batch = this.queryBatch('search', nq, k);
-    const histBytes = batch * blocksTotal * (this.bits + 1) * 4;
+    const l = this.layout(nq);
+    const batch = this.queryBatch('search', nq, k, l);
+    const histBytes = batch * l.total * (this.bits + 1) * 4;
     const histBuf = rt.createStorage(histBytes, 'hamming-hist');
     const info = rt.createStorage(batch * 16, 'hamming-info');
     type Pending = { q0: number; nq: number; idx: GPUBuffer; dist: GPUBuffer; qbuf: GPUBuffer };
@@ -269,13 +305,13 @@ export class HammingIndex {
       let pendingBytes = 0;
       for (let q0 = 0; q0 < nq; q0 += batch) {
         const b = Math.min(batch, nq - q0);
-        const hist = { buffer: histBuf, offset: 0, size: b * blocksTotal * (this.bits + 1) * 4 };
+        const hist = { buffer: histBuf, offset: 0, size: b * l.total * (this.bits + 1) * 4 };
         const qbuf = this.uploadQueries(queries, q0, b);
         const idx = rt.createStorage(b * k * 4, 'hamming-idx');
         const dist = rt.createStorage(b * k * 4, 'hamming-dist');
-        this.dispatchHist(qbuf, b, hist, blocksTotal);
-        this.dispatchSelect(0, b, hist, info, blocksTotal, k, 0);
-        this.dispatchEmit(qbuf, b, hist, info, idx, dist, blocksTotal);
+        this.dispatchHist(qbuf, b, hist, l);
+        this.dispatchSelect(0, b, hist, info, l, k, 0);
+        this.dispatchEmit(qbuf, b, hist, info, idx, dist, l);
         pending.push({ q0, nq: b, idx, dist, qbuf });
         pendingBytes += 2 * b * k * 4;
         if (pendingBytes >= READ_BATCH_BYTES) {
@@ -297,20 +333,20 @@ export class HammingIndex {
     if (!Number.isInteger(r) || r < 0) throw new RangeError(`HammingIndex.searchRadius: radius must be a non-negative integer, got ${r}`);
     const rr = Math.min(r, this.bits);
     const rt = this.rt;
-    const blocksTotal = this.totalBlocks;
-    const batch = this.queryBatch('searchRadius', nq, 0);
+    const l = this.layout(nq);
+    const batch = this.queryBatch('searchRadius', nq, 0, l);
     const maxBind = rt.limits.maxStorageBufferBindingSize;
-    const histBuf = rt.createStorage(batch * blocksTotal * (this.bits + 1) * 4, 'hamming-hist');
+    const histBuf = rt.createStorage(batch * l.total * (this.bits + 1) * 4, 'hamming-hist');
     const info = rt.createStorage(batch * 16, 'hamming-info');
     const offsets = new Uint32Array(nq + 1);
     const idxParts: Uint32Array[] = [], distParts: Uint32Array[] = [];
     try {
       for (let q0 = 0; q0 < nq; q0 += batch) {
         const b = Math.min(batch, nq - q0);
-        const hist = { buffer: histBuf, offset: 0, size: b * blocksTotal * (this.bits + 1) * 4 };
+        const hist = { buffer: histBuf, offset: 0, size: b * l.total * (this.bits + 1) * 4 };
         const qbuf = this.uploadQueries(queries, q0, b);
-        this.dispatchHist(qbuf, b, hist, blocksTotal);
-        this.dispatchSelect(1, b, hist, info, blocksTotal, 0, rr);
+        this.dispatchHist(qbuf, b, hist, l);
+        this.dispatchSelect(1, b, hist, info, l, 0, rr);
         const counts = new Uint32Array(await rt.read(info, 0, b * 16));
         const qi = new Uint32Array(b * 4);
         let total = 0;
@@ -327,8 +363,8 @@ export class HammingIndex {
         rt.write(info, qi);
         const idx = rt.createStorage(Math.max(4, total * 4), 'hamming-idx');
         const dist = rt.createStorage(Math.max(4, total * 4), 'hamming-dist');
-        this.dispatchSelect(2, b, hist, info, blocksTotal, 0, rr);
-        this.dispatchEmit(qbuf, b, hist, info, idx, dist, blocksTotal);
+        this.dispatchSelect(2, b, hist, info, l, 0, rr);
+        this.dispatchEmit(qbuf, b, hist, info, idx, dist, l);
         const [bi, bd] = await rt.readMany([{ buffer: idx, bytes: total * 4 }, { buffer: dist, bytes: total * 4 }]);
         idxParts.push(new Uint32Array(bi!));
         distParts.push(new Uint32Array(bd!));
