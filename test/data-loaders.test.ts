@@ -114,7 +114,7 @@ describe.runIf(dataDir !== null)('real datasets', () => {
   const mirDir = join(dataDir ?? '', 'mirflickr25k');
 
   it('Wikipedia: 2,866 pairs, 693 queries, 2,173 retrieval, val carved from training', () => {
-    const ds = loadWikipedia(wikiDir);
+    const ds = loadWikipedia(wikiDir, { text: 'tfidf' });
     expect([ds.n, ds.imageDim, ds.textDim, ds.numLabels]).toEqual([2866, 128, 1000, 10]);
     expect(ds.splits.query.length).toBe(693);
     expect(ds.splits.retrieval.length).toBe(2173);
@@ -122,8 +122,8 @@ describe.runIf(dataDir !== null)('real datasets', () => {
     expect(ds.splits.val.length).toBe(217);
     // one label per row
     for (let i = 0; i < ds.n; i++) expect(ds.labels.subarray(i * 10, i * 10 + 10).reduce((a, b) => a + b, 0)).toBe(1);
-    const lda = loadWikipedia(wikiDir, { text: 'lda' });
-    expect(lda.textDim).toBe(10);
+    const lda = loadWikipedia(wikiDir);
+    expect(lda.textDim).toBe(10); // LDA topics are the default text features
   });
 
   it('MIRFlickr: labels, tags, fixed split, random split, photos', () => {
@@ -147,7 +147,7 @@ describe.runIf(dataDir !== null)('real datasets', () => {
     expect(same(d.text, w.text)).toBe(true);
     expect(same(d.labels, w.labels)).toBe(true);
     for (const k of ['query', 'retrieval', 'train', 'val'] as const) expect(Array.from(d.splits[k])).toEqual(Array.from(w.splits[k]));
-    expect(loadDataset('default', { text: 'lda' }).textDim).toBe(10);
+    expect(loadDataset('default', { text: 'tfidf' }).textDim).toBe(1000);
   });
 
   it('Wikipedia: corrupted copies are rejected naming the file and the field', () => {
@@ -180,11 +180,11 @@ describe.runIf(dataDir !== null)('real datasets', () => {
     };
     const dims = make('w-dims');
     writeMat(dims, { I_te: { data: rows(693, 127), rows: 693, cols: 127 } });
-    expectDataError(() => loadWikipedia(dims), /raw_features\.mat: variable 'I_te' has 127 columns, expected 128/);
+    expectDataError(() => loadWikipedia(dims, { text: 'tfidf' }), /raw_features\.mat: variable 'I_te' has 127 columns, expected 128/);
     const nan = make('w-nan');
     const bad = rows(693, 1000); bad[5 * 1000 + 7] = NaN;
     writeMat(nan, { T_tfidf_te: { data: bad, rows: 693, cols: 1000 } });
-    expectDataError(() => loadWikipedia(nan), /raw_features\.mat: variable 'T_tfidf_te' has NaN at row 5, column 7/);
+    expectDataError(() => loadWikipedia(nan, { text: 'tfidf' }), /raw_features\.mat: variable 'T_tfidf_te' has NaN at row 5, column 7/);
   });
 
   it('MIRFlickr: corrupted copies are rejected naming the file and the field', () => {
@@ -210,6 +210,10 @@ describe.runIf(dataDir !== null)('real datasets', () => {
     const s2 = make('m-split2');
     writeFileSync(join(s2, 'split', 'train.txt'), '99999\n');
     expectDataError(() => loadMirflickr(s2), /train\.txt: line 1: row index 99999 is out of range/);
+    const rowsBad = make('m-rows');
+    mkdirSync(join(rowsBad, 'images'), { recursive: true });
+    writeFileSync(join(rowsBad, 'images', 'rows.tsv'), 'row_in_LAll_YAll\timage_file\n0\tim1.jpg\n99999\tim2.jpg\n');
+    expectDataError(() => loadMirflickr(rowsBad), /rows\.tsv: line 3/);
     const n = make('m-names');
     writeFileSync(join(n, 'label_names.txt'), 'a\nb\n');
     expectDataError(() => loadMirflickr(n), /label_names\.txt: 2 label names, but LAll .* has 24 columns/);
@@ -231,8 +235,8 @@ describe('packed dataset corruption', () => {
     writeFileSync(join(t, 'image.f32.gz'), img.subarray(0, img.length - 100));
     expectDataError(() => loadPackedDataset(t), /image\.f32\.gz: array 'image' is not a valid gzip stream/);
     const s = make('p-short');
-    writeFileSync(join(s, 'text_tfidf.f32.gz'), gzipSync(new Uint8Array(400)));
-    expectDataError(() => loadPackedDataset(s), /text_tfidf\.f32\.gz: array 'text_tfidf' has 400 bytes after decompression, the manifest says 11464000/);
+    writeFileSync(join(s, 'text_lda.f32.gz'), gzipSync(new Uint8Array(400)));
+    expectDataError(() => loadPackedDataset(s), /text_lda\.f32\.gz: array 'text_lda' has 400 bytes after decompression, the manifest says 114640/);
     const nan = make('p-nan');
     const bytes = new Uint8Array(2866 * 128 * 4); new DataView(bytes.buffer).setFloat32((10 * 128 + 3) * 4, NaN, true);
     writeFileSync(join(nan, 'image.f32.gz'), gzipSync(bytes));
@@ -247,5 +251,35 @@ describe('packed dataset corruption', () => {
     const g = make('p-gone');
     rmSync(join(g, 'labels.u8.gz'));
     expectDataError(() => loadPackedDataset(g), /labels\.u8\.gz: cannot read \(file not found\)/);
+  });
+});
+
+describe('packed dataset over HTTP (the browser path: fetch + DecompressionStream)', () => {
+  it('equals the file loader and reports a missing file with its URL', async () => {
+    const { createServer } = await import('node:http');
+    const { fetchPackedDataset } = await import('../src/data/packed.js');
+    const dir = defaultDatasetDir();
+    const server = createServer((req, res) => {
+      const name = (req.url ?? '/').slice(1);
+      try {
+        const body = readFileSync(join(dir, name));
+        res.writeHead(200).end(body);
+      } catch {
+        res.writeHead(404).end();
+      }
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const a = await fetchPackedDataset(`http://127.0.0.1:${port}/`, { text: 'lda' });
+      const b = loadPackedDataset(dir, { text: 'lda' });
+      expect([a.n, a.imageDim, a.textDim]).toEqual([b.n, b.imageDim, b.textDim]);
+      expect(a.image.every((x, i) => x === b.image[i])).toBe(true);
+      expect(a.text.every((x, i) => x === b.text[i])).toBe(true);
+      expect(Array.from(a.splits.val)).toEqual(Array.from(b.splits.val));
+      await expect(fetchPackedDataset(`http://127.0.0.1:${port}/missing/`)).rejects.toThrow(/missing\/manifest\.json: HTTP 404/);
+    } finally {
+      server.close();
+    }
   });
 });

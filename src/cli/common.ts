@@ -17,11 +17,12 @@ export type Options = NonNullable<ParseArgsConfig['options']>;
 
 export const COMMON_OPTIONS = {
   backend: { type: 'string' },
+  device: { type: 'string' },
   plugin: { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies Options;
 
-export const COMMON_HELP = `  --backend <auto|vulkan|opengles|swiftshader>  WebGPU backend (default auto: Vulkan, then OpenGL ES)
+export const COMMON_HELP = `  --backend <auto|vulkan|opengles|swiftshader>  WebGPU backend (default auto: Vulkan, then OpenGL ES); --device is an alias
   --plugin <file.js>       import a module that registers extra models (repeatable)
   --help                   this text`;
 
@@ -29,8 +30,14 @@ export type Values = Record<string, string | boolean | string[] | boolean[] | un
 
 export function parse(args: string[], options: Options): Values {
   try {
-    return parseArgs({ args, options, allowPositionals: false, strict: true }).values as Values;
+    const v = parseArgs({ args, options, allowPositionals: false, strict: true }).values as Values;
+    if (v.device !== undefined) {
+      if (v.backend !== undefined && v.backend !== v.device) throw new UsageError(`--device ${String(v.device)} and --backend ${String(v.backend)} disagree`);
+      v.backend = v.device;
+    }
+    return v;
   } catch (e) {
+    if (e instanceof UsageError) throw e;
     throw new UsageError((e as Error).message);
   }
 }

@@ -47,7 +47,7 @@ async function main(argv: string[]): Promise<number> {
       case 'search': return await searchCommand(args);
       case 'bench': return benchCommand(args);
       case 'doctor': {
-        const v = parse(args, { backend: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
+        const v = parse(args, { backend: { type: 'string' }, device: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
         if (v.help) {
           console.log(DOCTOR_HELP);
           return 0;

@@ -24,7 +24,7 @@ Options:
   --model <name>           model (default jsghca); 'cmhash train --list-models' shows the ones in this build
   --bits <n>               code length (default 64)
   --data <spec>            default (embedded Wikipedia), wikipedia, mirflickr, or a dataset folder (default 'default')
-  --text <tfidf|lda>       Wikipedia text features (default tfidf)
+  --text <lda|tfidf>       Wikipedia text features: 10-d LDA topics (default) or 1000-d tf-idf
   --epochs <n>             epochs (default 20)
   --batch <n>              mini-batch size (default 32)
   --lr <x>                 base learning rate (default: the model's)

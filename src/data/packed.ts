@@ -146,3 +146,44 @@ export function encodeArray(data: Float32Array | Uint8Array | Uint32Array): Uint
   else for (let i = 0; i < data.length; i++) view.setUint32(i * 4, data[i]!, true);
   return out;
 }
+
+/** Gunzip with the platform's DecompressionStream (browsers, Node ≥ 18). */
+async function gunzipStream(bytes: Uint8Array, where: string): Promise<Uint8Array> {
+  try {
+    const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('gzip'));
+    return new Uint8Array(await new Response(stream).arrayBuffer());
+  } catch (e) {
+    throw new DataError(`${where}: not a valid gzip stream (${(e as Error).message}); the file is truncated or corrupt`);
+  }
+}
+
+/**
+ * Load a packed dataset over HTTP(S) (browsers, or Node with fetch): `baseUrl` is the folder URL
+ * (ending in '/'), e.g. the served `data/wikipedia-default/`.
+ */
+export async function fetchPackedDataset(baseUrl: string, opts: PackedLoadOptions = {}): Promise<Dataset> {
+  const get = async (file: string): Promise<Response> => {
+    const url = new URL(file, baseUrl).href;
+    const res = await fetch(url);
+    if (!res.ok) throw new DataError(`${url}: HTTP ${res.status} ${res.statusText}`);
+    return res;
+  };
+  const murl = new URL('manifest.json', baseUrl).href;
+  let parsed: unknown;
+  try {
+    parsed = await (await get('manifest.json')).json();
+  } catch (e) {
+    if (e instanceof DataError) throw e;
+    throw new DataError(`${murl}: not valid JSON (${(e as Error).message})`);
+  }
+  const manifest = checkManifest(parsed, murl);
+  const textArray = manifest.text.variants[opts.text ?? manifest.text.default];
+  const needed = ['image', 'labels', 'split_query', 'split_retrieval', 'split_train', ...(textArray ? [textArray] : [])];
+  const bytes = new Map<string, Uint8Array>();
+  await Promise.all(needed.map(async (name) => {
+    const e = manifest.arrays[name]!;
+    const raw = new Uint8Array(await (await get(e.file)).arrayBuffer());
+    bytes.set(name, await gunzipStream(raw, new URL(e.file, baseUrl).href));
+  }));
+  return decodePackedDataset(manifest, (name) => bytes.get(name)!, baseUrl.replace(/\/$/, ''), opts);
+}
