@@ -120,6 +120,16 @@ describe('matmul gradients (finite differences)', () => {
       });
     }
   }
+  it('gradcheck batched a against a shared transposed b', async () => {
+    const rt = await getRuntime();
+    const r = await gradcheck({
+      rt,
+      inputs: [{ shape: [2, 3, 4], data: randomData(24, 35, -1, 1) }, { shape: [5, 4], data: randomData(20, 36, -1, 1) }],
+      gpu: (a, b) => matmul(a, b, { transB: true, activation: 'relu' }),
+      cpu: (a, b) => cpuMatmul(a, [2, 3, 4], b, [5, 4], { transB: true, activation: 'relu' }),
+    });
+    expect(r.ok, JSON.stringify(r)).toBe(true);
+  });
   it('gradcheck linear', async () => {
     const rt = await getRuntime();
     const r = await gradcheck({

@@ -191,8 +191,15 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
       if (ga.rank > a.rank) ga = sum(ga, 0);
     }
     if (b.requiresGrad) {
-      gb = transB ? matmulRaw(gz, a, { transA: true, transB: transA }) : matmulRaw(a, gz, { transA: !transA });
-      if (gb.rank > b.rank) gb = sum(gb, 0);
+      if (a.rank === 3 && b.rank === 2 && !transA) {
+        // A batch of rows against one shared b: a single GEMM over the flattened rows, no batch reduction.
+        const a2 = a.view([-1, a.shape[2]!]);
+        const g2 = gz.view([-1, gz.shape[2]!]);
+        gb = transB ? matmulRaw(g2, a2, { transA: true }) : matmulRaw(a2, g2, { transA: true });
+      } else {
+        gb = transB ? matmulRaw(gz, a, { transA: true, transB: transA }) : matmulRaw(a, gz, { transA: !transA });
+        if (gb.rank > b.rank) gb = sum(gb, 0);
+      }
     }
     const gbias = bias?.requiresGrad ? sumTo(gz, [1, gz.shape[gz.rank - 1]!]).view(bias.shape) : null;
     return [ga, gb, gbias];
