@@ -2,11 +2,12 @@
 // Browser bundles with esbuild:
 //   dist/browser/cmhash.js (+ .map)   the browser-safe entry src/index.ts as ES modules, kernels embedded
 //                                     (plus <model>/index.js per model folder and the chunks they share)
+//   dist/browser/demo/                the demo page (src/demo) next to its own copy of the library bundle
 // Every bundle is checked for Node built-ins: the build fails if one is imported (`node:fs`, `fs`, ...).
 // Used by `npm run build`, by `npm run demo` and, as a module, by test/browser.test.ts.
 import { build } from 'esbuild';
 import { builtinModules } from 'node:module';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -112,10 +113,20 @@ export async function buildPageBundle(entry, outfile, allowSrc = []) {
   return outfile;
 }
 
+/** dist/browser/demo/: the library bundle, the demo script (src/demo) and its static files. Returns the folder. */
+export async function buildDemo(outdir = join(ROOT, 'dist', 'browser', 'demo')) {
+  mkdirSync(outdir, { recursive: true });
+  await buildLibrary(outdir);
+  await buildPageBundle(join(SRC, 'demo', 'main.ts'), join(outdir, 'demo.js'));
+  for (const f of ['index.html', 'style.css']) copyFileSync(join(SRC, 'demo', f), join(outdir, f));
+  return outdir;
+}
+
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   try {
     const lib = await buildLibrary();
     console.log(`browser bundle: ${relative(ROOT, lib)} (no Node built-ins)`);
+    console.log(`demo page:      ${relative(ROOT, await buildDemo())}/`);
   } catch (err) {
     console.error(`build-browser: ${err.message}`);
     process.exit(1);
