@@ -184,8 +184,8 @@ export async function train(model: HashModel, ds: Dataset, config: TrainConfig, 
       if (improved) {
         state.best = { score: metrics.meanMap, epoch: state.epoch };
         state.badEvals = 0;
-      } else if (++state.badEvals >= config.patience && config.patience > 0) {
-        state.stopped = true;
+      } else if (++state.badEvals >= config.patience && config.patience > 0 && !last) {
+        state.stopped = true; // (at the last epoch there is nothing left to stop; a resume may extend the run)
       }
       hooks.onEval?.({ epoch: state.epoch, metrics, improved });
     }
