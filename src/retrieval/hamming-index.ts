@@ -57,7 +57,8 @@ interface Layout {
 }
 
 interface Chunk {
-  buffer: GPUBuffer;
+  /** Null until the first codes arrive. */
+  buffer: GPUBuffer | null;
   /** Capacity in items. */
   capacity: number;
   count: number;
@@ -72,6 +73,7 @@ export class HammingIndex {
   private n = 0;
   private host: Uint32Array;
   private pendingReads = new Set<Promise<void>>();
+  private readError: Error | null = null;
   private disposed = false;
 
   private constructor(readonly rt: Runtime, readonly bits: number, opts: HammingIndexOptions) {
@@ -120,13 +122,13 @@ export class HammingIndex {
   }
 
   /** Reserve room for `items` more codes; returns the (chunk, item offset, count) pieces they go to. */
-  private reserve(items: number): { chunk: Chunk; at: number; count: number; first: number }[] {
-    const pieces: { chunk: Chunk; at: number; count: number; first: number }[] = [];
+  private reserve(items: number): { buffer: GPUBuffer; at: number; count: number; first: number }[] {
+    const pieces: { buffer: GPUBuffer; at: number; count: number; first: number }[] = [];
     let left = items, first = 0;
     while (left > 0) {
       let c = this.chunks[this.chunks.length - 1];
       if (!c || c.count === this.chunkItems) {
-        c = { buffer: this.rt.createStorage(4, 'hamming-chunk'), capacity: 0, count: 0 };
+        c = { buffer: null, capacity: 0, count: 0 };
         this.chunks.push(c);
       }
       const take = Math.min(left, this.chunkItems - c.count);
@@ -134,12 +136,14 @@ export class HammingIndex {
       if (need > c.capacity) {
         const cap = Math.min(this.chunkItems, Math.max(need, 2 * c.capacity, 1024));
         const buf = this.rt.createStorage(cap * this.words * 4, 'hamming-chunk');
-        if (c.count > 0) this.rt.copy(c.buffer, 0, buf, 0, c.count * this.words * 4);
-        this.rt.release(c.buffer);
+        if (c.buffer) {
+          if (c.count > 0) this.rt.copy(c.buffer, 0, buf, 0, c.count * this.words * 4);
+          this.rt.release(c.buffer);
+        }
         c.buffer = buf;
         c.capacity = cap;
       }
-      pieces.push({ chunk: c, at: c.count, count: take, first });
+      pieces.push({ buffer: c.buffer!, at: c.count, count: take, first });
       c.count = need;
       left -= take;
       first += take;
@@ -157,7 +161,7 @@ export class HammingIndex {
       if (items === 0) return;
       this.growHost(this.n + items);
       this.host.set(packed, this.n * w);
-      for (const p of this.reserve(items)) this.rt.write(p.chunk.buffer, packed.subarray(p.first * w, (p.first + p.count) * w), p.at * w * 4);
+      for (const p of this.reserve(items)) this.rt.write(p.buffer, packed.subarray(p.first * w, (p.first + p.count) * w), p.at * w * 4);
       this.n += items;
       return;
     }
@@ -167,19 +171,26 @@ export class HammingIndex {
     if (items === 0) return;
     const base = this.n;
     this.growHost(base + items);
-    for (const p of this.reserve(items)) this.rt.copy(packed.buffer, p.first * w * 4, p.chunk.buffer, p.at * w * 4, p.count * w * 4);
+    for (const p of this.reserve(items)) this.rt.copy(packed.buffer, p.first * w * 4, p.buffer, p.at * w * 4, p.count * w * 4);
     this.n += items;
     // Mirror on the host for save(); the copy is recorded now, so the caller may dispose the tensor.
-    const read: Promise<void> = packed.read().then((data) => {
-      this.host.set(data as Uint32Array, base * w);
-      this.pendingReads.delete(read);
-    });
+    const read: Promise<void> = packed.read().then(
+      (data) => {
+        if (!this.disposed) this.host.set(data as Uint32Array, base * w);
+        this.pendingReads.delete(read);
+      },
+      (e: unknown) => {
+        this.readError = e instanceof Error ? e : new CmhashError(String(e));
+        this.pendingReads.delete(read);
+      },
+    );
     this.pendingReads.add(read);
   }
 
   /** Resolves once codes added as tensors are mirrored on the host (needed before save()). */
   async settled(): Promise<void> {
     await Promise.all([...this.pendingReads]);
+    if (this.readError) throw this.readError;
   }
 
   private checkQueries(op: string, queries: Uint32Array): number {
@@ -236,7 +247,7 @@ export class HammingIndex {
   }
 
   private chunkBinding(c: Chunk): GPUBufferBinding {
-    return { buffer: c.buffer, offset: 0, size: c.count * this.words * 4 };
+    return { buffer: c.buffer!, offset: 0, size: c.count * this.words * 4 };
   }
 
   /** Pass 1 for every chunk. */
@@ -391,6 +402,7 @@ export class HammingIndex {
   /** The packed codes (host copy), n × words. */
   codes(): Uint32Array {
     if (this.pendingReads.size) throw new CmhashError('HammingIndex.codes: codes added as tensors are still being read back; await index.settled() first');
+    if (this.readError) throw new CmhashError(`HammingIndex.codes: reading back codes added as a tensor failed: ${this.readError.message}`);
     return this.host.slice(0, this.n * this.words);
   }
 
@@ -435,7 +447,7 @@ export class HammingIndex {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    for (const c of this.chunks) this.rt.release(c.buffer);
+    for (const c of this.chunks) if (c.buffer) this.rt.release(c.buffer);
     this.chunks = [];
     this.host = new Uint32Array(0);
   }
