@@ -141,3 +141,37 @@ describe.runIf(dataDir !== null && existsSync(join(imgDir, 'rows.tsv')))('real p
     expect(() => decodeJpeg(new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0, 0]), 'tiny.jpg')).toThrow(/tiny\.jpg/);
   });
 });
+
+describe.runIf(dataDir !== null && existsSync(join(imgDir, 'rows.tsv')))('training on raw photos (loop + rawImageInput)', () => {
+  it('trains the tiny model on MIRFlickr photos + tags and resumes bit for bit (augmentation state in the checkpoint)', async () => {
+    const rt = await getRuntime();
+    const lib = await import('../src/node.js');
+    // @ts-expect-error plain JS fixture shared with the CLI plugin
+    const { tinyModelFactory } = await import('./fixtures/tiny-model.mjs');
+    const { train } = await import('../src/train/loop.js');
+    const { rawImageInput } = await import('../src/data/node/images.js');
+    const { photoSubset } = await import('../src/data/dataset.js');
+    const ds = photoSubset(loadMirflickr(join(dataDir!, 'mirflickr25k')), { numQuery: 16, seed: 2, limit: 96, valSize: 16 });
+    expect([ds.n, ds.splits.query.length, ds.splits.train.length, ds.splits.val.length]).toEqual([96, 16, 64, 16]);
+    const input = () => rawImageInput(rt, ds, { height: 12, width: 12, seed: 9 });
+    const make = () => tinyModelFactory(lib)(rt, { bits: 16, seed: 1, dims: { imageDim: 0, textDim: ds.textDim, numLabels: ds.numLabels, imageShape: [3, 12, 12] }, lr: 0.3 });
+    const cfg = { epochs: 2, batchSize: 16, seed: 3, evalEvery: 1, patience: 0, checkpointEvery: 1 };
+    const a = make();
+    let mid: import('../src/train/checkpoint.js').Checkpoint | null = null;
+    const resA = await train(a, ds, cfg, { imageInput: input(), saveCheckpoint: async (c, t) => { if (t === 'last' && c.meta.loop.epoch === 1) mid = c; } });
+    expect(resA.state.history[1]!.val!.mean).toBeGreaterThan(0);
+    expect(mid!.meta.dims.imageShape).toEqual([3, 12, 12]);
+    expect(mid!.meta.loop.imageInput).toBeDefined();
+    const b = make();
+    await train(b, ds, cfg, { imageInput: input() }, mid!);
+    for (const [k, t] of a.namedParameters()) expect(Array.from(await b.namedParameters().get(k)!.read()), k).toEqual(Array.from(await t.read()));
+    // Negative control: a different augmentation stream after the resume gives other weights.
+    const c = make();
+    const other = rawImageInput(rt, ds, { height: 12, width: 12, seed: 10 });
+    const mid2 = { ...mid!, meta: { ...mid!.meta, loop: { ...mid!.meta.loop, imageInput: other.getState!() } } };
+    await train(c, ds, cfg, { imageInput: other }, mid2);
+    const wa = Array.from(await a.namedParameters().get('image.w')!.read());
+    expect(Array.from(await c.namedParameters().get('image.w')!.read())).not.toEqual(wa);
+    for (const m of [a, b, c]) m.dispose();
+  });
+});

@@ -9,6 +9,7 @@ import { DataError } from '../runtime/errors.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { fromArray } from '../ops/elementwise.js';
 import type { Batch } from '../models/types.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { Rng } from '../util/rng.js';
 import { gatherRows, type Dataset } from './dataset.js';
 
@@ -100,11 +101,25 @@ export class BatchSampler {
   }
 }
 
+/**
+ * Where image inputs come from when they are not the dataset's feature vectors: the raw-image path
+ * (decode → augment → normalise on the GPU, see `rawImageInput` in src/data/node/images.ts).
+ */
+export interface ImageInput {
+  /** Shape of one image input, e.g. [3, 224, 224]. */
+  readonly shape: readonly number[];
+  /** The GPU input for some dataset rows: [rows.length, ...shape]. 'train' may augment; 'eval' is deterministic. */
+  batch(rows: Uint32Array, mode: 'train' | 'eval'): Tensor;
+  /** Augmentation RNG state, for exact resume. */
+  getState?(): unknown;
+  setState?(state: unknown): void;
+}
+
 /** Upload the rows of one batch to the GPU (image, text, labels). The caller disposes (or tidies) them. */
-export function makeBatch(rt: Runtime, ds: Dataset, indices: Uint32Array, opts: { labels?: boolean } = {}): Batch {
-  if (ds.imageDim === 0) throw new DataError(`${ds.name}: the dataset has no image features (imageDim 0); use the raw-image path or a dataset with features`);
+export function makeBatch(rt: Runtime, ds: Dataset, indices: Uint32Array, opts: { labels?: boolean; imageInput?: ImageInput } = {}): Batch {
+  if (ds.imageDim === 0 && !opts.imageInput) throw new DataError(`${ds.name}: the dataset has no image features (imageDim 0); use the raw-image path or a dataset with features`);
   const m = indices.length;
-  const image = fromArray(rt, gatherRows(ds.image, ds.imageDim, indices), [m, ds.imageDim], 'f32');
+  const image = opts.imageInput ? opts.imageInput.batch(indices, 'train') : fromArray(rt, gatherRows(ds.image, ds.imageDim, indices), [m, ds.imageDim], 'f32');
   const text = fromArray(rt, gatherRows(ds.text, ds.textDim, indices), [m, ds.textDim], 'f32');
   const batch: Batch = { indices, image, text };
   if (opts.labels ?? true) batch.labels = fromArray(rt, gatherRows(ds.labels, ds.numLabels, indices), [m, ds.numLabels], 'f32');

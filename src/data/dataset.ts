@@ -138,3 +138,31 @@ export function describeDataset(ds: Dataset): Record<string, unknown> {
     source: ds.source,
   };
 }
+
+/**
+ * A dataset restricted to some rows (renumbered 0..rows.length-1), with new splits given in the new
+ * numbering. Image files follow their rows.
+ */
+export function subsetDataset(ds: Dataset, rows: ArrayLike<number>, splits: DatasetSplits, name = `${ds.name}-subset`): Dataset {
+  const r = Uint32Array.from(rows as ArrayLike<number>);
+  return validateDataset({
+    ...ds, name, n: r.length,
+    image: gatherRows(ds.image, ds.imageDim, r), text: gatherRows(ds.text, ds.textDim, r), labels: gatherRows(ds.labels, ds.numLabels, r),
+    splits,
+    imageFiles: ds.imageFiles ? Array.from(r, (i) => ds.imageFiles![i]!) : undefined,
+    source: `${ds.source ?? ds.name}, ${r.length} rows`,
+  }, name);
+}
+
+/**
+ * The MIRFlickr rows that have a photo (the raw-image path's real data), with a seeded split:
+ * `numQuery` queries, the rest the retrieval set, `valSize` of it carved out for validation.
+ */
+export function photoSubset(ds: Dataset, opts: { numQuery: number; seed: number; valSize?: number; limit?: number }): Dataset {
+  if (!ds.imageFiles) throw new DataError(`${ds.name}: the dataset has no image files`);
+  let rows = ds.imageFiles.flatMap((f, i) => (f ? [i] : []));
+  if (opts.limit !== undefined) rows = rows.slice(0, opts.limit);
+  const s = randomSplit(rows.length, { numQuery: opts.numQuery, numTrain: rows.length - opts.numQuery, seed: opts.seed });
+  const { train, val } = carveValidation(s.train, opts.valSize ?? 0.1, opts.seed);
+  return subsetDataset(ds, rows, { query: s.query, retrieval: s.retrieval, train, val }, `${ds.name}-photos`);
+}

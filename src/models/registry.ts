@@ -13,9 +13,12 @@ import { CmhashError } from '../runtime/errors.js';
 import type { HashModel } from './types.js';
 
 export interface ModelDims {
+  /** Width of image feature vectors (0 when the model gets raw images only). */
   imageDim: number;
   textDim: number;
   numLabels: number;
+  /** Raw-image input shape [3, H, W] when training on pixels (the CNN-F path). */
+  imageShape?: number[];
 }
 
 export interface ModelFactoryOptions {

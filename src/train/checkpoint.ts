@@ -33,6 +33,8 @@ export interface LoopState {
   badEvals: number;
   stopped: boolean;
   history: EpochRecord[];
+  /** Augmentation state of the raw-image input, when training on raw images. */
+  imageInput?: unknown;
 }
 
 export interface CheckpointMeta {
@@ -40,7 +42,7 @@ export interface CheckpointMeta {
   model: ModelInfo;
   /** The run's configuration (TrainConfig plus what the CLI adds: data spec, backend …). */
   config: Record<string, unknown>;
-  dims: { imageDim: number; textDim: number; numLabels: number };
+  dims: { imageDim: number; textDim: number; numLabels: number; imageShape?: number[] };
   dataset?: Record<string, unknown>;
   loop: LoopState;
   /** HashModel.getState().json (optimizer scalars, model RNG state, stage …). */

@@ -7,23 +7,20 @@ import type { Tensor } from '../tensor/tensor.js';
 import { DataError } from '../runtime/errors.js';
 import type { HashModel, Modality } from '../models/types.js';
 import { gatherRows, type Dataset } from '../data/dataset.js';
+import type { ImageInput } from '../data/batcher.js';
 import { evaluateRetrieval, type RetrievalMetrics } from './retrieval-adapter.js';
 
-/** Packed codes of `rows` of one modality's features: [rows.length, ceil(bits/32)] u32, row-major. */
-export async function encodeFeatures(model: HashModel, modality: Modality, features: Float32Array, dim: number, rows: ArrayLike<number> | null, chunk = 512): Promise<Uint32Array> {
+/** Packed codes of n items whose model inputs come in chunks from `input(lo, hi)`: [n, ceil(bits/32)] u32, row-major. */
+export async function encodeWith(model: HashModel, modality: Modality, n: number, input: (lo: number, hi: number) => Tensor, chunk = 512): Promise<Uint32Array> {
   const rt = model.runtime;
   const bits = model.info.bits;
   const words = Math.ceil(bits / 32);
-  const n = rows ? rows.length : features.length / dim;
-  if (!Number.isInteger(n)) throw new DataError(`encode: ${features.length} values is not a whole number of ${dim}-d rows`);
   const packed: Tensor[] = [];
   try {
     for (let lo = 0; lo < n; lo += chunk) {
       const hi = Math.min(n, lo + chunk);
-      const host = rows ? gatherRows(features, dim, Array.prototype.slice.call(rows, lo, hi) as number[]) : features.subarray(lo * dim, hi * dim);
       packed.push(tidy(() => noGrad(() => {
-        const x = fromArray(rt, host, [hi - lo, dim], 'f32');
-        const codes = model.encode(modality, x);
+        const codes = model.encode(modality, input(lo, hi));
         if (codes.shape.length !== 2 || codes.shape[0] !== hi - lo || codes.shape[1] !== bits) {
           throw new DataError(`encode: model ${model.info.name} returned codes [${codes.shape.join(', ')}] for ${hi - lo} ${modality} rows, expected [${hi - lo}, ${bits}]`);
         }
@@ -44,6 +41,23 @@ export async function encodeFeatures(model: HashModel, modality: Modality, featu
   }
 }
 
+/** Packed codes of `rows` (all rows when null) of one modality's feature matrix. */
+export async function encodeFeatures(model: HashModel, modality: Modality, features: Float32Array, dim: number, rows: ArrayLike<number> | null, chunk = 512): Promise<Uint32Array> {
+  const n = rows ? rows.length : features.length / dim;
+  if (!Number.isInteger(n)) throw new DataError(`encode: ${features.length} values is not a whole number of ${dim}-d rows`);
+  return encodeWith(model, modality, n, (lo, hi) => {
+    const host = rows ? gatherRows(features, dim, Array.prototype.slice.call(rows, lo, hi) as number[]) : features.subarray(lo * dim, hi * dim);
+    return fromArray(model.runtime, host, [hi - lo, dim], 'f32');
+  }, chunk);
+}
+
+/** Packed image codes of dataset rows, from features or from an ImageInput (raw images, 'eval' mode). */
+export async function encodeImages(model: HashModel, ds: Dataset, rows: Uint32Array, imageInput?: ImageInput): Promise<Uint32Array> {
+  if (imageInput) return encodeWith(model, 'image', rows.length, (lo, hi) => imageInput.batch(rows.slice(lo, hi), 'eval'), 128);
+  if (ds.imageDim === 0) throw new DataError(`${ds.name}: cannot encode images without image features or an image input`);
+  return encodeFeatures(model, 'image', ds.image, ds.imageDim, rows);
+}
+
 export interface CrossModalMetrics {
   i2t: RetrievalMetrics;
   t2i: RetrievalMetrics;
@@ -52,11 +66,10 @@ export interface CrossModalMetrics {
 }
 
 /** I→T and T→I retrieval of `queryRows` against `dbRows` of a dataset. */
-export async function evaluateCrossModal(model: HashModel, ds: Dataset, queryRows: Uint32Array, dbRows: Uint32Array, opts: { mapK?: number; topK?: number[] } = {}): Promise<CrossModalMetrics> {
-  if (ds.imageDim === 0) throw new DataError(`${ds.name}: cannot evaluate image↔text retrieval without image features`);
-  const qI = await encodeFeatures(model, 'image', ds.image, ds.imageDim, queryRows);
+export async function evaluateCrossModal(model: HashModel, ds: Dataset, queryRows: Uint32Array, dbRows: Uint32Array, opts: { mapK?: number; topK?: number[]; imageInput?: ImageInput } = {}): Promise<CrossModalMetrics> {
+  const qI = await encodeImages(model, ds, queryRows, opts.imageInput);
   const qT = await encodeFeatures(model, 'text', ds.text, ds.textDim, queryRows);
-  const dI = await encodeFeatures(model, 'image', ds.image, ds.imageDim, dbRows);
+  const dI = await encodeImages(model, ds, dbRows, opts.imageInput);
   const dT = await encodeFeatures(model, 'text', ds.text, ds.textDim, dbRows);
   const qL = gatherRows(ds.labels, ds.numLabels, queryRows);
   const dL = gatherRows(ds.labels, ds.numLabels, dbRows);

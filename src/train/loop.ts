@@ -10,7 +10,7 @@
  */
 import { CmhashError } from '../runtime/errors.js';
 import type { HashModel, StepResult, TrainingSetView } from '../models/types.js';
-import { BatchSampler, makeBatch } from '../data/batcher.js';
+import { BatchSampler, makeBatch, type ImageInput } from '../data/batcher.js';
 import { describeDataset, gatherRows, type Dataset } from '../data/dataset.js';
 import { captureCheckpoint, restoreCheckpoint, type Checkpoint, type EpochRecord, type LoopState } from './checkpoint.js';
 import { evaluateCrossModal, type CrossModalMetrics } from './evaluate.js';
@@ -55,6 +55,8 @@ export interface TrainHooks {
   saveCheckpoint?(ckpt: Checkpoint, tag: 'last' | 'best'): Promise<void>;
   /** Extra JSON to store in checkpoint configs (data spec, backend …). */
   checkpointConfig?: Record<string, unknown>;
+  /** Image inputs from raw images (decode, augment, normalise) instead of the dataset's feature vectors. */
+  imageInput?: ImageInput;
   /** Stop request (e.g. SIGINT): checked between steps; the loop saves 'last' and returns. */
   shouldStop?(): boolean;
 }
@@ -118,10 +120,15 @@ export async function train(model: HashModel, ds: Dataset, config: TrainConfig, 
     await restoreCheckpoint(model, resume);
     state = structuredClone(resume.meta.loop);
     sampler.setState(state.sampler);
+    if (state.imageInput !== undefined) {
+      if (!hooks.imageInput?.setState) throw new CmhashError('train: the checkpoint holds raw-image augmentation state; resume it with the same image input');
+      hooks.imageInput.setState(state.imageInput);
+    }
   }
-  const dims = { imageDim: ds.imageDim, textDim: ds.textDim, numLabels: ds.numLabels };
+  const dims = { imageDim: ds.imageDim, textDim: ds.textDim, numLabels: ds.numLabels, ...(hooks.imageInput ? { imageShape: [...hooks.imageInput.shape] } : {}) };
   const snapshot = async (): Promise<Checkpoint> => {
     state.sampler = sampler.getState();
+    if (hooks.imageInput?.getState) state.imageInput = hooks.imageInput.getState();
     return captureCheckpoint(model, { config: { ...hooks.checkpointConfig, train: config }, dims, dataset: describeDataset(ds), loop: structuredClone(state) });
   };
   let bestCheckpoint: Checkpoint | null = null;
@@ -145,7 +152,7 @@ export async function train(model: HashModel, ds: Dataset, config: TrainConfig, 
     for (let pos = sampler.next(); pos; pos = sampler.next()) {
       const rows = new Uint32Array(pos.length);
       for (let i = 0; i < pos.length; i++) rows[i] = trainRows[pos[i]!]!;
-      const batch = makeBatch(rt, ds, rows, { labels: true });
+      const batch = makeBatch(rt, ds, rows, { labels: true, imageInput: hooks.imageInput });
       batch.indices = pos;
       let r: StepResult;
       try {
@@ -178,7 +185,7 @@ export async function train(model: HashModel, ds: Dataset, config: TrainConfig, 
     const last = state.epoch === config.epochs;
     let improved = false;
     if (config.evalEvery > 0 && ds.splits.val.length > 0 && (state.epoch % config.evalEvery === 0 || last)) {
-      const metrics = await evaluateCrossModal(model, ds, ds.splits.val, ds.splits.train, { mapK: config.mapK });
+      const metrics = await evaluateCrossModal(model, ds, ds.splits.val, ds.splits.train, { mapK: config.mapK, imageInput: hooks.imageInput });
       rec.val = { i2t: metrics.i2t.mapAll, t2i: metrics.t2i.mapAll, mean: metrics.meanMap };
       improved = !state.best || metrics.meanMap > state.best.score;
       if (improved) {
