@@ -100,8 +100,10 @@ export function dispatchGemm(
     wg = [Math.ceil(g.N / (cfg.TX * cfg.RN)), Math.ceil(g.M / (cfg.TY * cfg.RM)), g.batch];
     spec = { kernel: 'gemm_tiled', constants: { TX: cfg.TX, TY: cfg.TY, RM: cfg.RM, RN: cfg.RN, BK: cfg.BK, ...common } };
   } else {
-    wg = [Math.ceil(g.N / (cfg.WG * cfg.TN)), Math.ceil(g.M / cfg.TM), g.batch];
-    const constants: Record<string, number | boolean> = { WG: cfg.WG, TM: cfg.TM, TN: cfg.TN, MODE: cv?.mode ?? 0, BIAS_ROWS: ep.biasRows ?? false, ...common };
+    // Few rows (small batches, few channels): a shorter row tile wastes less work.
+    const tm = Math.min(cfg.TM, 2 ** Math.max(0, Math.ceil(Math.log2(g.M))));
+    wg = [Math.ceil(g.N / (cfg.WG * cfg.TN)), Math.ceil(g.M / tm), g.batch];
+    const constants: Record<string, number | boolean> = { WG: cfg.WG, TM: tm, TN: cfg.TN, MODE: cv?.mode ?? 0, BIAS_ROWS: ep.biasRows ?? false, ...common };
     if (cfg.kind === 'sg') constants.SGK = cfg.SGK;
     spec = { kernel: cfg.kind === 'sg' ? 'gemm_sg' : 'gemm_reg', constants };
   }
