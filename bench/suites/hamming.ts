@@ -11,6 +11,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { readdirSync, readFileSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
 import { fromArray } from '../../src/ops/elementwise.js';
 import { cosineSimilarity, l2Normalize } from '../../src/ops/similarity.js';
 import { matmul } from '../../src/ops/matmul.js';
@@ -82,6 +83,32 @@ async function timeRuns(runs: number, fn: () => Promise<unknown>): Promise<Timed
   return { medianMs: median(ts), samples: runs, cpuMain: (c1.main - c0.main) / runs, cpuOthers: (c1.others - c0.others) / runs };
 }
 
+/**
+ * Run a CPU peer at the default priority: the runtime renices the main thread after its first submit
+ * (niceMainThread), which would starve a single-threaded peer on a loaded machine. Returns whether the
+ * priority could be restored (needs the right to lower niceness).
+ */
+async function atNormalPriority<T>(fn: () => Promise<T>): Promise<{ value: T; normal: boolean }> {
+  let prev: number | null = null;
+  try {
+    prev = getPriority(0);
+    if (prev !== 0) setPriority(0, 0);
+  } catch {
+    prev = null;
+  }
+  try {
+    return { value: await fn(), normal: prev !== null };
+  } finally {
+    if (prev !== null && prev !== 0) {
+      try {
+        setPriority(0, prev);
+      } catch {
+        /* keep */
+      }
+    }
+  }
+}
+
 const fmtN = (n: number): string => (n >= 1e6 ? `${n / 1e6}M` : n >= 1e3 ? `${n / 1e3}K` : String(n));
 
 export const hammingSuite: Suite = {
@@ -129,14 +156,14 @@ export const hammingSuite: Suite = {
         const cq = args.quick ? 16 : Math.max(8, Math.round(2e8 / n));
         const sub = queries.subarray(0, cq * w);
         let cpuIdx: Uint32Array = new Uint32Array(0);
-        const c = await timeRuns(1, async () => { cpuIdx = hammingTopKCpu(sub, db, bits, k).indices; });
+        const { value: c, normal } = await atNormalPriority(() => timeRuns(1, async () => { cpuIdx = hammingTopKCpu(sub, db, bits, k).indices; }));
         const cRate = (cq * n) / c.medianMs / 1e3;
         const cCpuRate = c.cpuMain > 0 ? (cq * n) / c.cpuMain / 1e6 : NaN;
         const same = cpuIdx.length === cq * k && cpuIdx.every((v, i) => v === gpuIdx[i]);
         rows.push({
           case: label, impl: 'plain TypeScript scan (1 thread)', medianMs: (c.medianMs * nq) / cq, samples: 1,
           gbps: (cq * n * (bits / 8)) / c.medianMs / 1e6,
-          note: `${cRate.toFixed(0)} M q·items/s, ${cCpuRate.toFixed(0)} M per CPU-s, timed on ${cq} queries and scaled; GPU/TS wall ${(gRate / cRate).toFixed(1)}×, per CPU-s ${(gCpuRate / cCpuRate).toFixed(1)}×; results ${same ? 'equal' : 'DIFFER'}`,
+          note: `${cRate.toFixed(0)} M q·items/s, ${cCpuRate.toFixed(0)} M per CPU-s, timed on ${cq} queries and scaled${normal ? '' : ' (still reniced)'}; GPU/TS wall ${(gRate / cRate).toFixed(1)}×, per CPU-s ${(gCpuRate / cCpuRate).toFixed(1)}×; results ${same ? 'equal' : 'DIFFER'}`,
         });
         ctx.log(`${label}: TS ${cRate.toFixed(0)} M pairs/s (${cq} queries), ${cCpuRate.toFixed(0)} M per CPU-s; GPU/TS wall ${(gRate / cRate).toFixed(1)}x, per CPU-s ${(gCpuRate / cCpuRate).toFixed(1)}x, equal ${same}`);
         index.dispose();
