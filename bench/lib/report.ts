@@ -8,9 +8,9 @@ import type { ResultRow } from './types.js';
 const fmt = (v: number | undefined, digits: number): string => (v === undefined || !Number.isFinite(v) ? '' : v.toFixed(digits));
 
 export function markdownTable(rows: readonly ResultRow[]): string {
-  const lines = ['| case | implementation | median ms | GFLOP/s | samples | note |', '|---|---|---:|---:|---:|---|'];
+  const lines = ['| case | implementation | median ms | GFLOP/s | worker CPU ms | samples | note |', '|---|---|---:|---:|---:|---:|---|'];
   for (const r of rows) {
-    lines.push(`| ${r.case} | ${r.impl} | ${fmt(r.medianMs, 1)} | ${fmt(r.gflops ?? r.gbps, 2)} | ${r.samples} | ${r.note ?? ''} |`);
+    lines.push(`| ${r.case} | ${r.impl} | ${fmt(r.medianMs, 1)} | ${fmt(r.gflops ?? r.gbps, 2)} | ${fmt(r.workerCpuMs ?? undefined, 0)} | ${r.samples} | ${r.note ?? ''} |`);
   }
   return lines.join('\n');
 }

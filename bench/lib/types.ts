@@ -29,6 +29,8 @@ export interface ResultRow {
   /** Median wall time per call (submit + wait) in ms. */
   medianMs: number;
   samples: number;
+  /** Worker-thread CPU ms per call (in-process GPU drivers only): robust to load from other processes. */
+  workerCpuMs?: number | null;
   gflops?: number;
   gbps?: number;
   note?: string;

@@ -55,7 +55,7 @@ async function gemmCases(ctx: BenchContext, sizes: number[], tfjs: TfjsPeer | nu
     const b = randomTensor(rt, [n, n], n + 1);
     const time = async (impl: string, run: () => Promise<void>, note?: string) => {
       const m = await measure(`${name} ${impl}`, run, { timeMs: args.timeMs });
-      rows.push({ case: name, impl, medianMs: m.medianMs, samples: m.samples, gflops: gflops(flops, m.medianMs), note });
+      rows.push({ case: name, impl, medianMs: m.medianMs, samples: m.samples, workerCpuMs: m.workerCpuMs, gflops: gflops(flops, m.medianMs), note });
       log(`  ${name} ${impl}: ${m.medianMs.toFixed(1)} ms, ${gflops(flops, m.medianMs).toFixed(2)} GFLOP/s`);
     };
     const ours = (f: () => Tensor) => async () => {
@@ -111,7 +111,7 @@ async function convCases(ctx: BenchContext, cases: ConvCase[], tfjs: TfjsPeer | 
     const w = randomTensor(rt, c.w, 4);
     const time = async (impl: string, run: () => Promise<void>, note?: string) => {
       const m = await measure(`${c.name} ${impl}`, run, { timeMs: args.timeMs });
-      rows.push({ case: c.name, impl, medianMs: m.medianMs, samples: m.samples, gflops: gflops(flops, m.medianMs), note });
+      rows.push({ case: c.name, impl, medianMs: m.medianMs, samples: m.samples, workerCpuMs: m.workerCpuMs, gflops: gflops(flops, m.medianMs), note });
       log(`  ${c.name} ${impl}: ${m.medianMs.toFixed(1)} ms, ${gflops(flops, m.medianMs).toFixed(2)} GFLOP/s`);
     };
     const opts = { stride: c.stride, padding: c.pad };
