@@ -13,6 +13,8 @@ import { checkRank, checkSameRuntime, checkSameShape, checkTensor } from './vali
 /** Norms below this are clamped (an all-zero row normalises to zero instead of NaN). */
 export const NORM_EPS = 1e-8;
 const WG = 64;
+/** kernels/similarity.wgsl: invocations per workgroup, rows of A per workgroup, columns of B per invocation. */
+const SIM_WG = 16, SIM_TM = 8, SIM_TN = 2;
 
 interface Operand {
   buf: GPUBuffer;
@@ -37,16 +39,17 @@ function similarityRaw(
   const m = a.rows, n = b.rows;
   const y = Tensor.empty(rt, [m, n], 'f32');
   if (m === 0 || n === 0) return y;
-  const tilesN = Math.ceil(n / 4);
-  const tiles = Math.ceil(m / 4) * tilesN;
+  const grid: [number, number, number] = [Math.ceil(n / (SIM_WG * SIM_TN)), Math.ceil(m / SIM_TM), 1];
+  const maxDim = rt.limits.maxComputeWorkgroupsPerDimension;
+  if (grid[0] > maxDim || grid[1] > maxDim) throw new ShapeError(`similarity: output [${m}, ${n}] needs a ${grid[0]} x ${grid[1]} grid, over ${maxDim} workgroups per dimension`);
   const u = new Uniforms()
-    .u32(m).u32(n).u32(d).u32(tilesN)
+    .u32(m).u32(n).u32(d).u32(0)
     .u32(a.rowStride).u32(a.colStride).u32(b.rowStride).u32(b.colStride)
     .f32(opts.alpha ?? 1).f32(opts.beta ?? 0).f32(NORM_EPS).u32(0);
   rt.dispatch(
-    { kernel: 'similarity', constants: { NORMALIZE: opts.normalize, ADD_C: !!opts.c, WG } },
+    { kernel: 'similarity', constants: { NORMALIZE: opts.normalize, ADD_C: !!opts.c, WG: SIM_WG } },
     [a.buf, b.buf, opts.c ? opts.c.buffer : a.buf, y.buffer],
-    rt.grid(Math.ceil(tiles / WG)),
+    grid,
     u.bytes(),
   );
   return y;
