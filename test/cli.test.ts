@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { writeMat5 } from '../src/data/mat5.js';
 import { loadDefaultDataset } from '../src/data/node/packed-file.js';
+import { sharedDataDir } from '../src/data/node/files.js';
 
 const root = resolve(__dirname, '..');
 const main = join(root, 'dist', 'src', 'cli', 'main.js');
@@ -121,5 +122,24 @@ describe('cmhash CLI', () => {
     const sb = cli('search', '--index', bad, '--queries', q);
     expect(sb.code).toBe(1);
     expect(sb.err).toMatch(/bad\.cmhi: HammingIndex\.load/);
+  });
+
+  const hasPhotos = (() => { try { return existsSync(join(sharedDataDir(), 'mirflickr25k', 'images', 'rows.tsv')); } catch { return false; } })();
+  it.runIf(hasPhotos)('train --raw-images on the MIRFlickr photos, then eval and encode with the same image path', () => {
+    const out = join(tmp, 'raw');
+    const r = cli('train', '--plugin', plugin, '--model', 'tiny', '--bits', '16', '--data', 'mirflickr', '--raw-images', '8', '--photo-queries', '30', '--epochs', '1', '--seed', '2', '--out', out, '--progress', 'lines');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/mirflickr25k-photos \(630 training pairs, 70 validation, 30 queries\)/);
+    const ck = JSON.parse(readFileSync(join(out, 'checkpoints', 'last', 'checkpoint.json'), 'utf8'));
+    expect(ck.dims.imageShape).toEqual([3, 8, 8]);
+    const ev = cli('eval', '--plugin', plugin, '--checkpoint', join(out, 'checkpoints', 'last'), '--out', join(out, 'eval'));
+    expect(ev.code, ev.err).toBe(0);
+    const a = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    const b = JSON.parse(readFileSync(join(out, 'eval', 'results.json'), 'utf8'));
+    expect(b.i2t.mapAll).toBe(a.i2t.mapAll);
+    expect(b.queries).toBe(30);
+    const enc = cli('encode', '--plugin', plugin, '--checkpoint', join(out, 'checkpoints', 'last'), '--modality', 'image', '--data', 'mirflickr', '--split', 'query', '--output', join(out, 'q.cmhi'));
+    expect(enc.code, enc.err).toBe(0);
+    expect(readFileSync(join(out, 'q.cmhi')).length).toBe(24 + 30 * 4);
   });
 });

@@ -2,15 +2,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
 import { DataError } from '../runtime/errors.js';
-import { loadDataset } from '../data/node/load.js';
+import type { Dataset } from '../data/dataset.js';
 import { readBytes, readMatFile } from '../data/node/files.js';
 import { requireMatrix } from '../data/mat5.js';
 import { decodeSafetensors } from '../train/safetensors.js';
-import { encodeFeatures } from '../train/evaluate.js';
+import { encodeFeatures, encodeImages } from '../train/evaluate.js';
 import { loadCheckpointDir } from '../train/node/files.js';
 import { HammingIndex, hammingTopKCpu } from '../train/retrieval-adapter.js';
 import type { Modality } from '../models/types.js';
-import { COMMON_HELP, COMMON_OPTIONS, int, loadPlugins, modelFromCheckpoint, parse, runtimeFor, UsageError } from './common.js';
+import { COMMON_HELP, COMMON_OPTIONS, datasetFor, imageInputFor, int, loadPlugins, modelFromCheckpoint, parse, runtimeFor, UsageError } from './common.js';
 import type { CliTrainConfig } from './train.js';
 
 export const ENCODE_HELP = `cmhash encode --checkpoint <dir> --modality <image|text> (--input <file> | --data <spec> --split <name>) --output <file>
@@ -83,12 +83,13 @@ export async function encodeCommand(args: string[]): Promise<number> {
   const ckpt = loadCheckpointDir(dir);
   const cli = (ckpt.meta.config.cli ?? {}) as Partial<CliTrainConfig>;
   let features: Float32Array, dim: number, rows: Uint32Array | null = null;
+  let ds: Dataset | null = null;
   if (v.input) {
     const f = readFeatures(resolve(v.input as string), v.var as string | undefined);
     features = f.data;
     dim = f.cols;
   } else {
-    const ds = loadDataset(v.data as string, { text: cli.text, valSize: cli.valSize, valSeed: cli.seed });
+    ds = datasetFor({ ...cli, data: v.data as string });
     const split = (v.split as string | undefined) ?? 'retrieval';
     if (split === 'all') rows = Uint32Array.from({ length: ds.n }, (_, i) => i);
     else if (split in ds.splits) rows = ds.splits[split as keyof typeof ds.splits];
@@ -96,12 +97,16 @@ export async function encodeCommand(args: string[]): Promise<number> {
     features = modality === 'image' ? ds.image : ds.text;
     dim = modality === 'image' ? ds.imageDim : ds.textDim;
   }
+  const rawImages = modality === 'image' && !!cli.rawImages;
+  if (rawImages && !ds) throw new UsageError('the model was trained on raw photos: encode images with --data, not --input');
   const want = modality === 'image' ? ckpt.meta.dims.imageDim : ckpt.meta.dims.textDim;
-  if (dim !== want) throw new DataError(`${v.input ?? v.data}: ${modality} features have ${dim} columns, the model expects ${want}`);
+  if (!rawImages && dim !== want) throw new DataError(`${v.input ?? v.data}: ${modality} features have ${dim} columns, the model expects ${want}`);
   const rt = await runtimeFor(v.backend ?? cli.backend);
   try {
     const model = await modelFromCheckpoint(rt, ckpt, dir);
-    const codes = await encodeFeatures(model, modality, features, dim, rows);
+    const codes = rawImages
+      ? await encodeImages(model, ds!, rows!, imageInputFor(rt, ds!, { data: 'default', ...cli }))
+      : await encodeFeatures(model, modality, features, dim, rows);
     const index = HammingIndex.create(rt, model.info.bits);
     index.add(codes);
     const out = resolve(v.output as string);

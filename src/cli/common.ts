@@ -9,6 +9,10 @@ import { createModel } from '../models/registry.js';
 import type { HashModel } from '../models/types.js';
 import type { Checkpoint } from '../train/checkpoint.js';
 import { restoreCheckpoint } from '../train/checkpoint.js';
+import { loadDataset } from '../data/node/load.js';
+import { photoSubset, type Dataset } from '../data/dataset.js';
+import { rawImageInput } from '../data/node/images.js';
+import type { ImageInput } from '../data/batcher.js';
 
 /** Thrown for bad command-line usage: printed with the command's help, exit code 2. */
 export class UsageError extends CmhashError {}
@@ -84,4 +88,30 @@ export async function modelFromCheckpoint(rt: Runtime, ckpt: Checkpoint, where: 
   });
   await restoreCheckpoint(model, ckpt, where);
   return model;
+}
+
+/** The dataset part of a run configuration (stored in checkpoints as config.cli). */
+export interface DataConfig {
+  data: string;
+  text?: string;
+  valSize?: number;
+  seed?: number;
+  /** Train on raw photos resized/cropped to this square size (the rows that have photos). */
+  rawImages?: number;
+  /** Queries drawn from the photo rows when rawImages is set. */
+  photoQueries?: number;
+}
+
+/** Load the dataset a configuration names (the photo subset when it trains on raw images). */
+export function datasetFor(c: DataConfig, dataOverride?: string): Dataset {
+  const ds = loadDataset(dataOverride ?? c.data, { text: c.text, valSize: c.valSize, valSeed: c.seed });
+  if (!c.rawImages) return ds;
+  return photoSubset(ds, { numQuery: c.photoQueries ?? 100, seed: c.seed ?? 0, valSize: c.valSize });
+}
+
+/** The raw-image input of a configuration, if it trains on pixels. */
+export function imageInputFor(rt: Runtime, ds: Dataset, c: DataConfig): ImageInput | undefined {
+  if (!c.rawImages) return undefined;
+  if (!ds.imageFiles) throw new UsageError(`--raw-images: dataset ${ds.name} has no photos (MIRFlickr's images/ folder has 730)`);
+  return rawImageInput(rt, ds, { height: c.rawImages, width: c.rawImages, seed: c.seed ?? 0 });
 }

@@ -1,8 +1,7 @@
 /** `cmhash eval`: evaluate a checkpoint on the test protocol (I→T, T→I), write results JSON and plots. */
 import { join, resolve } from 'node:path';
-import { loadDataset } from '../data/node/load.js';
 import { loadCheckpointDir } from '../train/node/files.js';
-import { COMMON_HELP, COMMON_OPTIONS, loadPlugins, modelFromCheckpoint, parse, runtimeFor, UsageError } from './common.js';
+import { COMMON_HELP, COMMON_OPTIONS, datasetFor, imageInputFor, loadPlugins, modelFromCheckpoint, parse, runtimeFor, UsageError } from './common.js';
 import { evaluateAndReport } from './report.js';
 import type { CliTrainConfig } from './train.js';
 
@@ -29,12 +28,12 @@ export async function evalCommand(args: string[]): Promise<number> {
   const dir = resolve(v.checkpoint as string);
   const ckpt = loadCheckpointDir(dir);
   const cli = (ckpt.meta.config.cli ?? {}) as Partial<CliTrainConfig>;
-  const ds = loadDataset((v.data as string | undefined) ?? cli.data ?? 'default', { text: cli.text, valSize: cli.valSize, valSeed: cli.seed });
+  const ds = datasetFor({ data: 'default', ...cli }, v.data as string | undefined);
   const rt = await runtimeFor(v.backend ?? cli.backend);
   try {
     const model = await modelFromCheckpoint(rt, ckpt, dir);
     console.log(`cmhash eval: ${ckpt.meta.model.name} ${ckpt.meta.model.bits} bits, epoch ${ckpt.meta.loop.epoch}, on ${ds.name}`);
-    await evaluateAndReport(model, ds, resolve((v.out as string | undefined) ?? join(dir, 'eval')));
+    await evaluateAndReport(model, ds, resolve((v.out as string | undefined) ?? join(dir, 'eval')), undefined, imageInputFor(rt, ds, { data: 'default', ...cli }));
     model.dispose();
     return 0;
   } finally {

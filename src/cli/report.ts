@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { HashModel } from '../models/types.js';
 import { gatherRows, type Dataset } from '../data/dataset.js';
 import { Rng } from '../util/rng.js';
+import type { ImageInput } from '../data/batcher.js';
 import { evaluateCrossModal } from '../train/evaluate.js';
 import { evaluateRetrieval, precisionAtKSvg, prCurveSvg, type RetrievalMetrics } from '../train/retrieval-adapter.js';
 
@@ -33,9 +34,9 @@ async function randomBaseline(ds: Dataset, bits: number, seed: number, rt: HashM
 }
 
 /** Evaluate on the test protocol (query split against the retrieval split), write results.json, pr.svg, patk.svg. */
-export async function evaluateAndReport(model: HashModel, ds: Dataset, outDir: string, log: (s: string) => void = (s) => console.log(s)): Promise<EvaluationReport> {
+export async function evaluateAndReport(model: HashModel, ds: Dataset, outDir: string, log: (s: string) => void = (s) => console.log(s), imageInput?: ImageInput): Promise<EvaluationReport> {
   const t0 = performance.now();
-  const m = await evaluateCrossModal(model, ds, ds.splits.query, ds.splits.retrieval);
+  const m = await evaluateCrossModal(model, ds, ds.splits.query, ds.splits.retrieval, { imageInput });
   const randomCodes = await randomBaseline(ds, model.info.bits, 12345, model.runtime);
   const report: EvaluationReport = {
     model: model.info.name, bits: model.info.bits, dataset: ds.name,

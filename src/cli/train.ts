@@ -1,7 +1,6 @@
 /** `cmhash train`: train a registered model on a dataset, evaluate on the test protocol, write plots. */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { loadDataset } from '../data/node/load.js';
 import { describeDataset } from '../data/dataset.js';
 import { createModel, getModelEntry } from '../models/registry.js';
 import { train, type TrainConfig } from '../train/loop.js';
@@ -9,7 +8,7 @@ import { restoreCheckpoint } from '../train/checkpoint.js';
 import { parseLrSchedule } from '../train/schedule.js';
 import { JsonlLog, loadCheckpointDir, saveCheckpointDir } from '../train/node/files.js';
 import { progressHooks } from '../train/node/progress.js';
-import { COMMON_HELP, COMMON_OPTIONS, int, loadPlugins, num, parse, runtimeFor, UsageError, type Values } from './common.js';
+import { COMMON_HELP, COMMON_OPTIONS, datasetFor, imageInputFor, int, loadPlugins, num, parse, runtimeFor, UsageError, type Values } from './common.js';
 import { evaluateAndReport } from './report.js';
 
 export const TRAIN_HELP = `cmhash train --model <name> --bits <n> --data <default|wikipedia|mirflickr|folder> [options]
@@ -34,6 +33,9 @@ Options:
   --eval-every <n>         validation every n epochs, 0 = never (default 1)
   --patience <n>           early stop after n evaluations without improvement, 0 = never (default 5)
   --checkpoint-every <n>   save checkpoints/last every n epochs (default 1)
+  --raw-images <size>      train the image net on raw photos (decoded, augmented, normalised on the GPU) cropped
+                           to size×size, using the dataset rows that have photos (MIRFlickr: 730)
+  --photo-queries <n>      queries drawn from the photo rows with --raw-images (default 100)
   --model-config <json>    model-specific settings merged over the model's defaults, e.g. '{"beta":0.6}'
   --out <dir>              output folder (default runs/<model>-<bits>)
   --resume <dir>           continue from a checkpoint folder (e.g. runs/x/checkpoints/last); exact
@@ -48,7 +50,7 @@ const OPTIONS = {
   epochs: { type: 'string' }, batch: { type: 'string' }, lr: { type: 'string' }, 'lr-schedule': { type: 'string' },
   seed: { type: 'string' }, 'val-size': { type: 'string' }, 'eval-every': { type: 'string' }, patience: { type: 'string' },
   'checkpoint-every': { type: 'string' }, 'model-config': { type: 'string' }, out: { type: 'string' }, resume: { type: 'string' },
-  progress: { type: 'string' }, 'list-models': { type: 'boolean' },
+  progress: { type: 'string' }, 'list-models': { type: 'boolean' }, 'raw-images': { type: 'string' }, 'photo-queries': { type: 'string' },
 } as const;
 
 /** The run configuration stored in checkpoints (what `--resume` and `eval` rebuild from). */
@@ -68,6 +70,8 @@ export interface CliTrainConfig {
   checkpointEvery: number;
   modelConfig?: Record<string, unknown>;
   backend?: string;
+  rawImages?: number;
+  photoQueries?: number;
 }
 
 function configFrom(v: Values, base?: CliTrainConfig): CliTrainConfig {
@@ -95,6 +99,8 @@ function configFrom(v: Values, base?: CliTrainConfig): CliTrainConfig {
     checkpointEvery: int('checkpoint-every', v['checkpoint-every'], base?.checkpointEvery ?? 1),
     modelConfig,
     backend: (v.backend as string | undefined) ?? base?.backend,
+    rawImages: v['raw-images'] !== undefined ? int('raw-images', v['raw-images'], 0, 8) : base?.rawImages,
+    photoQueries: v['photo-queries'] !== undefined ? int('photo-queries', v['photo-queries'], 0, 1) : base?.photoQueries,
   };
   if (c.lrSchedule) parseLrSchedule(c.lrSchedule);
   return c;
@@ -117,7 +123,7 @@ export async function trainCommand(args: string[]): Promise<number> {
   const resumeDir = v.resume as string | undefined;
   const ckpt = resumeDir ? loadCheckpointDir(resolve(resumeDir)) : undefined;
   if (ckpt) {
-    for (const k of ['model', 'bits', 'seed', 'batch', 'data', 'text', 'lr', 'val-size', 'model-config']) {
+    for (const k of ['model', 'bits', 'seed', 'batch', 'data', 'text', 'lr', 'val-size', 'model-config', 'raw-images', 'photo-queries']) {
       if (v[k] !== undefined) throw new UsageError(`--${k} cannot change on --resume (exact continuation uses the checkpoint's configuration)`);
     }
   }
@@ -127,7 +133,7 @@ export async function trainCommand(args: string[]): Promise<number> {
   const progress = (v.progress as string | undefined) ?? 'auto';
   if (!['auto', 'bar', 'lines'].includes(progress)) throw new UsageError(`--progress must be auto, bar or lines, got '${progress}'`);
 
-  const ds = loadDataset(cfg.data, { text: cfg.text, valSize: cfg.valSize, valSeed: cfg.seed });
+  const ds = datasetFor(cfg);
   const log = new JsonlLog(join(out, 'log.jsonl'));
   const rt = await runtimeFor(cfg.backend);
   let stopping = false;
@@ -138,8 +144,10 @@ export async function trainCommand(args: string[]): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   try {
+    const imageInput = imageInputFor(rt, ds, cfg);
     const model = await createModel(cfg.model, rt, {
-      bits: cfg.bits, seed: cfg.seed, dims: { imageDim: ds.imageDim, textDim: ds.textDim, numLabels: ds.numLabels },
+      bits: cfg.bits, seed: cfg.seed,
+      dims: { imageDim: ds.imageDim, textDim: ds.textDim, numLabels: ds.numLabels, ...(imageInput ? { imageShape: [...imageInput.shape] } : {}) },
       lr: cfg.lr, batchSize: cfg.batch, config: cfg.modelConfig,
     });
     const trainConfig: TrainConfig = {
@@ -152,6 +160,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     log.write('start', { config: cfg, dataset: describeDataset(ds), model: model.info, adapter: rt.info, resumedFrom: resumeDir ?? null });
     const result = await train(model, ds, trainConfig, {
       checkpointConfig: { cli: cfg },
+      imageInput,
       onStep: bar.onStep,
       onEpoch: (r) => {
         bar.onEpoch!(r);
@@ -175,7 +184,7 @@ export async function trainCommand(args: string[]): Promise<number> {
       if (best) await restoreCheckpoint(model, best, bestDir);
       console.log(`best validation mAP ${result.best.score.toFixed(4)} at epoch ${result.best.epoch}${result.stoppedEarly ? ' (stopped early)' : ''}; evaluating those weights`);
     }
-    const report = await evaluateAndReport(model, ds, out);
+    const report = await evaluateAndReport(model, ds, out, undefined, imageInput);
     log.write('test', { i2t: report.i2t.mapAll, t2i: report.t2i.mapAll, i2tMapAtK: report.i2t.mapAtK, t2iMapAtK: report.t2i.mapAtK, bestEpoch: result.best?.epoch ?? null, trainSeconds });
     console.log(`trained ${result.state.epoch} epochs in ${trainSeconds.toFixed(1)} s`);
     model.dispose();
