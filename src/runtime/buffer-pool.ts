@@ -16,6 +16,12 @@ export interface PoolStats {
   created: number;
   /** Acquisitions satisfied from the pool. */
   reused: number;
+  /** Bytes of every buffer the pool holds now (live, pending and free). */
+  allocatedBytes: number;
+  /** Highest liveBytes since creation or the last resetPeak(). */
+  peakLiveBytes: number;
+  /** Highest allocatedBytes since creation or the last resetPeak() (the pool's GPU memory high-water mark). */
+  peakAllocatedBytes: number;
 }
 
 /** Size classes: powers of two up to 1 MiB, then steps of 1/8 of the enclosing power of two (bounded waste). */
@@ -32,7 +38,7 @@ export class BufferPool {
   private pending: { key: string; buf: GPUBuffer }[] = [];
   private owned = new Map<GPUBuffer, { key: string; size: number }>();
   private liveSet = new Set<GPUBuffer>();
-  private stats_ = { created: 0, reused: 0, pooledBytes: 0, liveBytes: 0 };
+  private stats_ = { created: 0, reused: 0, pooledBytes: 0, liveBytes: 0, allocatedBytes: 0, peakLiveBytes: 0, peakAllocatedBytes: 0 };
 
   constructor(private readonly device: GPUDevice, private readonly maxPooledBytes = 512 * 1024 * 1024) {}
 
@@ -48,9 +54,12 @@ export class BufferPool {
       buf = this.device.createBuffer({ size, usage, label });
       this.owned.set(buf, { key, size });
       this.stats_.created++;
+      this.stats_.allocatedBytes += size;
+      if (this.stats_.allocatedBytes > this.stats_.peakAllocatedBytes) this.stats_.peakAllocatedBytes = this.stats_.allocatedBytes;
     }
     this.liveSet.add(buf);
     this.stats_.liveBytes += size;
+    if (this.stats_.liveBytes > this.stats_.peakLiveBytes) this.stats_.peakLiveBytes = this.stats_.liveBytes;
     return buf;
   }
 
@@ -69,6 +78,7 @@ export class BufferPool {
       const meta = this.owned.get(buf)!;
       if (this.stats_.pooledBytes + meta.size > this.maxPooledBytes) {
         this.owned.delete(buf);
+        this.stats_.allocatedBytes -= meta.size;
         buf.destroy();
         continue;
       }
@@ -82,9 +92,21 @@ export class BufferPool {
 
   /** Destroy every pooled (not live) buffer. */
   trim(): void {
-    for (const list of this.free.values()) for (const b of list) { this.owned.delete(b); b.destroy(); }
+    for (const list of this.free.values()) {
+      for (const b of list) {
+        this.stats_.allocatedBytes -= this.owned.get(b)!.size;
+        this.owned.delete(b);
+        b.destroy();
+      }
+    }
     this.free.clear();
     this.stats_.pooledBytes = 0;
+  }
+
+  /** Restart the high-water marks from the current live and allocated bytes. */
+  resetPeak(): void {
+    this.stats_.peakLiveBytes = this.stats_.liveBytes;
+    this.stats_.peakAllocatedBytes = this.stats_.allocatedBytes;
   }
 
   stats(): PoolStats {
@@ -97,6 +119,9 @@ export class BufferPool {
       pooledBytes: this.stats_.pooledBytes,
       created: this.stats_.created,
       reused: this.stats_.reused,
+      allocatedBytes: this.stats_.allocatedBytes,
+      peakLiveBytes: this.stats_.peakLiveBytes,
+      peakAllocatedBytes: this.stats_.peakAllocatedBytes,
     };
   }
 
@@ -106,5 +131,6 @@ export class BufferPool {
     this.free.clear();
     this.pending = [];
     this.liveSet.clear();
+    this.stats_.liveBytes = this.stats_.pooledBytes = this.stats_.allocatedBytes = 0;
   }
 }

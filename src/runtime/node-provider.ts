@@ -20,6 +20,11 @@ export interface NodeRuntimeOptions extends RuntimeOptions {
    * the main thread's priority gives that core back. Off by default; `true` sets niceness 19.
    */
   niceMainThread?: boolean | number;
+  /**
+   * Extra flags for Dawn's `create()`, e.g. `disable-dawn-features=timestamp_quantization` for
+   * unquantised timestamp queries when profiling (see Runtime.startProfiling).
+   */
+  dawnFlags?: string[];
 }
 
 type DawnModule = { create: (flags: string[]) => GPU; globals: Record<string, unknown> };
@@ -83,6 +88,7 @@ async function tryBackend(mod: DawnModule, backend: Exclude<NodeBackend, 'auto'>
   } else {
     flags = ['backend=vulkan'];
   }
+  flags = [...flags, ...(opts.dawnFlags ?? [])];
   process.env.XDG_RUNTIME_DIR ??= '/tmp';
   const gpu = acquireInstance(mod, flags);
   const adapter = await gpu.requestAdapter(adapterOptions);

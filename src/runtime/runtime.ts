@@ -6,7 +6,8 @@ import { KERNEL_SOURCES } from '../kernels/sources.generated.js';
 import { summarizeAdapter, type AdapterSummary } from './adapter-info.js';
 import { BufferPool, type PoolStats } from './buffer-pool.js';
 import { AdapterError, GpuError } from './errors.js';
-import { PipelineCache, type KernelSpec } from './pipeline-cache.js';
+import { PipelineCache, specKey, type KernelSpec } from './pipeline-cache.js';
+import { Profiler, type ProfileReport } from './profiler.js';
 import { UniformArena } from './uniform-arena.js';
 
 export type { KernelSpec } from './pipeline-cache.js';
@@ -55,6 +56,9 @@ export class Runtime {
   private errors: Error[] = [];
   private destroyed = false;
   private counters = { dispatches: 0, submits: 0, reads: 0 };
+  /** Per-dispatch timestamp profiling; null (the normal path) unless startProfiling() was called. */
+  private profiler: Profiler | null = null;
+  private profileByConstants = false;
   /** Called once after the first submit (the Node provider uses it to renice the polling thread). */
   onFirstSubmit: (() => void) | null = null;
   /** Called when the runtime is destroyed (providers drop their instance references). */
@@ -202,12 +206,63 @@ export class Runtime {
     const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
     const [x, y = 1, z = 1] = typeof workgroups === 'number' ? [workgroups] : workgroups;
     if (x === 0 || y === 0 || z === 0) return;
+    if (this.profiler) {
+      this.profiledDispatch(this.profiler, spec, pipeline, bindGroup, x, y, z);
+      return;
+    }
     const pass = this.ensurePass();
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(x, y, z);
     this.counters.dispatches++;
     if (++this.pendingDispatches >= this.maxDispatchesPerSubmit) this.flush();
+  }
+
+  /** A dispatch in its own compute pass, bracketed by timestamp writes. */
+  private profiledDispatch(prof: Profiler, spec: KernelSpec, pipeline: GPUComputePipeline, bindGroup: GPUBindGroup, x: number, y: number, z: number): void {
+    if (!prof.hasRoom) this.flush();
+    const encoder = this.endPass();
+    const pass = encoder.beginComputePass({ timestampWrites: prof.timestampWrites(this.profileByConstants ? specKey(spec) : `${spec.kernel}#${spec.entry ?? 'main'}`) });
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(x, y, z);
+    pass.end();
+    this.counters.dispatches++;
+    if (++this.pendingDispatches >= this.maxDispatchesPerSubmit) this.flush();
+  }
+
+  /**
+   * Start timing every dispatch on the GPU with timestamp queries, until stopProfiling(). Needs the
+   * `timestamp-query` feature (requested automatically when the adapter has it). Profiling changes how
+   * work is recorded (one pass per dispatch), so time wall-clock figures with it off.
+   * `byConstants`: group by pipeline (kernel, entry and override constants) instead of kernel and entry.
+   */
+  startProfiling(opts: { byConstants?: boolean } = {}): void {
+    this.assertAlive();
+    if (this.profiler) throw new GpuError('startProfiling: already profiling');
+    if (!this.hasFeature('timestamp-query')) throw new GpuError("startProfiling: this device has no 'timestamp-query' feature");
+    this.flush();
+    this.profileByConstants = opts.byConstants ?? false;
+    this.profiler = new Profiler(this.device, Math.min(this.maxDispatchesPerSubmit, 2048));
+  }
+
+  get isProfiling(): boolean {
+    return this.profiler !== null;
+  }
+
+  /** Submit outstanding work, wait for its timestamps and return the per-kernel breakdown. */
+  async stopProfiling(): Promise<ProfileReport> {
+    const prof = this.profiler;
+    if (!prof) throw new GpuError('stopProfiling: not profiling (call startProfiling() first)');
+    this.flush();
+    this.profiler = null;
+    try {
+      const report = await prof.report();
+      this.checkErrors();
+      return report;
+    } finally {
+      prof.destroy();
+    }
   }
 
   /** Record a buffer-to-buffer copy (byte sizes must be multiples of 4). */
@@ -227,7 +282,9 @@ export class Runtime {
     }
     const encoder = this.endPass();
     this.arena.flush(this.device.queue);
+    this.profiler?.resolve(encoder);
     this.device.queue.submit([encoder.finish()]);
+    this.profiler?.submitted();
     this.encoder = null;
     this.pendingDispatches = 0;
     this.pool.onSubmit();
@@ -305,6 +362,8 @@ export class Runtime {
       /* device may already be lost */
     }
     this.destroyed = true;
+    this.profiler?.destroy();
+    this.profiler = null;
     this.pool.destroyAll();
     this.device.destroy();
     this.onDestroy?.();
