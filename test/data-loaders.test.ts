@@ -8,7 +8,7 @@ import { DataError } from '../src/runtime/errors.js';
 import { writeMat5 } from '../src/data/mat5.js';
 import { carveValidation, randomSplit, validateDataset, type Dataset } from '../src/data/dataset.js';
 import { BatchSampler } from '../src/data/batcher.js';
-import { defaultDatasetDir, loadDataset, loadDefaultDataset, loadMirflickr, loadPackedDataset, loadWikipedia, sharedDataDir } from '../src/data/node/index.js';
+import { defaultDatasetDir, parseSplitSpec, loadDataset, loadDefaultDataset, loadMirflickr, loadPackedDataset, loadWikipedia, sharedDataDir } from '../src/data/node/index.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'cmhash-data-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -136,6 +136,17 @@ describe.runIf(dataDir !== null)('real datasets', () => {
     const r = loadMirflickr(mirDir, { split: { seed: 3 } });
     expect(r.splits.query.length).toBe(2000);
     expect(Array.from(r.splits.query)).not.toEqual(Array.from(ds.splits.query));
+    // DJSRH's per-label split: 160 + 23·80 = 2,000 queries, 400 + 23·200 = 5,000 training rows, training ⊂ retrieval.
+    const p = loadMirflickr(mirDir, { split: { kind: 'per-label', seed: 1 }, valSize: 0 });
+    expect([p.splits.query.length, p.splits.retrieval.length, p.splits.train.length]).toEqual([2000, 18015, 5000]);
+    const q = new Set(p.splits.query), ret = new Set(p.splits.retrieval);
+    for (const t of p.splits.train) { expect(ret.has(t)).toBe(true); expect(q.has(t)).toBe(false); }
+    let firstLabelQueries = 0;
+    for (const r0 of p.splits.query) if (p.labels[r0 * 24]! > 0) firstLabelQueries++;
+    expect(firstLabelQueries).toBeGreaterThanOrEqual(160);
+    expect(Array.from(loadMirflickr(mirDir, { split: { kind: 'per-label', seed: 1 }, valSize: 0 }).splits.query)).toEqual(Array.from(p.splits.query));
+    expect(() => parseSplitSpec('per-label:x')).toThrow(/expected fixed, random:<seed> or per-label:<seed>/);
+    expect(parseSplitSpec('random:4')).toEqual({ kind: 'random', seed: 4 });
   });
 
   it('the embedded default dataset equals the Wikipedia loader output', () => {

@@ -10,6 +10,7 @@ import { decodeSafetensors, encodeSafetensors } from '../src/train/safetensors.j
 import { deserializeCheckpoint, serializeCheckpoint, type Checkpoint } from '../src/train/checkpoint.js';
 import { train, type TrainConfig } from '../src/train/loop.js';
 import { loadCheckpointDir, saveCheckpointDir } from '../src/train/node/files.js';
+import { progressHooks } from '../src/train/node/progress.js';
 import { lrScale, parseLrSchedule } from '../src/train/schedule.js';
 import { loadDefaultDataset } from '../src/data/node/packed-file.js';
 import { gatherRows, type Dataset } from '../src/data/dataset.js';
@@ -84,6 +85,27 @@ describe('safetensors', () => {
     expectDataError(() => decodeSafetensors(mk({ w: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, 8), 'f.st'), /tensor 'w': 8 bytes for shape \[3\] of F32 \(needs 12\)/);
     expectDataError(() => decodeSafetensors(mk({ w: { dtype: 'Q7', shape: [1], data_offsets: [0, 4] } }, 4), 'f.st'), /tensor 'w': unknown dtype "Q7"/);
     expectDataError(() => decodeSafetensors(mk({ a: { dtype: 'F32', shape: [1], data_offsets: [0, 4] }, b: { dtype: 'F32', shape: [1], data_offsets: [0, 4] } }, 8), 'f.st'), /overlapping or missing data/);
+  });
+});
+
+describe('progress display', () => {
+  const fakeStream = (tty: boolean) => {
+    let text = '';
+    const stream = { isTTY: tty, columns: 120, write: (s: string) => { text += s; return true; }, cursorTo: () => true, clearLine: () => true, moveCursor: () => true, on: () => stream, removeListener: () => stream };
+    return { stream: stream as unknown as NodeJS.WriteStream, text: () => text };
+  };
+  it('a bar with loss and items/s on a TTY, plain lines otherwise', () => {
+    for (const tty of [true, false]) {
+      const f = fakeStream(tty);
+      const p = progressHooks({ epochs: 3, stream: f.stream, tty });
+      for (let step = 1; step <= 4; step++) p.onStep!({ epoch: 0, step, steps: 4, loss: 0.5 / step, itemsPerSec: 321 });
+      p.onEpoch!({ epoch: 1, loss: 0.25, seconds: 1.5, itemsPerSec: 321, val: { i2t: 0.5, t2i: 0.25, mean: 0.375 } });
+      p.stop();
+      const out = f.text();
+      expect(out).toContain('epoch 1/3: loss 0.2500 | 321 items/s | 1.5 s | val mAP I→T 0.5000 T→I 0.2500');
+      if (tty) expect(out).toMatch(/epoch 1\/3 \[.*\] 4\/4 \| loss 0\.1250 \| 321 items\/s/);
+      else expect(out.split('\n').filter(Boolean).length).toBe(1);
+    }
   });
 });
 

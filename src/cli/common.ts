@@ -9,7 +9,7 @@ import { createModel } from '../models/registry.js';
 import type { HashModel } from '../models/types.js';
 import type { Checkpoint } from '../train/checkpoint.js';
 import { restoreCheckpoint } from '../train/checkpoint.js';
-import { loadDataset } from '../data/node/load.js';
+import { loadDataset, parseSplitSpec } from '../data/node/load.js';
 import { photoSubset, type Dataset } from '../data/dataset.js';
 import { rawImageInput } from '../data/node/images.js';
 import type { ImageInput } from '../data/batcher.js';
@@ -100,11 +100,13 @@ export interface DataConfig {
   rawImages?: number;
   /** Queries drawn from the photo rows when rawImages is set. */
   photoQueries?: number;
+  /** MIRFlickr split: fixed | random:<seed> | per-label:<seed>. */
+  split?: string;
 }
 
 /** Load the dataset a configuration names (the photo subset when it trains on raw images). */
 export function datasetFor(c: DataConfig, dataOverride?: string): Dataset {
-  const ds = loadDataset(dataOverride ?? c.data, { text: c.text, valSize: c.valSize, valSeed: c.seed });
+  const ds = loadDataset(dataOverride ?? c.data, { text: c.text, valSize: c.valSize, valSeed: c.seed, split: c.split ? parseSplitSpec(c.split) : undefined });
   if (!c.rawImages) return ds;
   return photoSubset(ds, { numQuery: c.photoQueries ?? 100, seed: c.seed ?? 0, valSize: c.valSize });
 }

@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describeDataset } from '../data/dataset.js';
+import { parseSplitSpec } from '../data/node/load.js';
 import { createModel, getModelEntry } from '../models/registry.js';
 import { train, type TrainConfig } from '../train/loop.js';
 import { restoreCheckpoint } from '../train/checkpoint.js';
@@ -23,6 +24,7 @@ Options:
   --model <name>           model (default jsghca); 'cmhash train --list-models' shows the ones in this build
   --bits <n>               code length (default 64)
   --data <spec>            default (embedded Wikipedia), wikipedia, mirflickr, or a dataset folder (default 'default')
+  --split <s>              MIRFlickr split: fixed (split/*.txt, default) | random:<seed> | per-label:<seed> (DJSRH's)
   --text <lda|tfidf>       Wikipedia text features: 10-d LDA topics (default) or 1000-d tf-idf
   --epochs <n>             epochs (default 20)
   --batch <n>              mini-batch size (default 32)
@@ -50,7 +52,7 @@ const OPTIONS = {
   epochs: { type: 'string' }, batch: { type: 'string' }, lr: { type: 'string' }, 'lr-schedule': { type: 'string' },
   seed: { type: 'string' }, 'val-size': { type: 'string' }, 'eval-every': { type: 'string' }, patience: { type: 'string' },
   'checkpoint-every': { type: 'string' }, 'model-config': { type: 'string' }, out: { type: 'string' }, resume: { type: 'string' },
-  progress: { type: 'string' }, 'list-models': { type: 'boolean' }, 'raw-images': { type: 'string' }, 'photo-queries': { type: 'string' },
+  progress: { type: 'string' }, 'list-models': { type: 'boolean' }, 'raw-images': { type: 'string' }, 'photo-queries': { type: 'string' }, split: { type: 'string' },
 } as const;
 
 /** The run configuration stored in checkpoints (what `--resume` and `eval` rebuild from). */
@@ -72,6 +74,7 @@ export interface CliTrainConfig {
   backend?: string;
   rawImages?: number;
   photoQueries?: number;
+  split?: string;
 }
 
 function configFrom(v: Values, base?: CliTrainConfig): CliTrainConfig {
@@ -101,7 +104,15 @@ function configFrom(v: Values, base?: CliTrainConfig): CliTrainConfig {
     backend: (v.backend as string | undefined) ?? base?.backend,
     rawImages: v['raw-images'] !== undefined ? int('raw-images', v['raw-images'], 0, 8) : base?.rawImages,
     photoQueries: v['photo-queries'] !== undefined ? int('photo-queries', v['photo-queries'], 0, 1) : base?.photoQueries,
+    split: (v.split as string | undefined) ?? base?.split,
   };
+  if (c.split) {
+    try {
+      parseSplitSpec(c.split);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  }
   if (c.lrSchedule) parseLrSchedule(c.lrSchedule);
   return c;
 }
@@ -123,7 +134,7 @@ export async function trainCommand(args: string[]): Promise<number> {
   const resumeDir = v.resume as string | undefined;
   const ckpt = resumeDir ? loadCheckpointDir(resolve(resumeDir)) : undefined;
   if (ckpt) {
-    for (const k of ['model', 'bits', 'seed', 'batch', 'data', 'text', 'lr', 'val-size', 'model-config', 'raw-images', 'photo-queries']) {
+    for (const k of ['model', 'bits', 'seed', 'batch', 'data', 'text', 'lr', 'val-size', 'model-config', 'raw-images', 'photo-queries', 'split']) {
       if (v[k] !== undefined) throw new UsageError(`--${k} cannot change on --resume (exact continuation uses the checkpoint's configuration)`);
     }
   }

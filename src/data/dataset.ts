@@ -166,3 +166,36 @@ export function photoSubset(ds: Dataset, opts: { numQuery: number; seed: number;
   const { train, val } = carveValidation(s.train, opts.valSize ?? 0.1, opts.seed);
   return subsetDataset(ds, rows, { query: s.query, retrieval: s.retrieval, train, val }, `${ds.name}-photos`);
 }
+
+/**
+ * The per-label split of DJSRH/JDSH on MIRFlickr (MODELS.md): for the first label draw `firstQuery`
+ * queries and `firstTrain` training items among its rows, for each later label `query` + `train` among
+ * its rows not drawn yet; training is topped up at random to `totalTrain`; retrieval = every non-query row
+ * (so training ⊂ retrieval). Seeded.
+ */
+export function perLabelSplit(labels: Float32Array, n: number, numLabels: number, opts: { seed: number; firstQuery?: number; firstTrain?: number; query?: number; train?: number; totalTrain?: number }): { query: Uint32Array; retrieval: Uint32Array; train: Uint32Array } {
+  if (labels.length !== n * numLabels) throw new DataError(`perLabelSplit: labels has ${labels.length} values, expected ${n} × ${numLabels}`);
+  const rng = new Rng(opts.seed);
+  const used = new Uint8Array(n); // 1 query, 2 train
+  const query: number[] = [], train: number[] = [];
+  for (let l = 0; l < numLabels; l++) {
+    const cand: number[] = [];
+    for (let i = 0; i < n; i++) if (!used[i] && labels[i * numLabels + l]! > 0) cand.push(i);
+    rng.shuffle(cand);
+    const nq = Math.min(cand.length, l === 0 ? opts.firstQuery ?? 160 : opts.query ?? 80);
+    const nt = Math.min(cand.length - nq, l === 0 ? opts.firstTrain ?? 400 : opts.train ?? 200);
+    for (let k = 0; k < nq; k++) { used[cand[k]!] = 1; query.push(cand[k]!); }
+    for (let k = nq; k < nq + nt; k++) { used[cand[k]!] = 2; train.push(cand[k]!); }
+  }
+  const total = opts.totalTrain ?? 5000;
+  if (train.length < total) {
+    const rest: number[] = [];
+    for (let i = 0; i < n; i++) if (!used[i]) rest.push(i);
+    rng.shuffle(rest);
+    for (const i of rest.slice(0, total - train.length)) { used[i] = 2; train.push(i); }
+  }
+  const retrieval: number[] = [];
+  for (let i = 0; i < n; i++) if (used[i] !== 1) retrieval.push(i);
+  const sorted = (a: number[]) => Uint32Array.from(a).sort();
+  return { query: sorted(query), retrieval: sorted(retrieval), train: sorted(train) };
+}

@@ -32,3 +32,11 @@ export function loadDataset(spec: string, opts: LoadDatasetOptions = {}): Datase
   if (existsSync(join(dir, 'mirflickr25k-lall.mat'))) return loadMirflickr(dir, { ...common, split: opts.split });
   throw new DataError(`${dir}: no manifest.json (packed), raw_features.mat (Wikipedia) or mirflickr25k-lall.mat (MIRFlickr) found`);
 }
+
+/** Parse a --split value: fixed | random:<seed> | per-label:<seed>. */
+export function parseSplitSpec(text: string): NonNullable<MirflickrOptions['split']> {
+  if (text === 'fixed') return 'fixed';
+  const m = /^(random|per-label):(\d+)$/.exec(text);
+  if (!m) throw new DataError(`--split ${text}: expected fixed, random:<seed> or per-label:<seed>`);
+  return m[1] === 'random' ? { kind: 'random', seed: Number(m[2]) } : { kind: 'per-label', seed: Number(m[2]) };
+}

@@ -3,12 +3,15 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataError } from '../../runtime/errors.js';
 import { requireMatrix } from '../mat5.js';
-import { carveValidation, parseIndexList, randomSplit, validateDataset, type Dataset } from '../dataset.js';
+import { carveValidation, parseIndexList, perLabelSplit, randomSplit, validateDataset, type Dataset } from '../dataset.js';
 import { readMatFile, readText } from './files.js';
 
 export interface MirflickrOptions {
-  /** 'fixed' (split/*.txt, default) or a seeded random split (2,000 queries, 5,000 training rows by default). */
-  split?: 'fixed' | { seed: number; numQuery?: number; numTrain?: number };
+  /**
+   * 'fixed' (split/*.txt, default), a seeded random split (2,000 queries, 5,000 training rows by default),
+   * or DJSRH's per-label split (`{ kind: 'per-label', seed }`).
+   */
+  split?: 'fixed' | { kind?: 'random'; seed: number; numQuery?: number; numTrain?: number } | { kind: 'per-label'; seed: number };
   /** Validation items carved from the training rows: count or fraction (default 0.1). */
   valSize?: number;
   valSeed?: number;
@@ -59,6 +62,8 @@ export function loadMirflickr(dir: string, opts: MirflickrOptions = {}): Dataset
     for (const r of base.retrieval) inRet[r] = 1;
     for (const r of base.query) if (inRet[r]) throw new DataError(`${join(dir, 'split')}: row ${r} is in both query.txt and retrieval.txt`);
     for (const r of base.train) if (!inRet[r]) throw new DataError(`${join(dir, 'split')}: train.txt row ${r} is not in retrieval.txt`);
+  } else if (split.kind === 'per-label') {
+    base = perLabelSplit(L.data, n, L.cols, { seed: split.seed });
   } else {
     base = randomSplit(n, { numQuery: split.numQuery ?? 2000, numTrain: split.numTrain ?? 5000, seed: split.seed });
   }
@@ -70,6 +75,6 @@ export function loadMirflickr(dir: string, opts: MirflickrOptions = {}): Dataset
     image: new Float32Array(0), text: Y.data, labels: L.data, labelNames,
     splits: { query: base.query, retrieval: base.retrieval, train, val },
     imageFiles, imageRoot: imageFiles ? join(dir, 'images') : undefined,
-    source: `MIRFlickr-25K cleared set (20,015 pairs), ${dir}, split ${split === 'fixed' ? 'fixed' : `random seed ${split.seed}`}`,
+    source: `MIRFlickr-25K cleared set (20,015 pairs), ${dir}, split ${split === 'fixed' ? 'fixed' : `${split.kind ?? 'random'} seed ${split.seed}`}`,
   }, dir);
 }
