@@ -23,6 +23,7 @@ const CASES: Case[] = [
   { name: '1×1', x: [3, 17, 5, 5], w: [3, 17, 1, 1], o: { activation: 'sigmoid' } },
   { name: '7×7 on 2 channels (spatial attention)', x: [2, 2, 11, 11], w: [1, 2, 7, 7], o: { padding: 3, activation: 'sigmoid' } },
   { name: 'dilation 2, stride [2,1], padding [1,2]', x: [1, 3, 12, 10], w: [4, 3, 3, 2], o: { stride: [2, 1], padding: [1, 2], dilation: 2, activation: 'tanh' } },
+  { name: 'stride [3,2], padding [2,1], 4×3 kernel (strided backward data via col2im)', x: [2, 3, 14, 11], w: [5, 3, 4, 3], o: { stride: [3, 2], padding: [2, 1], activation: 'relu' } },
   { name: 'a ≥1023 dimension (1×1 over 1030 pixels)', x: [1, 2, 1, 1030], w: [3, 2, 1, 1], o: {} },
   { name: 'single pixel, single channel', x: [1, 1, 1, 1], w: [1, 1, 1, 1], o: { activation: 'scaledTanh', alpha: 0.5 } },
 ];

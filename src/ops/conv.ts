@@ -1,13 +1,15 @@
 /**
  * 2-D convolution (NCHW, stride, padding, dilation, fused bias + activation) as an implicit GEMM on
  * the register-blocked GEMM kernels (kernels/gemm_sg.wgsl or gemm_reg.wgsl, MODE 1), with backward
- * data (MODE 2), backward filter (MODE 3) and bias gradients. Tiling per adapter: gemm-config.ts.
+ * data (MODE 2; strided undilated convolutions use wᵀ·dy + kernels/col2im.wgsl instead), backward
+ * filter (MODE 3) and bias gradients. Tiling per adapter: gemm-config.ts.
  */
 import { ShapeError, fmtShape } from '../runtime/errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { record } from '../autograd/tape.js';
 import { sum } from './reduce.js';
 import { checkRank, checkSameRuntime, checkTensor } from './validate.js';
+import { Uniforms } from './uniforms.js';
 import { convConfig } from './gemm-config.js';
 import { activationBackward, checkActivation, dispatchGemm, type Activation, type ConvGeometry, type GemmGeometry } from './matmul.js';
 
@@ -83,8 +85,31 @@ export function conv2dRaw(x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tenso
   return y;
 }
 
+/**
+ * Strided, undilated backward data as cols = wᵀ·dy (a dense GEMM per image) then col2im, which visits
+ * only the taps that land on each input pixel; null when it does not apply or cols would not fit
+ * one binding.
+ */
+function conv2dBackwardDataStrided(dy: Tensor, w: Tensor, g: Conv2dGeometry): Tensor | null {
+  if ((g.SH === 1 && g.SW === 1) || g.DH !== 1 || g.DW !== 1) return null;
+  const rt = dy.runtime;
+  const ckk = g.C * g.KH * g.KW;
+  const p = g.OH * g.OW;
+  if (g.N * ckk * p * 4 > rt.limits.maxStorageBufferBindingSize) return null;
+  const cols = Tensor.empty(rt, [g.N, ckk, p], 'f32');
+  const geom: GemmGeometry = { M: ckk, N: p, K: g.O, batch: g.N, sam: 1, sak: ckk, sbk: p, sbn: 1, batchA: 0, batchB: g.O * p };
+  dispatchGemm(w, dy, cols, geom, { bias: null, act: 'none', alpha: 1 });
+  const dx = Tensor.empty(rt, [g.N, g.C, g.H, g.W], 'f32');
+  const u = new Uniforms().u32(dx.size).u32(g.C).u32(g.H).u32(g.W).u32(g.KH).u32(g.KW).u32(g.SH).u32(g.SW).u32(g.PH).u32(g.PW).u32(g.OH).u32(g.OW);
+  rt.dispatch({ kernel: 'col2im', constants: { WG: 64 } }, [cols.buffer, dx.buffer], rt.grid(Math.ceil(dx.size / 64)), u.bytes());
+  cols.dispose();
+  return dx;
+}
+
 /** dL/dx for dL/dy = dy (no activation): [N, C, H, W]. */
 export function conv2dBackwardData(dy: Tensor, w: Tensor, g: Conv2dGeometry): Tensor {
+  const strided = conv2dBackwardDataStrided(dy, w, g);
+  if (strided) return strided;
   const dx = Tensor.empty(dy.runtime, [g.N, g.C, g.H, g.W], 'f32');
   const kk = g.KH * g.KW;
   dispatchGemm(w, dy, dx, dense(g.C, g.H * g.W, g.O * kk, g.N, kk, g.O * g.OH * g.OW), { bias: null, act: 'none', alpha: 1 }, convConfig(dy.runtime), convGeom(g, 2, kk, g.C * kk));
