@@ -1,6 +1,7 @@
 /**
- * Benchmark harness: `npm run bench [-- --suite <name>] [--quick] [--time <ms>] [--out <dir>] [--no-nice]`.
- * Runs each suite (default: all), writes bench/results/<suite>.json and prints a markdown table.
+ * Benchmark harness: `npm run bench [-- --suite <name|all>] [--quick] [--time <ms>] [--out <dir>] [--no-nice] [--no-peers] [--models a,b]`.
+ * Runs each suite (default or `all`: every suite), writes bench/results/<suite>.json and prints a markdown table.
+ * Suites' CPU-peer phases (Suite.peers) run first, before the GPU runtime exists; see bench/README.md.
  * Suites are plain modules implementing `Suite` (bench/lib/types.ts); add new ones to SUITES.
  */
 import { fileURLToPath } from 'node:url';
@@ -13,8 +14,12 @@ import type { BenchArgs, Suite } from './lib/types.js';
 import { denseSuite } from './suites/dense.js';
 import { softmaxSuite } from './suites/softmax.js';
 import { hammingSuite } from './suites/hamming.js';
+import { trainSuite } from './suites/train.js';
+import { retrievalSuite } from './suites/retrieval.js';
+import { reniceSuite } from './suites/renice.js';
+import { renderFile } from './render.js';
 
-export const SUITES: Suite[] = [denseSuite, softmaxSuite, hammingSuite];
+export const SUITES: Suite[] = [denseSuite, softmaxSuite, hammingSuite, trainSuite, retrievalSuite, reniceSuite];
 
 /** bench/ in the source tree, whether run from dist/bench or bench. */
 function benchDir(): string {
@@ -23,7 +28,7 @@ function benchDir(): string {
 }
 
 export function parseArgs(argv: readonly string[]): BenchArgs {
-  const args: BenchArgs = { suite: null, quick: false, timeMs: 2000, outDir: join(benchDir(), 'results'), nice: true };
+  const args: BenchArgs = { suite: null, quick: false, timeMs: 2000, outDir: join(benchDir(), 'results'), nice: true, models: null, peers: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = (): string => {
@@ -36,8 +41,10 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     else if (a === '--time') args.timeMs = Number(value());
     else if (a === '--out') args.outDir = value();
     else if (a === '--no-nice') args.nice = false;
+    else if (a === '--no-peers') args.peers = false;
+    else if (a === '--models') args.models = value().split(',').map((m) => m.trim()).filter(Boolean);
     else if (a === '--help' || a === '-h') {
-      console.log(`usage: npm run bench -- [--suite <${SUITES.map((s) => s.name).join('|')}>] [--quick] [--time <ms per case>] [--out <dir>] [--no-nice]`);
+      console.log(`usage: npm run bench -- [--suite <${SUITES.map((s) => s.name).join('|')}|all>] [--quick] [--time <ms per case>] [--out <dir>] [--no-nice] [--no-peers] [--models a,b (train suite)]`);
       process.exit(0);
     } else throw new Error(`bench: unknown argument ${a}`);
   }
@@ -47,19 +54,30 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const suites = args.suite ? SUITES.filter((s) => s.name === args.suite) : SUITES;
+  const suites = args.suite && args.suite !== 'all' ? SUITES.filter((s) => s.name === args.suite) : SUITES;
   if (suites.length === 0) throw new Error(`bench: no suite named '${args.suite}' (have ${SUITES.map((s) => s.name).join(', ')})`);
-  const rt = await createNodeRuntime({ niceMainThread: args.nice });
   const log = (line: string) => console.log(line);
+  // CPU peers first, at the process's own priority (the runtime renices the main thread after its first submit).
+  const peerData = new Map<string, unknown>();
+  for (const suite of suites) {
+    if (!suite.peers || !args.peers) continue;
+    console.log(`\n## ${suite.name}: CPU peers\n`);
+    peerData.set(suite.name, await suite.peers({ args, log }));
+  }
+  // Unquantised timestamps for the per-kernel profiles (Dawn rounds them by default); no effect on normal dispatches.
+  const rt = await createNodeRuntime({ niceMainThread: args.nice, dawnFlags: ['disable-dawn-features=timestamp_quantization'] });
   console.log(formatAdapter(rt.info).split('\n').slice(0, 3).join('\n'));
   try {
     for (const suite of suites) {
       const env = environment(rt);
       console.log(`\n## ${suite.name}: ${suite.description}\n`);
-      const rows = await suite.run({ rt, args, log });
+      const rows = await suite.run({ rt, args, log, peerData: peerData.get(suite.name) });
       const file = writeResults(args.outDir, suite.name, { ...env, quick: args.quick, niceMainThread: args.nice }, rows);
       console.log(`\n${markdownTable(rows)}\n\n(${file})`);
     }
+    // Results in the tree's own folder regenerate BENCHMARKS.md (hand-written parts are kept; see render.ts).
+    const defaultOut = join(benchDir(), 'results');
+    if (args.outDir === defaultOut) console.log(`\n(${renderFile(defaultOut, join(benchDir(), '..', 'BENCHMARKS.md'))} regenerated)`);
   } finally {
     disposeTfjs();
     await rt.destroy();

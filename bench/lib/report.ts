@@ -1,5 +1,7 @@
 /** Markdown tables and JSON result files. */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { loadavg, cpus } from 'node:os';
 import { join } from 'node:path';
 import type { Runtime } from '../../src/runtime/runtime.js';
@@ -28,7 +30,26 @@ export function environment(rt: Runtime): Record<string, unknown> {
     cores: cpus().length,
     loadavgAtStart: loadavg(),
     node: process.version,
+    webgpu: packageVersion('webgpu'),
+    gitCommit: gitCommit(),
   };
+}
+
+/** Installed version of an npm package (null when absent). */
+export function packageVersion(name: string): string | null {
+  try {
+    return (createRequire(import.meta.url)(`${name}/package.json`) as { version: string }).version;
+  } catch {
+    return null;
+  }
+}
+
+/** The commit the benchmarked tree is based on, '+dirty' when it has uncommitted changes (null outside git). */
+function gitCommit(): string | null {
+  const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' });
+  if (head.status !== 0) return null;
+  const dirty = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).stdout.trim() !== '';
+  return `${head.stdout.trim()}${dirty ? '+dirty' : ''}`;
 }
 
 export function writeResults(outDir: string, suite: string, env: Record<string, unknown>, rows: readonly ResultRow[]): string {

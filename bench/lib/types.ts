@@ -12,6 +12,16 @@ export interface BenchArgs {
   outDir: string;
   /** Renice the polling main thread (see NodeRuntimeOptions.niceMainThread). */
   nice: boolean;
+  /** Train suite: only these models (default: every known model; absent ones are reported missing). */
+  models: string[] | null;
+  /** Run the suites' CPU-peer phases (false with --no-peers: ours only). */
+  peers: boolean;
+}
+
+/** What a suite's CPU-peer phase gets: no GPU runtime exists yet (see Suite.peers). */
+export interface PeerContext {
+  args: BenchArgs;
+  log: (line: string) => void;
 }
 
 export interface BenchContext {
@@ -19,6 +29,8 @@ export interface BenchContext {
   args: BenchArgs;
   /** Print a progress or diagnostic line. */
   log: (line: string) => void;
+  /** What this suite's peers() phase returned (undefined without one). */
+  peerData?: unknown;
 }
 
 export interface ResultRow {
@@ -34,10 +46,18 @@ export interface ResultRow {
   gflops?: number;
   gbps?: number;
   note?: string;
+  /** Structured detail kept in the JSON only (memory, per-kernel profiles, peer metadata). */
+  extra?: Record<string, unknown>;
 }
 
 export interface Suite {
   name: string;
   description: string;
+  /**
+   * Optional CPU-peer phase, run for every selected suite before the GPU runtime is created: the
+   * runtime renices the Node main thread after its first submit and child processes spawned later
+   * would inherit that priority. Its return value reaches run() as ctx.peerData.
+   */
+  peers?(ctx: PeerContext): Promise<unknown>;
   run(ctx: BenchContext): Promise<ResultRow[]>;
 }

@@ -1,0 +1,178 @@
+/**
+ * Retrieval against the CPU scans a user would pick instead: exact top-100 Hamming search of 1,000
+ * packed random queries over 1M random codes at 32/64/128 bits with cmhash's HammingIndex (upload of the
+ * queries, the GPU passes, readback of indices and distances), the plain-TypeScript scan (one thread, on a
+ * subset of the queries, scaled), and PyTorch CPU (bench/peers/torch_retrieval.py: ±1 float SGEMM + topk,
+ * and XOR + popcount table + topk on a subset). The same codes go to every implementation; results are
+ * checked equal (indices against TypeScript, which shares the tie order; sorted distances against PyTorch).
+ * Database upload / float unpacking are not timed on either side.
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { HammingIndex } from '../../src/retrieval/hamming-index.js';
+import { hammingTopKCpu, type TopKResult } from '../../src/retrieval/cpu-scan.js';
+import { Rng } from '../../src/util/rng.js';
+import { median } from '../lib/measure.js';
+import { runPeer } from '../lib/python.js';
+import type { BenchContext, PeerContext, ResultRow, Suite } from '../lib/types.js';
+
+interface TorchRetrieval {
+  torch: string;
+  threads: number;
+  nice: number;
+  matmul: { ms: number; runs: number; unpackMs: number; chunk: number; floatDbBytes: number };
+  distances: number[][];
+  xorLut?: { ms: number; timedQueries: number; chunk: number; distances: number[][]; threads?: number };
+  /** Every thread setting tried (the best per method is reported). */
+  tried?: { threads: number; matmulMs: number; xorLutMs: number | null }[];
+}
+
+interface Case {
+  n: number;
+  nq: number;
+  bits: number;
+  k: number;
+  db: Uint32Array;
+  queries: Uint32Array;
+  torch: ReturnType<typeof runPeer<TorchRetrieval>>;
+}
+
+const K = 100;
+const CHECK = 16;
+
+function cases(quick: boolean): { n: number; nq: number; bits: number }[] {
+  return quick ? [{ n: 100_000, nq: 64, bits: 64 }] : [32, 64, 128].map((bits) => ({ n: 1_000_000, nq: 1000, bits }));
+}
+
+const fmtN = (n: number): string => (n >= 1e6 ? `${n / 1e6}M` : n >= 1e3 ? `${n / 1e3}K` : String(n));
+
+function randomWords(count: number, rng: Rng): Uint32Array {
+  const a = new Uint32Array(count);
+  for (let i = 0; i < count; i++) a[i] = rng.nextU32();
+  return a;
+}
+
+function sameSortedDistances(ours: Uint32Array, theirs: number[][], k: number): boolean {
+  return theirs.every((row, q) => row.length === k && row.every((d, j) => d === ours[q * k + j]));
+}
+
+/**
+ * The cases' random codes (seeded), written to files for the PyTorch peer when `withTorch`; the peer's
+ * results ride along. Without it (--no-peers) the torch entry says why it is absent.
+ */
+async function makeCases(ctx: PeerContext, withTorch: boolean): Promise<Case[]> {
+  const { args, log } = ctx;
+  const dir = join(tmpdir(), `cmhash-bench-retrieval-${process.pid}`);
+  if (withTorch) mkdirSync(dir, { recursive: true });
+  const out: Case[] = [];
+  try {
+    for (const c of cases(args.quick)) {
+      const w = c.bits / 32;
+      const rng = new Rng(7000 + c.bits);
+      const db = randomWords(c.n * w, rng), queries = randomWords(c.nq * w, rng);
+      const dbFile = join(dir, 'db.u32'), qFile = join(dir, 'queries.u32');
+      if (withTorch) writeFileSync(dbFile, new Uint8Array(db.buffer));
+      if (withTorch) writeFileSync(qFile, new Uint8Array(queries.buffer));
+      let torch: Case['torch'] = { ok: false, missing: 'CPU peers not run (--no-peers)' };
+      if (withTorch) {
+        // One thread can beat all cores when the machine is shared (OpenMP waits for descheduled threads):
+        // run both settings and keep the peer's best per method.
+        const outs = [...new Set([1, cpus().length])].map((threads) =>
+          runPeer<TorchRetrieval>('torch_retrieval.py', { ...c, k: K, db: dbFile, queries: qFile, check: CHECK, runs: args.quick ? 1 : 2, lutQueries: args.quick ? 2 : 8, threads }));
+        const ok = outs.filter((o) => o.ok) as Extract<Case['torch'], { ok: true }>[];
+        if (ok.length === 0) torch = outs[0]!;
+        else {
+          const bestMm = ok.reduce((a, b) => (b.result.matmul.ms < a.result.matmul.ms ? b : a));
+          const luts = ok.filter((o) => o.result.xorLut);
+          const bestLut = luts.length ? luts.reduce((a, b) => (b.result.xorLut!.ms < a.result.xorLut!.ms ? b : a)) : null;
+          torch = { ...bestMm, result: { ...bestMm.result, xorLut: bestLut ? { ...bestLut.result.xorLut!, threads: bestLut.result.threads } : undefined, tried: ok.map((o) => ({ threads: o.result.threads, matmulMs: o.result.matmul.ms, xorLutMs: o.result.xorLut?.ms ?? null })) } };
+        }
+      }
+      if (torch.ok) log(`  ${c.bits} bits: PyTorch SGEMM+topk ${torch.result.matmul.ms.toFixed(0)} ms${torch.result.xorLut ? `, XOR+LUT ${torch.result.xorLut.ms.toFixed(0)} ms (scaled)` : ''}`);
+      else log(`  ${c.bits} bits: PyTorch peer skipped: ${torch.missing}`);
+      out.push({ ...c, k: K, db, queries, torch });
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return out;
+}
+
+export const retrievalSuite: Suite = {
+  name: 'retrieval',
+  description: 'exact top-100 Hamming search, 1,000 queries × 1M codes at 32/64/128 bits: HammingIndex vs plain TypeScript vs PyTorch CPU',
+
+  peers: (ctx: PeerContext): Promise<Case[]> => makeCases(ctx, true),
+
+  async run(ctx: BenchContext): Promise<ResultRow[]> {
+    const { rt, args, log } = ctx;
+    const data = (ctx.peerData as Case[] | undefined) ?? (await makeCases({ args, log }, false));
+    const rows: ResultRow[] = [];
+    for (const c of data) {
+      const { n, nq, bits, k, db, queries } = c;
+      const w = bits / 32;
+      const label = `top-${k}, ${nq} queries × ${fmtN(n)} codes, ${bits} bits`;
+      const pairs = nq * n;
+      const index = HammingIndex.create(rt, bits);
+      index.add(db);
+      await rt.sync();
+      await index.search(queries.subarray(0, 32 * w), k); // warm-up: pipelines, first-dispatch JIT
+      const times: number[] = [];
+      let res: TopKResult = { indices: new Uint32Array(0), distances: new Uint32Array(0) };
+      for (let r = 0; r < (args.quick ? 1 : 3); r++) {
+        const t = performance.now();
+        res = await index.search(queries, k);
+        times.push(performance.now() - t);
+      }
+      index.dispose();
+      await rt.sync();
+      const gMs = median(times);
+      const gRate = pairs / gMs / 1e3;
+      // Plain TypeScript on a subset (same tie order as ours: indices must match exactly).
+      const cq = args.quick ? 8 : Math.max(8, Math.round(2e8 / n));
+      const t0 = performance.now();
+      const ts = hammingTopKCpu(queries.subarray(0, cq * w), db, bits, k);
+      const cMs = performance.now() - t0;
+      const tsRate = (cq * n) / cMs / 1e3;
+      const tsEqual = ts.indices.every((v, i) => v === res.indices[i]);
+      const ours: ResultRow = {
+        case: label, impl: 'cmhash HammingIndex', medianMs: gMs, samples: times.length, gbps: (pairs * (bits / 8)) / gMs / 1e6,
+        note: `${gRate.toFixed(0)} M q·items/s; vs TypeScript ${(gRate / tsRate).toFixed(1)}×`,
+        extra: { pairsPerSec: pairs / gMs * 1e3, times },
+      };
+      rows.push(ours);
+      rows.push({
+        case: label, impl: 'plain TypeScript scan (1 thread)', medianMs: (cMs * nq) / cq, samples: 1, gbps: (cq * n * (bits / 8)) / cMs / 1e6,
+        note: `${tsRate.toFixed(0)} M q·items/s, timed on ${cq} queries and scaled; indices ${tsEqual ? 'equal to ours' : 'DIFFER from ours'}`,
+        extra: { pairsPerSec: tsRate * 1e6, timedQueries: cq, equal: tsEqual },
+      });
+      log(`${label}: cmhash ${gMs.toFixed(0)} ms (${gRate.toFixed(0)} M/s), TypeScript ${tsRate.toFixed(0)} M/s (${cq} queries), equal ${tsEqual}`);
+      if (!c.torch.ok) {
+        rows.push({ case: label, impl: 'PyTorch CPU', medianMs: NaN, samples: 0, note: `skipped: ${c.torch.missing}` });
+        continue;
+      }
+      const p = c.torch.result;
+      const mmEqual = sameSortedDistances(res.distances, p.distances, k);
+      const mRate = pairs / p.matmul.ms / 1e3;
+      ours.note += `; vs PyTorch ${(gRate / mRate).toFixed(1)}× (SGEMM+topk)`;
+      rows.push({
+        case: label, impl: `PyTorch ${p.torch} CPU, ±1 SGEMM + topk (${p.threads} threads)`, medianMs: p.matmul.ms, samples: p.matmul.runs, gbps: (pairs * (bits / 8)) / p.matmul.ms / 1e6,
+        note: `${mRate.toFixed(0)} M q·items/s; ours/PyTorch ${(gRate / mRate).toFixed(2)}×; float DB ${(p.matmul.floatDbBytes / 2 ** 20).toFixed(0)} MiB (packed ${(n * bits / 8 / 2 ** 20).toFixed(0)} MiB), unpacking ${p.matmul.unpackMs.toFixed(0)} ms not timed; distances of ${p.distances.length} queries ${mmEqual ? 'equal' : 'DIFFER'}`,
+        extra: { ...p.matmul, threads: p.threads, tried: p.tried, nice: p.nice, niceAtSpawn: c.torch.niceness, equal: mmEqual, ratio: gRate / mRate },
+      });
+      log(`${label}: PyTorch SGEMM+topk ${p.matmul.ms.toFixed(0)} ms (${mRate.toFixed(0)} M/s): ours/PyTorch ${(gRate / mRate).toFixed(2)}×, distances equal ${mmEqual}`);
+      if (p.xorLut) {
+        const lRate = pairs / p.xorLut.ms / 1e3;
+        const lEqual = sameSortedDistances(res.distances, p.xorLut.distances, k);
+        rows.push({
+          case: label, impl: `PyTorch ${p.torch} CPU, XOR + popcount table + topk (${p.xorLut.threads ?? p.threads} threads)`, medianMs: p.xorLut.ms, samples: 1, gbps: (pairs * (bits / 8)) / p.xorLut.ms / 1e6,
+          note: `${lRate.toFixed(0)} M q·items/s, timed on ${p.xorLut.timedQueries} queries and scaled; ours/PyTorch ${(gRate / lRate).toFixed(1)}×; distances ${lEqual ? 'equal' : 'DIFFER'}`,
+          extra: { ...p.xorLut, distances: undefined, equal: lEqual, ratio: gRate / lRate },
+        });
+      }
+    }
+    return rows;
+  },
+};
