@@ -11,7 +11,7 @@ import { conv2dRaw, conv2dGeometry } from '../../src/ops/conv.js';
 import { REG_GEMM, SG_GEMM, TILED_GEMM, gemmConfig, setGemmConfig, subgroupBlock, type GemmConfig } from '../../src/ops/gemm-config.js';
 import { Rng } from '../../src/util/rng.js';
 import { convFlops, gemmFlops, gflops, measure } from '../lib/measure.js';
-import { numpyGemm } from '../lib/numpy.js';
+import { numpyGemm, type NumpyResult } from '../lib/numpy.js';
 import { loadTfjsWebgpu, type TfjsPeer } from '../lib/tfjs.js';
 import type { BenchContext, ResultRow, Suite } from '../lib/types.js';
 
@@ -154,18 +154,25 @@ async function convCases(ctx: BenchContext, cases: ConvCase[], tfjs: TfjsPeer | 
   }
 }
 
+const gemmSizes = (quick: boolean): number[] => (quick ? [64, 128] : [256, 512, 1024, 2048]);
+
 export const denseSuite: Suite = {
   name: 'dense',
   description: 'GEMM (256–2048) and convolution vs tfjs-webgpu on the same adapter and numpy OpenBLAS SGEMM',
+  // numpy runs in the CPU-peer phase, before the runtime renices the main thread (children would inherit it).
+  async peers({ args, log }) {
+    const np = numpyGemm(gemmSizes(args.quick), args.quick ? 3 : 7);
+    if ('missing' in np) log(`  numpy OpenBLAS peer skipped: ${np.missing}`);
+    return np;
+  },
   async run(ctx) {
     const { rt, args, log } = ctx;
-    const sizes = args.quick ? [64, 128] : [256, 512, 1024, 2048];
+    const sizes = gemmSizes(args.quick);
     const rows: ResultRow[] = [];
-    // numpy first: it is spawned before the first GPU submit renices the main thread (children inherit it).
-    const np = numpyGemm(sizes, args.quick ? 3 : 7);
+    const np = ctx.peerData as NumpyResult | { missing: string } | undefined;
     const npRows: ResultRow[] = [];
-    if ('missing' in np) log(`  numpy OpenBLAS peer skipped: ${np.missing}`);
-    else {
+    if (!np) log('  numpy OpenBLAS peer not run (--no-peers)');
+    else if (!('missing' in np)) {
       for (const r of np.results) {
         npRows.push({ case: `GEMM ${r.n}³`, impl: `numpy ${np.version} SGEMM (${np.blas})`, medianMs: r.medianMs, samples: r.samples, gflops: gflops(gemmFlops(r.n, r.n, r.n), r.medianMs) });
       }
