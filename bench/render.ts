@@ -139,14 +139,14 @@ function trainDetail(r: ResultFile): string {
   const ours = r.rows.filter((x) => x.impl.startsWith('cmhash') && x.extra);
   if (ours.length === 0) return '';
   const peerOf = (c: string) => r.rows.find((x) => x.case === c && x.impl.startsWith('PyTorch') && fin(x.medianMs));
-  const out: string[] = ['', '**Time and memory per model** (peak GPU buffers from the runtime pool: live = held by tensors at once, pooled = everything the pool had allocated; RSS includes lavapipe\'s "GPU" memory, which is host memory):', '',
-    '| model | batch (source) | step ms | epoch ms (steps) | dispatches / step | host recording ms / step | GPU busy ms / step | CPU ms / step | peak live MiB | peak pooled MiB | params MiB | peak RSS MiB | PyTorch step ms | throughput vs PyTorch |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|'];
+  const out: string[] = ['', '**Time and memory per model** (peak GPU buffers from the runtime pool: live = held by tensors at once, pooled = everything the pool had allocated; RSS is the whole process, sampled after every step, and includes lavapipe\'s "GPU" memory, which is host memory; Δ = growth during this model):', '',
+    '| model | batch (source) | step ms | epoch ms (steps) | dispatches / step | host recording ms / step | GPU busy ms / step | CPU ms / step | peak live MiB | peak pooled MiB | params MiB | peak RSS MiB (Δ over start) | prepare ms | PyTorch step ms | throughput vs PyTorch |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|'];
   for (const o of ours) {
     const e = o.extra!;
     const p = peerOf(o.case);
     const prof = e.profile as { gpuMs: number } | undefined;
-    out.push(`| ${e.model} | ${e.batchSize} (${e.batchSource}) | ${f(o.medianMs, 2)} | ${f(e.epochMs, 0)} (${e.stepsPerEpoch}) | ${f(e.dispatchesPerStep, 0)} | ${f(e.recordMs, 1)} | ${f(prof?.gpuMs, 2)} | ${f(e.cpuMsPerStep, 1)} | ${mib(e.peakLiveBytes)} | ${mib(e.peakAllocatedBytes)} | ${mib(e.paramBytes)} | ${mib(e.peakRssBytes)} | ${p ? f(p.medianMs, 2) : ''} | ${p ? `${(p.medianMs / o.medianMs).toFixed(2)}×` : ''} |`);
+    out.push(`| ${e.model} | ${e.batchSize} (${e.batchSource}) | ${f(o.medianMs, 2)} | ${f(e.epochMs, 0)} (${e.stepsPerEpoch}) | ${f(e.dispatchesPerStep, 0)} | ${f(e.recordMs, 1)} | ${f(prof?.gpuMs, 2)} | ${f(e.cpuMsPerStep, 1)} | ${mib(e.peakLiveBytes)} | ${mib(e.peakAllocatedBytes)} | ${mib(e.paramBytes)} | ${mib(e.peakRssBytes)}${fin(e.rssStartBytes) && fin(e.peakRssBytes) ? ` (+${mib(e.peakRssBytes - e.rssStartBytes)})` : ''} | ${f(e.prepareMs, 0)} | ${p ? f(p.medianMs, 2) : ''} | ${p ? `${(p.medianMs / o.medianMs).toFixed(2)}×` : ''} |`);
   }
   out.push('', '**Where the GPU time goes** (timestamp queries, one compute pass per dispatch while profiling, averaged over the profiled steps; "GPU busy" can exceed the unprofiled step time because profiling adds pass boundaries):', '');
   for (const o of ours) {

@@ -228,6 +228,8 @@ interface ModelTiming {
   peakAllocatedBytes: number;
   paramBytes: number;
   peakRssBytes: number;
+  /** RSS when the model started (what earlier models left in the process is in both). */
+  rssStartBytes: number;
   profile: ProfileReport;
   profiledStepMs: number;
   firstLoss: number;
@@ -238,6 +240,7 @@ interface ModelTiming {
 async function timeModel(ctx: BenchContext, model: HashModel, ds: Dataset, view: TrainingSetView, batchSize: number): Promise<ModelTiming> {
   const { rt, args } = ctx;
   const sz = sizes(args.quick);
+  const rssStart = process.memoryUsage.rss();
   const t0 = performance.now();
   await model.prepare?.(view);
   await rt.sync();
@@ -322,7 +325,7 @@ async function timeModel(ctx: BenchContext, model: HashModel, ds: Dataset, view:
     stepMs: median(stepTimes), epochMs: median(epochTimes), steps: stepTimes.length, stepsPerEpoch: sampler.batchesPerEpoch, prepareMs,
     dispatchesPerStep: (s1.dispatches - s0.dispatches) / stepTimes.length, submitsPerStep: (s1.submits - s0.submits) / stepTimes.length,
     cpuMsPerStep: (cpu.user + cpu.system) / 1e3 / stepTimes.length, recordMs: median(recordTimes),
-    peakLiveBytes: st.peakLiveBytes, peakAllocatedBytes: st.peakAllocatedBytes, paramBytes, peakRssBytes: rss,
+    peakLiveBytes: st.peakLiveBytes, peakAllocatedBytes: st.peakAllocatedBytes, paramBytes, peakRssBytes: rss, rssStartBytes: rssStart,
     profile, profiledStepMs, firstLoss: losses[0]!, lastLoss: losses[losses.length - 1]!, jointEpoch: j0,
   };
 }
@@ -444,12 +447,12 @@ export const trainSuite: Suite = {
         const row: ResultRow = {
           case: label, impl: `cmhash (${rt.info.backend})`, medianMs: t.stepMs, samples: t.steps,
           note: `epoch ${t.epochMs.toFixed(0)} ms (${t.stepsPerEpoch} steps); ${t.dispatchesPerStep.toFixed(0)} dispatches, ${t.submitsPerStep.toFixed(1)} submits, ${t.cpuMsPerStep.toFixed(1)} CPU-ms per step; host recording ${t.recordMs.toFixed(1)} ms/step; ` +
-            `GPU busy ${t.profile.gpuMs.toFixed(2)} ms/step (${(100 * gpuShare).toFixed(0)}% of the step), of which ≈${((floorUs * t.profile.dispatches) / 1e3).toFixed(1)} ms is the fixed per-dispatch cost; peak GPU buffers live ${fmtMiB(t.peakLiveBytes)} / pooled ${fmtMiB(t.peakAllocatedBytes)} (params ${fmtMiB(t.paramBytes)}); peak RSS ${fmtMiB(t.peakRssBytes)}`,
+            `GPU busy ${t.profile.gpuMs.toFixed(2)} ms/step (${(100 * gpuShare).toFixed(0)}% of the step), of which ≈${((floorUs * t.profile.dispatches) / 1e3).toFixed(1)} ms is the fixed per-dispatch cost; peak GPU buffers live ${fmtMiB(t.peakLiveBytes)} / pooled ${fmtMiB(t.peakAllocatedBytes)} (params ${fmtMiB(t.paramBytes)}); peak RSS ${fmtMiB(t.peakRssBytes)} (+${fmtMiB(t.peakRssBytes - t.rssStartBytes)} over the model's start)`,
           extra: {
             model: name, bits: BITS, batchSize, batchSource: pb?.source ?? 'not in the paper table: default 32', epochMs: t.epochMs, stepsPerEpoch: t.stepsPerEpoch,
             trainItems: view.n, prepareMs: t.prepareMs, jointEpoch: t.jointEpoch, dispatchesPerStep: t.dispatchesPerStep, submitsPerStep: t.submitsPerStep,
             cpuMsPerStep: t.cpuMsPerStep, recordMs: t.recordMs, peakLiveBytes: t.peakLiveBytes, peakAllocatedBytes: t.peakAllocatedBytes, paramBytes: t.paramBytes,
-            peakRssBytes: t.peakRssBytes, dispatchFloorUs: floorUs, firstLoss: t.firstLoss, lastLoss: t.lastLoss, profile: t.profile, profiledStepMs: t.profiledStepMs,
+            peakRssBytes: t.peakRssBytes, rssStartBytes: t.rssStartBytes, dispatchFloorUs: floorUs, firstLoss: t.firstLoss, lastLoss: t.lastLoss, profile: t.profile, profiledStepMs: t.profiledStepMs,
           },
         };
         rows.push(row);
