@@ -447,7 +447,7 @@ export const trainSuite: Suite = {
         const row: ResultRow = {
           case: label, impl: `cmhash (${rt.info.backend})`, medianMs: t.stepMs, samples: t.steps,
           note: `epoch ${t.epochMs.toFixed(0)} ms (${t.stepsPerEpoch} steps); ${t.dispatchesPerStep.toFixed(0)} dispatches, ${t.submitsPerStep.toFixed(1)} submits, ${t.cpuMsPerStep.toFixed(1)} CPU-ms per step; host recording ${t.recordMs.toFixed(1)} ms/step; ` +
-            `GPU busy ${t.profile.gpuMs.toFixed(2)} ms/step (${(100 * gpuShare).toFixed(0)}% of the step), of which ≈${((floorUs * t.profile.dispatches) / 1e3).toFixed(1)} ms is the fixed per-dispatch cost; peak GPU buffers live ${fmtMiB(t.peakLiveBytes)} / pooled ${fmtMiB(t.peakAllocatedBytes)} (params ${fmtMiB(t.paramBytes)}); peak RSS ${fmtMiB(t.peakRssBytes)} (+${fmtMiB(t.peakRssBytes - t.rssStartBytes)} over the model's start)`,
+            `GPU busy ${t.profile.gpuMs.toFixed(2)} ms/step (${(100 * gpuShare).toFixed(0)}% of the step), of which ≈${((floorUs * t.profile.dispatches) / 1e3).toFixed(1)} ms is the fixed per-dispatch cost; peak GPU buffers live ${fmtMiB(t.peakLiveBytes)} / pooled ${fmtMiB(t.peakAllocatedBytes)} (params ${fmtMiB(t.paramBytes)}); peak RSS ${fmtMiB(t.peakRssBytes)} (${t.peakRssBytes >= t.rssStartBytes ? '+' : '−'}${fmtMiB(Math.abs(t.peakRssBytes - t.rssStartBytes))} over the model's start)`,
           extra: {
             model: name, bits: BITS, batchSize, batchSource: pb?.source ?? 'not in the paper table: default 32', epochMs: t.epochMs, stepsPerEpoch: t.stepsPerEpoch,
             trainItems: view.n, prepareMs: t.prepareMs, jointEpoch: t.jointEpoch, dispatchesPerStep: t.dispatchesPerStep, submitsPerStep: t.submitsPerStep,
