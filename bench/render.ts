@@ -161,6 +161,13 @@ function trainDetail(r: ResultFile): string {
       '| kernel | dispatches / step | mean µs | ms / step | share |', '|---|---:|---:|---:|---:|');
     for (const k of prof.kernels.slice(0, 8)) out.push(`| ${k.kernel} | ${f(k.dispatches, 1)} | ${f(k.meanUs, 0)} | ${f(k.totalMs, 2)} | ${(100 * k.share).toFixed(1)}% |`);
     out.push('');
+    const tp = peerOf(o.case)?.extra?.profile as { steps: number; selfMsPerStep: number; ops: { op: string; calls: number; selfMs: number }[] } | null | undefined;
+    if (tp) {
+      out.push(`PyTorch, same step (torch.profiler self CPU time over ${tp.steps} steps, ${f(tp.selfMsPerStep, 2)} ms per step with the profiler's overhead):`, '',
+        '| operator | calls / step | self ms / step | share |', '|---|---:|---:|---:|');
+      for (const op of tp.ops.slice(0, 8)) out.push(`| ${op.op} | ${f(op.calls, 1)} | ${f(op.selfMs, 3)} | ${(100 * op.selfMs / tp.selfMsPerStep).toFixed(1)}% |`);
+      out.push('');
+    }
   }
   return out.join('\n');
 }

@@ -78,5 +78,27 @@ def time_training(c, n, step, end_epoch=lambda: None):
         end_epoch()
         epoch_ms.append((time.perf_counter() - t0) * 1e3)
     med = lambda v: float(np.median(np.array(v)))
-    return {'stepMs': med(step_ms), 'stepMinMs': min(step_ms), 'steps': len(step_ms), 'epochMs': med(epoch_ms),
+    prof = profile_steps(batches, step, c.get('profileSteps', 0))
+    return {'profile': prof,'stepMs': med(step_ms), 'stepMinMs': min(step_ms), 'steps': len(step_ms), 'epochMs': med(epoch_ms),
             'epochs': len(epoch_ms), 'stepsPerEpoch': steps_per_epoch, 'firstLoss': losses[0], 'lastLoss': losses[-1]}
+
+
+def profile_steps(batches, step, count):
+    """Where PyTorch's time goes: self CPU time per operator over `count` steps (torch.profiler; its own
+    overhead inflates small ops, so read shares, not absolute times)."""
+    if count <= 0:
+        return None
+    from torch.profiler import ProfilerActivity, profile
+    done = 0
+    with profile(activities=[ProfilerActivity.CPU]) as p:
+        while done < count:
+            for idx in batches():
+                step(idx)
+                done += 1
+                if done >= count:
+                    break
+    ops = [{'op': e.key, 'calls': e.count / count, 'selfMs': e.self_cpu_time_total / 1e3 / count}
+           for e in p.key_averages() if e.self_cpu_time_total > 0]
+    ops.sort(key=lambda o: -o['selfMs'])
+    total = sum(o['selfMs'] for o in ops)
+    return {'steps': count, 'selfMsPerStep': total, 'ops': ops[:12]}

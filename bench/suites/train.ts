@@ -66,6 +66,8 @@ interface PeerTiming {
   stepsPerEpoch: number;
   firstLoss: number;
   lastLoss: number;
+  /** Self CPU time per operator (torch.profiler) over a few extra steps. */
+  profile: { steps: number; selfMsPerStep: number; ops: { op: string; calls: number; selfMs: number }[] } | null;
 }
 
 interface PeerRun {
@@ -383,7 +385,7 @@ export const trainSuite: Suite = {
       for (const threads of [...new Set([1, cpus().length])]) {
         const o = runPeer<PeerTiming>(script, {
           ...config, mode: 'time', model, bits: BITS, batch, epoch: 2, data: files,
-          warmupSteps: sz.warmupSteps, epochs: sz.epochs, seed: 1, threads,
+          warmupSteps: sz.warmupSteps, epochs: sz.epochs, seed: 1, threads, profileSteps: sz.profileSteps,
         });
         tried.push({ threads, stepMs: o.ok ? o.result.stepMs : null });
         if (o.ok) log(`  ${model} PyTorch, ${threads} thread(s): step ${o.result.stepMs.toFixed(2)} ms, epoch ${o.result.epochMs.toFixed(0)} ms (nice ${o.result.nice})`);
