@@ -37,9 +37,9 @@ const SECTIONS: Record<string, { heading: RegExp; title: string }> = {
   dense: { heading: /^##\s+.*\b(dense|gemm)/i, title: 'Dense kernels (GEMM, convolution)' },
   softmax: { heading: /^##\s+softmax/i, title: 'Softmax' },
   hamming: { heading: /^##\s+.*\b(hamming|hashing)/i, title: 'Hamming search' },
-  train: { heading: /^##\s+.*\btrain/i, title: 'Training step and epoch (train suite)' },
-  retrieval: { heading: /^##\s+.*\bretrieval/i, title: 'Retrieval vs CPU scans (retrieval suite)' },
-  renice: { heading: /^##\s+.*\brenice/i, title: 'The renice option (renice suite)' },
+  train: { heading: /^##\s+.*\(train suite\)/i, title: 'Training step and epoch (train suite)' },
+  retrieval: { heading: /^##\s+.*\(retrieval suite\)/i, title: 'Retrieval vs CPU scans (retrieval suite)' },
+  renice: { heading: /^##\s+.*\(renice suite\)/i, title: 'The renice option (renice suite)' },
 };
 const ORDER = ['train', 'retrieval', 'dense', 'softmax', 'hamming', 'renice'];
 
@@ -180,28 +180,68 @@ export function suiteBlock(r: ResultFile): string {
   return lines.join('\n');
 }
 
-/** Replace the block `id` in `doc`, or insert it (after the section matching `heading`, else at `fallback`). */
+interface Section { start: number; end: number; handWritten: boolean }
+
+/**
+ * The `## ` sections whose heading matches `heading`, with whether each holds hand-written text (any
+ * non-blank line outside generated blocks).
+ */
+function sections(lines: string[], heading: RegExp): Section[] {
+  const out: Section[] = [];
+  lines.forEach((l, h) => {
+    if (!heading.test(l)) return;
+    let next = lines.findIndex((x, i) => i > h && /^##?\s/.test(x));
+    if (next < 0) next = lines.length;
+    let inBlock = false, handWritten = false;
+    for (let i = h + 1; i < next; i++) {
+      const t = lines[i]!.trim();
+      if (t.startsWith('<!-- bench:begin ')) inBlock = true;
+      else if (t.startsWith('<!-- bench:end ')) inBlock = false;
+      else if (!inBlock && t !== '') handWritten = true;
+    }
+    out.push({ start: h, end: next, handWritten });
+  });
+  return out;
+}
+
+/**
+ * Replace the block `id` in `doc`, or insert it: at the top, at the end of the (preferably hand-written)
+ * section matching `heading`, else in a new section titled `title` at the end. A block that sits in a
+ * section of its own while a hand-written section for it now exists moves there (its empty section goes).
+ */
 export function upsertBlock(doc: string, id: string, body: string, place: { heading?: RegExp; title?: string; top?: boolean }): string {
   const block = `${begin(id)}\n${body.trim()}\n${end(id)}`;
-  const b = doc.indexOf(begin(id)), e = doc.indexOf(end(id));
-  if (b >= 0 && e > b) return doc.slice(0, b) + block + doc.slice(e + end(id).length);
-  const lines = doc.split('\n');
+  let lines = doc.split('\n');
+  const b = lines.indexOf(begin(id)), e = lines.indexOf(end(id));
+  if (b >= 0 && e > b) {
+    const hand = place.heading ? sections(lines, place.heading).find((x) => x.handWritten) : undefined;
+    if (!hand || (b > hand.start && e < hand.end)) return [...lines.slice(0, b), block, ...lines.slice(e + 1)].join('\n');
+    // Move: drop the block, and its section when nothing else is left in it.
+    const own = [...lines.keys()].filter((i) => i < b && /^##\s/.test(lines[i]!)).pop();
+    lines.splice(b, e - b + 1);
+    if (own !== undefined) {
+      let next = lines.findIndex((x, i) => i > own && /^##?\s/.test(x));
+      if (next < 0) next = lines.length;
+      if (lines.slice(own + 1, next).every((x) => x.trim() === '')) lines.splice(own, next - own);
+    }
+    lines = lines.join('\n').replace(/\n{3,}/g, '\n\n').split('\n');
+  }
   if (place.top) {
     const t = lines.findIndex((l) => /^#\s/.test(l));
     lines.splice(t + 1, 0, '', block);
     return lines.join('\n');
   }
   if (place.heading) {
-    const h = lines.findIndex((l) => place.heading!.test(l));
-    if (h >= 0) {
-      let next = lines.findIndex((l, i) => i > h && /^##\s/.test(l));
-      if (next < 0) next = lines.length;
-      while (next > h + 1 && lines[next - 1]!.trim() === '') next--;
-      lines.splice(next, 0, '', block);
-      return lines.join('\n');
+    const all = sections(lines, place.heading);
+    const target = all.find((x) => x.handWritten) ?? all[0];
+    if (target) {
+      let next = target.end;
+      while (next > target.start + 1 && lines[next - 1]!.trim() === '') next--;
+      lines.splice(next, 0, '', block, '');
+      return lines.join('\n').replace(/\n{3,}/g, '\n\n');
     }
   }
-  return `${doc.trimEnd()}\n\n## ${place.title ?? id}\n\n${block}\n`;
+  return `${lines.join('\n').trimEnd()}\n\n## ${place.title ?? id}\n\n${block}\n`;
 }
 
 export function render(doc: string, results: ResultFile[]): string {

@@ -56,3 +56,18 @@ describe('bench/render: BENCHMARKS.md from the JSON results', () => {
     expect(s).toContain('PyTorch 1.13');
   });
 });
+
+describe('bench/render: sections written by hand after a generated one', () => {
+  it('moves a block from its generated section into the hand-written one and drops the empty section', () => {
+    const first = render('# Benchmarks\n\n## Other notes\n\nHand-written.\n', [train]);
+    expect(first).toContain('## Training step and epoch (train suite)');
+    const withHand = `${first}\n## Training vs PyTorch (train suite)\n\nWhy the step is slow: notes.\n`;
+    const out = render(withHand, [train]);
+    expect(out).not.toContain('## Training step and epoch (train suite)');
+    expect(out.split('<!-- bench:begin train -->').length).toBe(2);
+    expect(out.indexOf('Why the step is slow')).toBeLessThan(out.indexOf('<!-- bench:begin train -->'));
+    expect(out.indexOf('## Training vs PyTorch (train suite)')).toBeLessThan(out.indexOf('Why the step is slow'));
+    expect(out).toContain('## Other notes\n\nHand-written.');
+    expect(render(out, [train])).toBe(out);
+  });
+});
