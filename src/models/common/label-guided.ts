@@ -1,0 +1,409 @@
+/**
+ * Base of the label-guided adversarial models (SSAH, HFAH, UDSPH; MODELS.md): a label network whose
+ * semantic features and codes supervise an image and a text network through pairwise NLL terms, a
+ * per-item code matrix B (updated after each epoch), label prediction, and adversarial training
+ * against discriminators. The subclasses differ by configuration:
+ *  - SSAH: discriminators on the 512-d features (label features real, modality features fake);
+ *  - HFAH: hybrid-attention gate, feature reconstruction with two cross-modal decoders and D1/D2 on the
+ *    reconstructions, B = sign(H^l + H^x + H^y);
+ *  - UDSPH: SSAH plus the cross-modal attention loss between the two nets' features.
+ *
+ * One trainStep = (1) label-net update, (2) image/text (generator) update with the label net frozen,
+ * (3) discriminator update on detached inputs. Each optimiser holds only its own parameters, so a step
+ * never moves another's; one readback per step.
+ */
+import type { Runtime } from '../../runtime/runtime.js';
+import { CmhashError } from '../../runtime/errors.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { backward, noGrad } from '../../autograd/tape.js';
+import { keep, tidy } from '../../tensor/scope.js';
+import { add, fromArray, mulScalar } from '../../ops/elementwise.js';
+import { concat, gather } from '../../ops/layout.js';
+import { Adam } from '../../optim/adam.js';
+import type { Optimizer } from '../../optim/optimizer.js';
+import type { Module } from '../../nn/module.js';
+import { Rng } from '../../util/rng.js';
+import type { Batch, HashModel, Modality, ModelInfo, StepResult, TrainingSetView } from '../types.js';
+import type { ModelDims } from '../registry.js';
+import { mse, pairwiseNll } from './losses.js';
+import { unitVarianceScale } from './nets.js';
+import { readScalars, stepResult } from './step.js';
+import { collectModuleState, restoreModuleState } from './state.js';
+import {
+  Decoder, Discriminator, LabelNet, ModalityNet, crossAttentionLoss, detach, discriminatorLoss, generatorLoss, labelSimilarity, signCodes,
+} from './supervised.js';
+
+export interface LabelGuidedConfig {
+  /** Hidden width of the label/image/text nets (the papers use 4096; ≤ 1024 on the CPU machines [ours]). */
+  hidden: number;
+  /** Semantic feature width f (512 in SSAH/HFAH). */
+  feat: number;
+  dropout: number;
+  lrLabel: number;
+  lrImage: number;
+  lrText: number;
+  lrDisc: number;
+  /** Learning rate of HFAH's decoders. */
+  lrDecoder: number;
+  weightDecay: number;
+  /** Halve every learning rate after this many epochs (0: never) [ours, not SSAH's per-epoch √10]. */
+  halveEvery: number;
+  /** Weight of NLL(S, ½ f^l f*ᵀ) (feature level). */
+  alpha: number;
+  /** Weight of NLL(S, ½ H^l H*ᵀ) (code level). */
+  gamma: number;
+  /** Weight of the quantisation ‖H − B‖² (mean squared). */
+  beta: number;
+  /** Weight of HFAH's consistency with the label net's binary code, ‖H* − sign(H^l)‖² (0: off). */
+  labelCode: number;
+  /** Weight of the label prediction ‖L̂ − L‖² (mean squared). */
+  eta: number;
+  /** Weight of the generator's adversarial term (0: no discriminators). */
+  adversarial: number;
+  /** Where the discriminators look: the 512-d features vs the label net's (SSAH), or the reconstructions (HFAH D1/D2). */
+  discriminate: 'label-features' | 'reconstructions';
+  /** Weight of HFAH's feature reconstruction L_r (0: no decoders). */
+  reconstruction: number;
+  /** Weight of UDSPH's cross-modal attention (local semantic correlation) loss (0: off). */
+  crossAttention: number;
+  /** softmax(λ·cos) temperature (stacked cross attention: 9). */
+  attentionLambda: number;
+  /** Token width for the cross attention (the feature width must be a multiple). */
+  tokenDim: number;
+  /** SSAH multi-scale BoW fusion in the text net (pooling widths; empty: plain fc text net). */
+  fusionWidths: number[];
+  /** LRN in the text net (SSAH). */
+  textLrn: boolean;
+  /** HFAH hybrid attention (feature-input form) in the image net. */
+  hybridAttention: boolean;
+  /** Code matrix: B = sign(H^l + H^x + H^y) ('label+modalities') or sign(H^x + H^y) ('modalities'). */
+  codeMatrix: 'label+modalities' | 'modalities';
+  /** Scale each modality's inputs to unit mean square per dimension (computed in prepare()). */
+  normalizeInputs: boolean;
+}
+
+interface Opt {
+  name: string;
+  opt: Optimizer;
+  base: number;
+}
+
+export class LabelGuidedModel implements HashModel {
+  readonly info: ModelInfo;
+  readonly labelNet: LabelNet;
+  /** null when the dataset has no image features (MIRFlickr here): text branch + label net only. */
+  readonly imageNet: ModalityNet | null;
+  readonly textNet: ModalityNet;
+  readonly discImage: Discriminator | null = null;
+  readonly discText: Discriminator | null = null;
+  readonly decImage: Decoder | null = null;
+  readonly decText: Decoder | null = null;
+  private readonly opts: Opt[] = [];
+  private readonly optLabel: Adam;
+  private readonly optImage: Adam | null;
+  private readonly optText: Adam;
+  private readonly optDecoder: Adam | null = null;
+  private readonly optDisc: Adam | null = null;
+  /** Per-item codes B [n, bits] (±1), built in prepare() and after each epoch. */
+  B: Tensor | null = null;
+  private train: TrainingSetView | null = null;
+  private lrScale = 1;
+  private epochScale = 1;
+
+  constructor(readonly runtime: Runtime, name: string, bits: number, readonly cfg: LabelGuidedConfig, dims: ModelDims, seed: number) {
+    if (!Number.isInteger(bits) || bits < 8 || bits > 128) throw new RangeError(`${name}: bits must be an integer in [8, 128], got ${bits}`);
+    if (dims.textDim <= 0) throw new RangeError(`${name}: needs text features (textDim ${dims.textDim})`);
+    if (dims.numLabels <= 0) throw new CmhashError(`${name}: is supervised and needs labels (numLabels ${dims.numLabels})`);
+    if (cfg.crossAttention > 0 && cfg.feat % cfg.tokenDim !== 0) throw new RangeError(`${name}: feat ${cfg.feat} must be a multiple of tokenDim ${cfg.tokenDim}`);
+    this.info = { name, bits, supervised: true, config: { ...cfg, bits, seed, dims } };
+    const rng = new Rng(seed);
+    const { hidden, feat, dropout } = cfg;
+    const c = dims.numLabels;
+    this.labelNet = new LabelNet(runtime, c, hidden, feat, bits, rng.fork());
+    this.imageNet = dims.imageDim > 0
+      ? new ModalityNet(runtime, { inDim: dims.imageDim, hidden, feat, bits, numLabels: c, dropout, fusionWidths: null, lrn: false, hybridAttention: cfg.hybridAttention, rng: rng.fork() })
+      : null;
+    this.textNet = new ModalityNet(runtime, {
+      inDim: dims.textDim, hidden, feat, bits, numLabels: c, dropout: 0,
+      fusionWidths: cfg.fusionWidths.length ? cfg.fusionWidths : null, lrn: cfg.textLrn, hybridAttention: false, rng: rng.fork(),
+    });
+    const adam = (nm: string, lr: number, mods: Module[]): Adam => {
+      const o = new Adam(mods.flatMap((m, i) => m.namedParameters(`${i}.`)), { lr, weightDecay: cfg.weightDecay });
+      this.opts.push({ name: nm, opt: o, base: lr });
+      return o;
+    };
+    const drng = rng.fork();
+    if (cfg.reconstruction > 0) {
+      if (!this.imageNet) throw new CmhashError(`${name}: feature reconstruction needs image features`);
+      this.decImage = new Decoder(runtime, feat, feat, feat, drng);
+      this.decText = new Decoder(runtime, feat, feat, feat, drng);
+    }
+    if (cfg.adversarial > 0) {
+      if (cfg.discriminate === 'reconstructions' && !this.decImage) throw new CmhashError(`${name}: discriminate 'reconstructions' needs reconstruction > 0`);
+      if (this.imageNet) this.discImage = new Discriminator(runtime, feat, drng);
+      this.discText = new Discriminator(runtime, feat, drng);
+    }
+    this.optLabel = adam('label', cfg.lrLabel, [this.labelNet]);
+    this.optImage = this.imageNet ? adam('image', cfg.lrImage, [this.imageNet]) : null;
+    this.optText = adam('text', cfg.lrText, [this.textNet]);
+    if (this.decImage && this.decText) this.optDecoder = adam('decoder', cfg.lrDecoder, [this.decImage, this.decText]);
+    const discs = [this.discImage, this.discText].filter((d): d is Discriminator => d !== null);
+    if (discs.length) this.optDisc = adam('disc', cfg.lrDisc, discs);
+  }
+
+  /** Every module with its checkpoint prefix. */
+  private modules(): [string, Module | null][] {
+    return [
+      ['label.', this.labelNet], ['image.', this.imageNet], ['text.', this.textNet],
+      ['decImage.', this.decImage], ['decText.', this.decText], ['discImage.', this.discImage], ['discText.', this.discText],
+    ];
+  }
+
+  /** Parameters the generator step may change (label net excluded: it has its own step). */
+  generatorModules(): Module[] {
+    return [this.imageNet, this.textNet, this.decImage, this.decText].filter((m): m is NonNullable<typeof m> => m !== null);
+  }
+
+  discriminatorModules(): Module[] {
+    return [this.discImage, this.discText].filter((m): m is Discriminator => m !== null);
+  }
+
+  namedParameters(): Map<string, Tensor> {
+    const out = new Map<string, Tensor>();
+    for (const [p, m] of this.modules()) if (m) for (const [n, t] of m.namedParameters(p)) out.set(n, t);
+    return out;
+  }
+
+  async prepare(train: TrainingSetView): Promise<void> {
+    if (!train.labels) throw new CmhashError(`${this.info.name}: the training set has no labels (supervised model)`);
+    this.train = train;
+    if (this.cfg.normalizeInputs) {
+      if (this.imageNet) this.imageNet.inputScale = unitVarianceScale(train.image, train.imageDim);
+      this.textNet.inputScale = unitVarianceScale(train.text, train.textDim);
+    }
+    this.info.config = { ...this.info.config, inputScale: this.inputScales() };
+    await this.updateCodeMatrix();
+  }
+
+  private inputScales(): { image: number; text: number } {
+    return { image: this.imageNet?.inputScale ?? 1, text: this.textNet.inputScale };
+  }
+
+  startEpoch(epoch: number): void {
+    this.epochScale = this.cfg.halveEvery > 0 ? 0.5 ** Math.floor(epoch / this.cfg.halveEvery) : 1;
+    this.applyLr();
+  }
+
+  /** Training-loop learning-rate schedule factor (multiplies the per-model halving). */
+  setLrScale(scale: number): void {
+    this.lrScale = scale;
+    this.applyLr();
+  }
+
+  private applyLr(): void {
+    for (const o of this.opts) o.opt.lr = o.base * this.lrScale * this.epochScale;
+  }
+
+  private setMode(training: boolean): void {
+    for (const [, m] of this.modules()) m?.train(training);
+  }
+
+  /**
+   * The loss terms of one batch; runs the updates in order and returns the scalars (not yet read).
+   * `only` applies just one phase's update (the other phases' losses are still computed): tests use it
+   * to check that each optimiser moves only its own parameters.
+   */
+  stepTensors(batch: Batch, only?: 'label' | 'generator' | 'discriminator'): Record<string, Tensor> {
+    const run = (phase: 'label' | 'generator' | 'discriminator'): boolean => !only || only === phase;
+    const { cfg } = this;
+    if (!batch.labels) throw new CmhashError(`${this.info.name}: batch has no labels (supervised model)`);
+    if (!this.B) throw new CmhashError(`${this.info.name}: prepare() was not called (no code matrix B)`);
+    const L = batch.labels;
+    const m = L.shape[0]!;
+    const S = labelSimilarity(L, L);
+    const idx = fromArray(this.runtime, batch.indices, [m], 'u32');
+    const Bb = noGrad(() => gather(this.B!, idx));
+    const out: Record<string, Tensor> = {};
+    const zeroAll = (): void => { for (const o of this.opts) o.opt.zeroGrad(); };
+
+    // (1) label network
+    const lab = this.labelNet.run(L);
+    const l = {
+      featNll: pairwiseNll(S, lab.feat, lab.feat),
+      codeNll: pairwiseNll(S, lab.code, lab.code),
+      quant: mse(lab.code, Bb),
+      pred: mse(lab.labels, L),
+    };
+    const lossLabel = add(add(mulScalar(l.featNll, cfg.alpha), mulScalar(l.codeNll, cfg.gamma)), add(mulScalar(l.quant, cfg.beta), mulScalar(l.pred, cfg.eta)));
+    if (run('label')) {
+      backward(lossLabel);
+      this.optLabel.step();
+      zeroAll();
+    }
+    Object.assign(out, { label: lossLabel, labelFeatNll: l.featNll, labelCodeNll: l.codeNll, labelQuant: l.quant, labelPred: l.pred });
+
+    // (2) image and text networks (generators) against the updated, frozen label net
+    const sem = noGrad(() => this.labelNet.run(L));
+    const semCode = cfg.labelCode > 0 ? signCodes(sem.code) : null;
+    const ox = this.imageNet ? this.imageNet.run(batch.image) : null;
+    const oy = this.textNet.run(batch.text);
+    const terms: Tensor[] = [];
+    const modality = (key: string, o: { feat: Tensor; code: Tensor; labels: Tensor }): void => {
+      const fn = pairwiseNll(S, sem.feat, o.feat), cn = pairwiseNll(S, sem.code, o.code), q = mse(o.code, Bb), p = mse(o.labels, L);
+      out[`${key}FeatNll`] = fn; out[`${key}CodeNll`] = cn; out[`${key}Quant`] = q; out[`${key}Pred`] = p;
+      terms.push(mulScalar(fn, cfg.alpha), mulScalar(cn, cfg.gamma), mulScalar(q, cfg.beta), mulScalar(p, cfg.eta));
+      if (semCode) {
+        const lc = mse(o.code, semCode);
+        out[`${key}LabelCode`] = lc;
+        terms.push(mulScalar(lc, cfg.beta * cfg.labelCode));
+      }
+    };
+    if (ox) modality('image', ox);
+    modality('text', oy);
+    let rec: { imgOwn: Tensor; imgCross: Tensor; txtOwn: Tensor; txtCross: Tensor } | null = null;
+    if (ox && this.decImage && this.decText) {
+      // Eqs. 7–8: each decoder rebuilds its modality's features from the own and from the other embedding;
+      // the targets are detached (otherwise shrinking f would be a free win) [ours].
+      const fx = detach(ox.feat), fy = detach(oy.feat);
+      rec = { imgOwn: this.decImage.forward(ox.feat), imgCross: this.decImage.forward(oy.feat), txtOwn: this.decText.forward(oy.feat), txtCross: this.decText.forward(ox.feat) };
+      const lrImage = add(mse(rec.imgOwn, fx), mse(rec.imgCross, fx));
+      const lrText = add(mse(rec.txtOwn, fy), mse(rec.txtCross, fy));
+      out.imageRecon = lrImage; out.textRecon = lrText;
+      terms.push(mulScalar(add(lrImage, lrText), cfg.reconstruction));
+    }
+    if (ox && cfg.crossAttention > 0) {
+      const att = add(crossAttentionLoss(ox.feat, oy.feat, cfg.tokenDim, cfg.attentionLambda), crossAttentionLoss(oy.feat, ox.feat, cfg.tokenDim, cfg.attentionLambda));
+      out.crossAttention = att;
+      terms.push(mulScalar(att, cfg.crossAttention));
+    }
+    // Adversarial: the fakes the generators try to pass as real.
+    const pairs: { d: Discriminator; real: Tensor; fake: Tensor }[] = [];
+    if (cfg.adversarial > 0) {
+      if (cfg.discriminate === 'label-features') {
+        if (ox && this.discImage) pairs.push({ d: this.discImage, real: sem.feat, fake: ox.feat });
+        if (this.discText) pairs.push({ d: this.discText, real: sem.feat, fake: oy.feat });
+      } else if (rec && this.discImage && this.discText) {
+        // D1: own-reconstructed text features (real) vs image-reconstructed (fake); D2 likewise for images.
+        pairs.push({ d: this.discText, real: rec.txtOwn, fake: rec.txtCross });
+        pairs.push({ d: this.discImage, real: rec.imgOwn, fake: rec.imgCross });
+      }
+      if (pairs.length) {
+        const adv = pairs.map((p) => generatorLoss(p.d, p.fake)).reduce((a, b) => add(a, b));
+        out.generatorAdv = adv;
+        terms.push(mulScalar(adv, cfg.adversarial));
+      }
+    }
+    const gen = terms.reduce((a, b) => add(a, b));
+    if (run('generator')) {
+      backward(gen);
+      this.optImage?.step();
+      this.optText.step();
+      this.optDecoder?.step();
+      zeroAll(); // the discriminators received gradients through the adversarial term: dropped, never applied
+    }
+    out.generator = gen;
+
+    // (3) discriminators on detached inputs
+    if (pairs.length && this.optDisc) {
+      const disc = pairs.map((p) => discriminatorLoss(p.d, detach(p.real), detach(p.fake))).reduce((a, b) => add(a, b));
+      if (run('discriminator')) {
+        backward(disc);
+        this.optDisc.step();
+        zeroAll();
+      }
+      out.discriminator = disc;
+    }
+    out.total = out.discriminator ? add(add(lossLabel, gen), out.discriminator) : add(lossLabel, gen);
+    return out;
+  }
+
+  async trainStep(batch: Batch, _epoch: number): Promise<StepResult> {
+    this.setMode(true);
+    const scalars = tidy(() => this.stepTensors(batch));
+    return stepResult(this.info.name, await readScalars(this.runtime, scalars));
+  }
+
+  /** B = sign(H^l + H^x + H^y) (or sign(H^x + H^y)) over the training set, sign(0) → +1. */
+  async endEpoch(_epoch: number): Promise<void> {
+    await this.updateCodeMatrix();
+  }
+
+  private async updateCodeMatrix(chunk = 1024): Promise<void> {
+    const t = this.train;
+    if (!t || !t.labels) throw new CmhashError(`${this.info.name}: prepare() was not called`);
+    this.setMode(false);
+    const parts: Tensor[] = [];
+    for (let lo = 0; lo < t.n; lo += chunk) {
+      const hi = Math.min(t.n, lo + chunk), m = hi - lo;
+      parts.push(tidy(() => noGrad(() => {
+        let h = this.textNet.forward(fromArray(this.runtime, t.text.subarray(lo * t.textDim, hi * t.textDim), [m, t.textDim], 'f32'));
+        if (this.imageNet) h = add(h, this.imageNet.forward(fromArray(this.runtime, t.image.subarray(lo * t.imageDim, hi * t.imageDim), [m, t.imageDim], 'f32')));
+        if (this.cfg.codeMatrix === 'label+modalities' || !this.imageNet) {
+          h = add(h, this.labelNet.forward(fromArray(this.runtime, t.labels!.subarray(lo * t.labelDim, hi * t.labelDim), [m, t.labelDim], 'f32')));
+        }
+        return signCodes(h);
+      })));
+    }
+    const B = parts.length === 1 ? parts[0]! : keep(noGrad(() => concat(parts, 0)));
+    if (parts.length > 1) for (const p of parts) p.dispose();
+    this.B?.dispose();
+    this.B = keep(B);
+    this.setMode(true);
+  }
+
+  encode(modality: Modality, features: Tensor): Tensor {
+    const net = modality === 'image' ? this.imageNet : this.textNet;
+    if (!net) throw new CmhashError(`${this.info.name}: this model was built without an image network (imageDim 0)`);
+    net.eval();
+    return noGrad(() => tidy(() => net.forward(features)));
+  }
+
+  /** Codes of the label network for label vectors [m, c] (MIRFlickr label-net code quality). */
+  encodeLabels(labels: Tensor): Tensor {
+    this.labelNet.eval();
+    return noGrad(() => tidy(() => this.labelNet.forward(labels)));
+  }
+
+  private allModules(): Module[] {
+    return this.modules().map(([, m]) => m).filter((m): m is Module => m !== null);
+  }
+
+  async getState(): Promise<{ json: Record<string, unknown>; tensors: Map<string, Tensor> }> {
+    const tensors = new Map<string, Tensor>();
+    const scalars: Record<string, Record<string, number>> = {};
+    for (const o of this.opts) {
+      const s = o.opt.getState();
+      scalars[o.name] = s.scalars;
+      for (const [k, t] of Object.entries(s.tensors)) tensors.set(`opt.${o.name}.${k}`, t);
+    }
+    if (this.B) tensors.set('B', this.B);
+    return { json: { optimizers: scalars, modules: collectModuleState(this.allModules()), inputScale: this.inputScales(), lrScale: this.lrScale, epochScale: this.epochScale }, tensors };
+  }
+
+  async setState(state: { json: Record<string, unknown>; tensors: Map<string, Tensor> }): Promise<void> {
+    const j = state.json as { optimizers: Record<string, Record<string, number>>; modules: unknown; inputScale: { image: number; text: number }; lrScale: number; epochScale: number };
+    for (const o of this.opts) {
+      const prefix = `opt.${o.name}.`;
+      const tensors = Object.fromEntries([...state.tensors].filter(([k]) => k.startsWith(prefix)).map(([k, t]) => [k.slice(prefix.length), t]));
+      o.opt.setState({ scalars: j.optimizers[o.name] ?? {}, tensors });
+    }
+    const B = state.tensors.get('B');
+    if (B) {
+      this.B?.dispose();
+      this.B = keep(noGrad(() => mulScalar(B, 1)));
+    }
+    if (this.imageNet) this.imageNet.inputScale = j.inputScale.image;
+    this.textNet.inputScale = j.inputScale.text;
+    this.lrScale = j.lrScale;
+    this.epochScale = j.epochScale;
+    this.applyLr();
+    restoreModuleState(this.allModules(), j.modules);
+  }
+
+  dispose(): void {
+    for (const o of this.opts) o.opt.dispose();
+    for (const m of this.allModules()) m.dispose();
+    this.B?.dispose();
+    this.B = null;
+  }
+}

@@ -1,0 +1,249 @@
+/**
+ * DCMH (Jiang & Li, CVPR 2017) [ref], feature-input form: image net F (features → fc hidden → ReLU →
+ * dropout → linear k), text net G (BoW → fc hidden → ReLU → linear k), code matrix B = sign(F + G).
+ * Loss for the image net (text likewise, roles swapped), summed over the batch rows i and all n
+ * training items j as in the reference code and divided by m·n:
+ *   Σ_ij (log(1 + e^θij) − S_ij θij), θ = ½ F_batch G_allᵀ  +  γ‖B_batch − F_batch‖²  +  η‖F_all 𝟏‖²
+ * where F_all has the batch rows replaced by the live ones. γ = η = 1.
+ * [ours] Both nets update in the same step (image net against the stored G, then text net against the
+ * stored F with the batch's fresh rows), instead of one pass per net per epoch; the stored rows of the
+ * batch are replaced after every step as in the reference; B = sign(F + G) after each epoch; Adam
+ * instead of SGD with a log-spaced lr.
+ */
+import type { Runtime } from '../../runtime/runtime.js';
+import { CmhashError } from '../../runtime/errors.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { backward, noGrad } from '../../autograd/tape.js';
+import { keep, tidy } from '../../tensor/scope.js';
+import { add, fromArray, mulScalar, square, sub } from '../../ops/elementwise.js';
+import { sum } from '../../ops/reduce.js';
+import { concat, gather } from '../../ops/layout.js';
+import { Adam } from '../../optim/adam.js';
+import { Rng } from '../../util/rng.js';
+import type { Batch, HashModel, Modality, ModelInfo, StepResult, TrainingSetView } from '../types.js';
+import type { ModelDims, ModelFactoryOptions } from '../registry.js';
+import { mergeConfig } from '../common/config.js';
+import { pairwiseNll, sumSquaredError } from '../common/losses.js';
+import { FeatureHashNet, unitVarianceScale } from '../common/nets.js';
+import { readScalars, stepResult } from '../common/step.js';
+import { collectModuleState, restoreModuleState } from '../common/state.js';
+import { labelSimilarity, replaceRows, signCodes } from '../common/supervised.js';
+
+export interface DcmhConfig {
+  /** Hidden width of both nets (reference: image CNN-F fc 4096, text 8192; ≤ 1024 here [ours]). */
+  hidden: number;
+  dropout: number;
+  lrImage: number;
+  lrText: number;
+  weightDecay: number;
+  gamma: number;
+  eta: number;
+  /** Halve the learning rates after this many epochs (0: never) [ours]. */
+  halveEvery: number;
+  normalizeInputs: boolean;
+}
+
+export function dcmhDefaults(): DcmhConfig {
+  return { hidden: 1024, dropout: 0.5, lrImage: 1e-4, lrText: 1e-3, weightDecay: 0, gamma: 1, eta: 1, halveEvery: 10, normalizeInputs: true };
+}
+
+export class DcmhModel implements HashModel {
+  readonly info: ModelInfo;
+  readonly cfg: DcmhConfig;
+  readonly imageNet: FeatureHashNet;
+  readonly textNet: FeatureHashNet;
+  private readonly optImage: Adam;
+  private readonly optText: Adam;
+  /** Stored outputs over the training set [n, k] and the code matrix B. */
+  F: Tensor | null = null;
+  G: Tensor | null = null;
+  B: Tensor | null = null;
+  private labels: Tensor | null = null;
+  private train: TrainingSetView | null = null;
+  private lrScale = 1;
+  private epochScale = 1;
+
+  constructor(readonly runtime: Runtime, opts: ModelFactoryOptions) {
+    const cfg = mergeConfig<DcmhConfig>('dcmh', dcmhDefaults(), opts.config);
+    if (opts.lr !== undefined) {
+      cfg.lrText = opts.lr * (cfg.lrText / cfg.lrImage);
+      cfg.lrImage = opts.lr;
+    }
+    const { bits, seed } = opts;
+    const dims: ModelDims = opts.dims;
+    if (!Number.isInteger(bits) || bits < 8 || bits > 128) throw new RangeError(`dcmh: bits must be an integer in [8, 128], got ${bits}`);
+    if (dims.imageDim <= 0 || dims.textDim <= 0) throw new RangeError(`dcmh: needs image and text features (imageDim ${dims.imageDim}, textDim ${dims.textDim})`);
+    if (dims.numLabels <= 0) throw new CmhashError(`dcmh: is supervised and needs labels (numLabels ${dims.numLabels})`);
+    this.cfg = cfg;
+    this.info = { name: 'dcmh', bits, supervised: true, config: { ...cfg, bits, seed, dims } };
+    const rng = new Rng(seed);
+    this.imageNet = new FeatureHashNet(runtime, { inDim: dims.imageDim, hidden: cfg.hidden, bits, dropout: cfg.dropout, attention: 'none', rng: rng.fork() });
+    this.textNet = new FeatureHashNet(runtime, { inDim: dims.textDim, hidden: cfg.hidden, bits, dropout: 0, attention: 'none', rng: rng.fork() });
+    this.optImage = new Adam(this.imageNet.namedParameters(), { lr: cfg.lrImage, weightDecay: cfg.weightDecay });
+    this.optText = new Adam(this.textNet.namedParameters(), { lr: cfg.lrText, weightDecay: cfg.weightDecay });
+  }
+
+  namedParameters(): Map<string, Tensor> {
+    return new Map([...this.imageNet.namedParameters('image.'), ...this.textNet.namedParameters('text.')]);
+  }
+
+  async prepare(train: TrainingSetView): Promise<void> {
+    if (!train.labels) throw new CmhashError('dcmh: the training set has no labels (supervised model)');
+    this.train = train;
+    if (this.cfg.normalizeInputs) {
+      this.imageNet.inputScale = unitVarianceScale(train.image, train.imageDim);
+      this.textNet.inputScale = unitVarianceScale(train.text, train.textDim);
+    }
+    this.info.config = { ...this.info.config, inputScale: { image: this.imageNet.inputScale, text: this.textNet.inputScale } };
+    this.labels?.dispose();
+    this.labels = keep(noGrad(() => fromArray(this.runtime, train.labels!, [train.n, train.labelDim], 'f32')));
+    await this.refresh();
+  }
+
+  startEpoch(epoch: number): void {
+    this.epochScale = this.cfg.halveEvery > 0 ? 0.5 ** Math.floor(epoch / this.cfg.halveEvery) : 1;
+    this.applyLr();
+  }
+
+  setLrScale(scale: number): void {
+    this.lrScale = scale;
+    this.applyLr();
+  }
+
+  private applyLr(): void {
+    this.optImage.lr = this.cfg.lrImage * this.lrScale * this.epochScale;
+    this.optText.lr = this.cfg.lrText * this.lrScale * this.epochScale;
+  }
+
+  /**
+   * One modality's DCMH loss terms for a batch: `out` [m, k] live outputs, `other` [n, k] the stored
+   * outputs of the other modality, `own` [n, k] the stored outputs of this one.
+   */
+  lossTerms(S: Tensor, out: Tensor, other: Tensor, own: Tensor, Bb: Tensor, idx: Tensor): { total: Tensor; nll: Tensor; quant: Tensor; balance: Tensor } {
+    const [m] = out.shape as [number, number];
+    const n = other.shape[0]!;
+    const nll = pairwiseNll(S, out, other); // mean over the m·n pairs = Σ / (m·n)
+    const quant = mulScalar(sumSquaredError(Bb, out), 1 / (m * n));
+    // Column sums of the stored matrix with the batch rows swapped for the live ones.
+    const rest = noGrad(() => sub(sum(own, 0), sum(gather(own, idx), 0)));
+    const balance = mulScalar(sum(square(add(rest, sum(out, 0)))), 1 / (m * n));
+    const total = add(nll, add(mulScalar(quant, this.cfg.gamma), mulScalar(balance, this.cfg.eta)));
+    return { total, nll, quant, balance };
+  }
+
+  stepTensors(batch: Batch): Record<string, Tensor> {
+    if (!batch.labels) throw new CmhashError('dcmh: batch has no labels (supervised model)');
+    if (!this.F || !this.G || !this.B || !this.labels) throw new CmhashError('dcmh: prepare() was not called');
+    const m = batch.labels.shape[0]!;
+    const S = labelSimilarity(batch.labels, this.labels);
+    const idx = fromArray(this.runtime, batch.indices, [m], 'u32');
+    const Bb = noGrad(() => gather(this.B!, idx));
+    const fb = this.imageNet.forward(batch.image);
+    const li = this.lossTerms(S, fb, this.G, this.F, Bb, idx);
+    backward(li.total);
+    this.optImage.step();
+    this.optImage.zeroGrad();
+    this.swap('F', replaceRows(this.F, idx, fb));
+    const gb = this.textNet.forward(batch.text);
+    const lt = this.lossTerms(S, gb, this.F!, this.G, Bb, idx);
+    backward(lt.total);
+    this.optText.step();
+    this.optText.zeroGrad();
+    this.swap('G', replaceRows(this.G!, idx, gb));
+    return {
+      total: add(li.total, lt.total),
+      imageNll: li.nll, imageQuant: li.quant, imageBalance: li.balance,
+      textNll: lt.nll, textQuant: lt.quant, textBalance: lt.balance,
+    };
+  }
+
+  private swap(name: 'F' | 'G', t: Tensor): void {
+    this[name]?.dispose();
+    this[name] = keep(t);
+  }
+
+  async trainStep(batch: Batch, _epoch: number): Promise<StepResult> {
+    this.imageNet.train();
+    this.textNet.train();
+    const scalars = tidy(() => this.stepTensors(batch));
+    return stepResult('dcmh', await readScalars(this.runtime, scalars));
+  }
+
+  async endEpoch(_epoch: number): Promise<void> {
+    await this.refresh();
+  }
+
+  /** F, G over the training set (inference mode) and B = sign(F + G), sign(0) → +1. */
+  private async refresh(chunk = 1024): Promise<void> {
+    const t = this.train;
+    if (!t) throw new CmhashError('dcmh: prepare() was not called');
+    this.imageNet.eval();
+    this.textNet.eval();
+    const run = (net: FeatureHashNet, x: Float32Array, d: number): Tensor => tidy(() => noGrad(() => {
+      const parts: Tensor[] = [];
+      for (let lo = 0; lo < t.n; lo += chunk) {
+        const hi = Math.min(t.n, lo + chunk);
+        parts.push(net.forward(fromArray(this.runtime, x.subarray(lo * d, hi * d), [hi - lo, d], 'f32')));
+      }
+      return parts.length === 1 ? parts[0]! : concat(parts, 0);
+    }));
+    const F = keep(run(this.imageNet, t.image, t.imageDim));
+    const G = keep(run(this.textNet, t.text, t.textDim));
+    const B = keep(tidy(() => signCodes(add(F, G))));
+    this.F?.dispose(); this.G?.dispose(); this.B?.dispose();
+    this.F = F; this.G = G; this.B = B;
+    this.imageNet.train();
+    this.textNet.train();
+  }
+
+  encode(modality: Modality, features: Tensor): Tensor {
+    const net = modality === 'image' ? this.imageNet : this.textNet;
+    net.eval();
+    return noGrad(() => tidy(() => net.forward(features)));
+  }
+
+  async getState(): Promise<{ json: Record<string, unknown>; tensors: Map<string, Tensor> }> {
+    const tensors = new Map<string, Tensor>();
+    const img = this.optImage.getState(), txt = this.optText.getState();
+    for (const [k, t] of Object.entries(img.tensors)) tensors.set(`optImage.${k}`, t);
+    for (const [k, t] of Object.entries(txt.tensors)) tensors.set(`optText.${k}`, t);
+    if (this.F && this.G && this.B) { tensors.set('F', this.F); tensors.set('G', this.G); tensors.set('B', this.B); }
+    return {
+      json: {
+        optImage: img.scalars, optText: txt.scalars, modules: collectModuleState([this.imageNet, this.textNet]),
+        inputScale: { image: this.imageNet.inputScale, text: this.textNet.inputScale }, lrScale: this.lrScale, epochScale: this.epochScale,
+      },
+      tensors,
+    };
+  }
+
+  async setState(state: { json: Record<string, unknown>; tensors: Map<string, Tensor> }): Promise<void> {
+    const j = state.json as { optImage: Record<string, number>; optText: Record<string, number>; modules: unknown; inputScale: { image: number; text: number }; lrScale: number; epochScale: number };
+    const pick = (prefix: string): Record<string, Tensor> =>
+      Object.fromEntries([...state.tensors].filter(([k]) => k.startsWith(prefix)).map(([k, t]) => [k.slice(prefix.length), t]));
+    this.optImage.setState({ scalars: j.optImage, tensors: pick('optImage.') });
+    this.optText.setState({ scalars: j.optText, tensors: pick('optText.') });
+    const copy = (name: 'F' | 'G' | 'B'): void => {
+      const t = state.tensors.get(name);
+      if (!t) return;
+      this[name]?.dispose();
+      this[name] = keep(noGrad(() => mulScalar(t, 1)));
+    };
+    copy('F'); copy('G'); copy('B');
+    this.imageNet.inputScale = j.inputScale.image;
+    this.textNet.inputScale = j.inputScale.text;
+    this.lrScale = j.lrScale;
+    this.epochScale = j.epochScale;
+    this.applyLr();
+    restoreModuleState([this.imageNet, this.textNet], j.modules);
+  }
+
+  dispose(): void {
+    this.optImage.dispose();
+    this.optText.dispose();
+    this.imageNet.dispose();
+    this.textNet.dispose();
+    for (const t of [this.F, this.G, this.B, this.labels]) t?.dispose();
+    this.F = this.G = this.B = this.labels = null;
+  }
+}
