@@ -6,9 +6,12 @@
  */
 import type { Runtime } from '../../runtime/runtime.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { Dropout, Linear, Module } from '../../nn/index.js';
-import { mul, mulScalar } from '../../ops/elementwise.js';
+import { Dropout, Linear, Module, MultiHeadAttention } from '../../nn/index.js';
+import { add, mul, mulScalar, reshape } from '../../ops/elementwise.js';
+import { mean } from '../../ops/reduce.js';
 import type { Rng } from '../../util/rng.js';
+import { CmhashError } from '../../runtime/errors.js';
+import { CnnF, type CnnfOptions } from './cnnf.js';
 
 /**
  * JSGHCA Si-Attention for vectors: M = sigmoid(fc(x)) with the width of x, y = M ⊙ x.
@@ -33,13 +36,50 @@ export interface HashNetOptions {
   /** Where the Si-Attention mask goes: on the input features, on the hidden layer, or nowhere. */
   attention: 'none' | 'input' | 'hidden';
   rng: Rng;
+  /**
+   * Raw images through CNN-F instead of fc(hidden) on feature vectors (conv → fc6 → fc7, hidden wide).
+   * 'input' attention is not defined for raw images; the conv-map Si-Attention is `cnnf.siAttention`.
+   */
+  cnnf?: Omit<CnnfOptions, 'hidden' | 'dropout' | 'rng'>;
+  /**
+   * UMHA multi-head self-attention before the hash head: the hidden vector is split into `tokens` tokens
+   * of hidden/tokens, `heads`-head self-attention, residual, mean-pool over the tokens, then the head.
+   */
+  tokenAttention?: { tokens: number; heads: number; pool: TokenPool };
+}
+
+/** How the attended tokens become the head's input: 'mean' over tokens ([m, hidden/tokens]) or 'flatten' ([m, hidden]). */
+export type TokenPool = 'mean' | 'flatten';
+
+/** UMHA's attention block: [m, hidden] → tokens → x + MHA(x) → mean over tokens ([m, hidden/tokens]) or flattened back ([m, hidden]). */
+export class TokenAttention extends Module {
+  readonly mha: MultiHeadAttention;
+  readonly tokenDim: number;
+  readonly outDim: number;
+  constructor(rt: Runtime, readonly hidden: number, readonly tokens: number, heads: number, readonly pool: TokenPool, rng: Rng) {
+    super();
+    if (pool !== 'mean' && pool !== 'flatten') throw new CmhashError(`TokenAttention: pool must be 'mean' or 'flatten', got '${String(pool)}'`);
+    if (!Number.isInteger(tokens) || tokens < 1 || hidden % tokens !== 0) throw new CmhashError(`TokenAttention: hidden width ${hidden} does not split into ${tokens} tokens`);
+    this.tokenDim = hidden / tokens;
+    if (this.tokenDim % heads !== 0) throw new CmhashError(`TokenAttention: token width ${this.tokenDim} (hidden ${hidden} / ${tokens} tokens) is not divisible by ${heads} heads`);
+    this.mha = this.registerModule('mha', new MultiHeadAttention(rt, this.tokenDim, heads, { rng }));
+    this.outDim = pool === 'mean' ? this.tokenDim : hidden;
+  }
+  forward(x: Tensor): Tensor {
+    const t = reshape(x, [x.shape[0]!, this.tokens, this.tokenDim]);
+    const y = add(t, this.mha.forward(t));
+    return this.pool === 'mean' ? mean(y, 1) : reshape(y, [x.shape[0]!, this.hidden]);
+  }
 }
 
 export class FeatureHashNet extends Module {
-  readonly fc1: Linear;
+  /** fc(hidden) on feature vectors; null on the raw-image path (the CNN-F stack takes its place). */
+  readonly fc1: Linear | null;
+  readonly cnnf: CnnF | null;
   readonly drop: Dropout;
   readonly head: Linear;
   readonly att: SiAttention | null;
+  readonly tokenAtt: TokenAttention | null;
   readonly attention: HashNetOptions['attention'];
   /**
    * Constant input scale, set from the training set so that E‖s·x‖² = dim [ours]: L1-normalised SIFT
@@ -51,18 +91,22 @@ export class FeatureHashNet extends Module {
   constructor(rt: Runtime, o: HashNetOptions) {
     super();
     this.attention = o.attention;
+    if (o.cnnf && o.attention === 'input') throw new CmhashError(`FeatureHashNet: 'input' Si-Attention needs feature vectors; on raw images use the conv-map mask (cnnf.siAttention) or 'hidden'`);
     this.att = o.attention === 'none' ? null : this.registerModule('att', new SiAttention(rt, o.attention === 'input' ? o.inDim : o.hidden, o.rng));
-    this.fc1 = this.registerModule('fc1', new Linear(rt, o.inDim, o.hidden, { rng: o.rng, activation: 'relu' }));
-    this.drop = this.registerModule('drop', new Dropout(o.dropout, { rng: o.rng.fork() }));
-    this.head = this.registerModule('head', new Linear(rt, o.hidden, o.bits, { rng: o.rng }));
+    this.cnnf = o.cnnf ? this.registerModule('cnnf', new CnnF(rt, { ...o.cnnf, hidden: o.hidden, dropout: o.dropout, rng: o.rng.fork() })) : null;
+    this.fc1 = o.cnnf ? null : this.registerModule('fc1', new Linear(rt, o.inDim, o.hidden, { rng: o.rng, activation: 'relu' }));
+    this.drop = this.registerModule('drop', new Dropout(o.cnnf ? 0 : o.dropout, { rng: o.rng.fork() }));
+    this.tokenAtt = o.tokenAttention ? this.registerModule('tokens', new TokenAttention(rt, o.hidden, o.tokenAttention.tokens, o.tokenAttention.heads, o.tokenAttention.pool, o.rng.fork())) : null;
+    this.head = this.registerModule('head', new Linear(rt, this.tokenAtt ? this.tokenAtt.outDim : o.hidden, o.bits, { rng: o.rng }));
   }
 
   /** Pre-tanh hash output h [m, bits]. */
   forward(x: Tensor): Tensor {
     let h = this.inputScale === 1 ? x : mulScalar(x, this.inputScale);
     if (this.att && this.attention === 'input') h = this.att.forward(h);
-    h = this.drop.forward(this.fc1.forward(h));
+    h = this.cnnf ? this.cnnf.forward(h) : this.drop.forward(this.fc1!.forward(h));
     if (this.att && this.attention === 'hidden') h = this.att.forward(h);
+    if (this.tokenAtt) h = this.tokenAtt.forward(h);
     return this.head.forward(h);
   }
 }

@@ -8,7 +8,7 @@ import type { Runtime } from '../../runtime/runtime.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { noGrad, backward } from '../../autograd/tape.js';
 import { tidy } from '../../tensor/scope.js';
-import { mulScalar, tanh } from '../../ops/elementwise.js';
+import { add, mulScalar, tanh } from '../../ops/elementwise.js';
 import { SGD } from '../../optim/sgd.js';
 import type { Module } from '../../nn/module.js';
 import { Rng } from '../../util/rng.js';
@@ -16,12 +16,13 @@ import type { Batch, HashModel, Modality, ModelInfo, StepResult, TrainingSetView
 import type { ModelDims } from '../registry.js';
 import { cosineReconstructionLoss } from './losses.js';
 import { FeatureHashNet, unitVarianceScale, type HashNetOptions } from './nets.js';
+import { loadCnnfWeights, readWeightsFile, validateImageInput, type ImageInputConfig } from './cnnf.js';
 import { jointTarget, type TargetConfig } from './targets.js';
 import { readScalars, stepResult } from './step.js';
 import { collectModuleState, restoreModuleState } from './state.js';
 import { shouldRescaleCosine } from './rescale.js';
 
-export interface PairedConfig {
+export interface PairedConfig extends ImageInputConfig {
   hidden: number;
   dropout: number;
   lrImage: number;
@@ -58,14 +59,31 @@ export abstract class PairedHashModel implements HashModel {
     if (!Number.isInteger(bits) || bits < 8 || bits > 128) throw new RangeError(`${name}: bits must be an integer in [8, 128], got ${bits}`);
     if (dims.imageDim <= 0 || dims.textDim <= 0) throw new RangeError(`${name}: needs image and text features (imageDim ${dims.imageDim}, textDim ${dims.textDim})`);
     this.info = { name, bits, supervised: false, config: { ...cfg, bits, seed, dims } };
+    validateImageInput(name, cfg);
     const rng = new Rng(seed);
-    this.imageNet = new FeatureHashNet(runtime, { inDim: dims.imageDim, hidden: cfg.hidden, bits, dropout: cfg.dropout, attention: cfg.imageAttention, rng: rng.fork() });
-    this.textNet = new FeatureHashNet(runtime, { inDim: dims.textDim, hidden: cfg.hidden, bits, dropout: cfg.dropout, attention: cfg.textAttention, rng: rng.fork() });
+    // Raw images: CNN-F replaces fc(hidden); the image Si-Attention becomes JSGHCA's conv-map mask after conv5.
+    const raw = cfg.imageInput === 'cnnf';
+    if (raw && dims.imageDim !== 3 * cfg.imageSize * cfg.imageSize) {
+      throw new RangeError(`${name}: imageInput 'cnnf' with imageSize ${cfg.imageSize} needs image rows of 3×${cfg.imageSize}×${cfg.imageSize} = ${3 * cfg.imageSize * cfg.imageSize} normalised pixels (NCHW), the data has imageDim ${dims.imageDim}`);
+    }
+    const cnnf = raw ? { imageSize: cfg.imageSize, channels: cfg.cnnfChannels, siAttention: cfg.imageAttention !== 'none' } : undefined;
+    this.imageNet = new FeatureHashNet(runtime, { inDim: dims.imageDim, hidden: cfg.hidden, bits, dropout: cfg.dropout, attention: raw ? 'none' : cfg.imageAttention, rng: rng.fork(), cnnf, ...this.netExtras('image') });
+    this.textNet = new FeatureHashNet(runtime, { inDim: dims.textDim, hidden: cfg.hidden, bits, dropout: cfg.dropout, attention: cfg.textAttention, rng: rng.fork(), ...this.netExtras('text') });
     this.buildExtra(runtime, bits, rng.fork());
     const sgd = (lr: number, mods: Module[]): SGD =>
       new SGD(mods.flatMap((m) => m.namedParameters()), { lr, momentum: cfg.momentum, weightDecay: cfg.weightDecay });
     this.optImage = sgd(cfg.lrImage, [this.imageNet, ...this.extraModules('image')]);
     this.optText = sgd(cfg.lrText, [this.textNet, ...this.extraModules('text')]);
+  }
+
+  /** Extra hash-net options per modality (UMHA's token attention). Called from the constructor: use only this.cfg. */
+  protected netExtras(_side: Modality): Partial<HashNetOptions> {
+    return {};
+  }
+
+  /** Extra loss terms (already weighted) added to the reconstruction loss; bI, bT are the batch's scaled-tanh codes. */
+  protected extraLoss(_batch: Batch, _bI: Tensor, _bT: Tensor): Record<string, Tensor> {
+    return {};
   }
 
   /** Subclasses create extra modules here (called before the optimisers are built). */
@@ -104,6 +122,9 @@ export abstract class PairedHashModel implements HashModel {
     } else {
       this.cfg.target.rescaleImage = this.cfg.target.rescaleText = this.cfg.rescale === 'on';
     }
+    if (this.cfg.imageInput === 'cnnf' && this.cfg.cnnfWeights && this.imageNet.cnnf) {
+      loadCnnfWeights(this.imageNet.cnnf, await readWeightsFile(this.cfg.cnnfWeights), this.cfg.cnnfWeights);
+    }
     if (this.cfg.normalizeInputs) {
       this.imageNet.inputScale = unitVarianceScale(train.image, train.imageDim);
       this.textNet.inputScale = unitVarianceScale(train.text, train.textDim);
@@ -140,12 +161,15 @@ export abstract class PairedHashModel implements HashModel {
       const bI = tanh(mulScalar(hImage, this.delta));
       const bT = tanh(mulScalar(hText, this.delta));
       const l = cosineReconstructionLoss(S, bI, bT, this.cfg.lambda1, this.cfg.lambda2);
-      backward(l.total);
+      const extra = this.extraLoss(batch, bI, bT);
+      let total = l.total;
+      for (const t of Object.values(extra)) total = add(total, t);
+      backward(total);
       if (trainImage) this.optImage.step();
       if (trainText) this.optText.step();
       this.optImage.zeroGrad();
       this.optText.zeroGrad();
-      return { total: l.total, inter: l.inter, intraImage: l.intraImage, intraText: l.intraText };
+      return { total, inter: l.inter, intraImage: l.intraImage, intraText: l.intraText, ...extra };
     });
     return stepResult(this.info.name, await readScalars(this.runtime, scalars));
   }

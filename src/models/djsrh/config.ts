@@ -1,5 +1,6 @@
 /** DJSRH defaults (MODELS.md; Su et al., ICCV 2019, and its reference code). */
 import type { PairedConfig } from '../common/paired-model.js';
+import { imageInputDefaults } from '../common/cnnf.js';
 
 export function djsrhDefaults(): PairedConfig {
   return {
@@ -19,5 +20,7 @@ export function djsrhDefaults(): PairedConfig {
     textAttention: 'none',
     rescale: 'auto',
     normalizeInputs: true,
+    // Image input: feature vectors, or raw images through CNN-F ({ imageInput: 'cnnf', imageSize }).
+    ...imageInputDefaults(),
   };
 }
