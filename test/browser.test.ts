@@ -17,7 +17,7 @@ import { CONTROLS, FAMILIES } from './browser/kernel-suite.js';
 import type { SuiteReport } from './browser/kernel-page.js';
 
 const ARTIFACTS = join(ROOT, 'test-artifacts');
-const SUITE_TIMEOUT = 400_000;
+const SUITE_TIMEOUT = 240_000;
 
 let dir: string;
 let server: { url: string; close(): Promise<void> };
@@ -81,7 +81,12 @@ describe('kernels in chromium (WebGPU, poisoned buffers) vs float64 CPU referenc
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     pageErrors = collectPageErrors(page);
     await page.goto(`${server.url}kernel-page.html`);
-    await page.waitForFunction(() => window.__kernelSuite?.done === true, null, { timeout: SUITE_TIMEOUT, polling: 250 });
+    try {
+      await page.waitForFunction(() => window.__kernelSuite?.done === true, null, { timeout: SUITE_TIMEOUT, polling: 250 });
+    } catch (e) {
+      const partial = await page.evaluate(() => window.__kernelSuite);
+      throw new Error(`kernel suite did not finish: ${partial?.cases.length ?? 0} cases done, stuck in ${partial?.running ?? '(not started)'}; ${(e as Error).message}`);
+    }
     report = (await page.evaluate(() => window.__kernelSuite))!;
     const checks = report.cases.reduce((n, c) => n + c.checks.length, 0);
     console.log(`kernel suite in chromium on ${report.adapter?.vendor}/${report.adapter?.architecture}: ${report.cases.length} cases, ${checks} checks`);
@@ -102,6 +107,12 @@ describe('kernels in chromium (WebGPU, poisoned buffers) vs float64 CPU referenc
       expect(cases.map((c) => c.name), fam.family).toEqual(fam.cases.map((c) => c.name));
       for (const c of cases) expect(c.checks.length + (c.error ? 1 : 0), `${fam.family}/${c.name}`).toBeGreaterThan(0);
     }
+  });
+
+  it('dispatches every kernel the bundle embeds (a new kernel needs a family in test/browser/kernel-suite.ts)', () => {
+    const wgsl = readdirSync(join(ROOT, 'kernels')).filter((f) => f.endsWith('.wgsl')).map((f) => f.replace(/\.wgsl$/, '')).sort();
+    expect(report.kernels).toEqual(wgsl);
+    expect(wgsl.filter((k) => !report.kernelsUsed.includes(k)), 'kernels without a browser check').toEqual([]);
   });
 
   it('every kernel result matches its reference', () => {

@@ -4,7 +4,7 @@
  * with its float64 CPU reference, shows a table and publishes the report on `window.__kernelSuite`
  * for the test driver. `?family=a,b` runs only the named families.
  */
-import { createBrowserRuntime, type AdapterSummary, type Runtime } from '../../src/index.js';
+import { createBrowserRuntime, KERNEL_SOURCES, type AdapterSummary, type KernelSpec, type Runtime } from '../../src/index.js';
 import { evaluateCheck, type CheckResult } from './compare.js';
 import { CONTROLS, FAMILIES, type KernelFamily } from './kernel-suite.js';
 
@@ -23,6 +23,11 @@ export interface SuiteReport {
   adapter?: AdapterSummary;
   families: string[];
   cases: CaseReport[];
+  /** Every kernel in the bundle, and those the (non-control) cases dispatched. */
+  kernels: string[];
+  kernelsUsed: string[];
+  /** The case running now (names the culprit when the suite hangs). */
+  running?: string;
   /** Set when the suite could not run at all (no WebGPU, runtime creation failed). */
   fatal?: string;
 }
@@ -33,7 +38,7 @@ declare global {
   }
 }
 
-const report: SuiteReport = { done: false, families: [], cases: [] };
+const report: SuiteReport = { done: false, families: [], cases: [], kernels: Object.keys(KERNEL_SOURCES).sort(), kernelsUsed: [] };
 window.__kernelSuite = report;
 
 const statusEl = document.getElementById('status')!;
@@ -55,6 +60,7 @@ async function runFamily(rt: Runtime, fam: KernelFamily, control: boolean): Prom
   for (const c of fam.cases) {
     const t0 = performance.now();
     const r: CaseReport = { family: fam.family, name: c.name, control, ok: false, checks: [], ms: 0 };
+    report.running = `${fam.family}/${c.name}`;
     try {
       const checks = await c.run(rt);
       await rt.sync(); // surfaces asynchronous GPU errors of this case
@@ -85,8 +91,17 @@ async function main(): Promise<void> {
     return;
   }
   report.adapter = rt.info;
+  // Record which kernels the suite dispatches, so kernels without a browser check are noticed.
+  const used = new Set<string>();
+  const get = rt.pipelines.get.bind(rt.pipelines);
+  rt.pipelines.get = (spec: KernelSpec) => {
+    used.add(spec.kernel);
+    return get(spec);
+  };
   document.getElementById('adapter')!.textContent = `${rt.info.vendor} / ${rt.info.architecture} (${rt.info.description || rt.info.backend})`;
   for (const fam of families) await runFamily(rt, fam, false);
+  report.kernelsUsed = [...used].sort();
+  report.running = undefined;
   if (!only) await runFamily(rt, CONTROLS, true);
   await rt.destroy();
   const failed = report.cases.filter((c) => !c.control && !c.ok).length;

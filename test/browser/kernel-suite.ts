@@ -10,6 +10,7 @@ import * as cm from '../../src/index.js';
 import { CPU_BINARY, CPU_UNARY, cpu, cpuMap, cpuMax, cpuMean, cpuMin, cpuSum, cpuZip, type CpuArray } from '../../src/ops/cpu/array.js';
 import { hammingCpu, packBitsCpu, rankCpu, topKCpu, unpackBitsCpu } from '../../src/ops/cpu/hashing.js';
 import { cpuConv2d, cpuConv2dBackwardData, cpuConv2dBackwardFilter, cpuConvOutSize, type CpuConvOptions } from '../../src/ops/cpu/conv.js';
+import { imageNormalizeCpu } from '../../src/ops/cpu/image.js';
 import { cpuConcat, cpuGather, cpuPermute, cpuSlice } from '../../src/ops/cpu/layout.js';
 import { cpuMatmul, type CpuActivation } from '../../src/ops/cpu/matmul.js';
 import { cpuDropout, cpuLrn, cpuPool2d } from '../../src/ops/cpu/pool.js';
@@ -227,9 +228,31 @@ const TILINGS: { name: string; config: (rt: cm.Runtime) => cm.GemmConfig; conv: 
   { name: 'workgroup-tiled', config: () => cm.TILED_GEMM, conv: false },
 ];
 
+/** The naive GEMM kernel the benchmarks compare against (one output per invocation, raw dispatch). */
+const naiveGemmCase: KernelCase = {
+  name: 'naive reference kernel (benchmarks)',
+  run: (rt) =>
+    scoped(async () => {
+      const checks: Check[] = [];
+      for (const [M, N, K] of [[1, 1, 1], [17, 33, 9], [33, 5, 130]]) {
+        const a = random([M!, K!], M! + K!), b = random([K!, N!], N! + K!);
+        const want = cpu(cpuMatmul(a.data, [M!, K!], b.data, [K!, N!]), [M!, N!]);
+        const y = cm.tidy(() => {
+          const c = cm.Tensor.empty(rt, [M!, N!]);
+          const u = cm.gemmUniforms({ M: M!, N: N!, K: K!, batch: 1, sam: K!, sak: 1, sbk: N!, sbn: 1, batchA: 0, batchB: 0 });
+          rt.dispatch({ kernel: 'gemm_naive', constants: { WX: 16, WY: 16 } }, [upload(rt, a).buffer, upload(rt, b).buffer, c.buffer], [Math.ceil(N! / 16), Math.ceil(M! / 16), 1], u);
+          return c;
+        });
+        checks.push(await check(`${M}×${K}·${K}×${N}`, y, want, { atol: 1e-5 * Math.sqrt(K!) + 1e-5, rtol: 1e-4 }));
+        y.dispose();
+      }
+      return checks;
+    }),
+};
+
 const gemmFamily: KernelFamily = {
   family: 'gemm',
-  cases: TILINGS.flatMap((tiling) =>
+  cases: [...TILINGS.flatMap((tiling) =>
     GEMM_SCENARIOS.map((sc, i) => ({
       name: `${tiling.name}: ${sc.name}`,
       run: async (rt: cm.Runtime) => {
@@ -243,7 +266,7 @@ const gemmFamily: KernelFamily = {
         }
       },
     })),
-  ),
+  ), naiveGemmCase],
 };
 
 // ---- conv2d as implicit GEMM: forward (fused bias + activation), backward data, backward filter ------------
@@ -548,6 +571,35 @@ const similarityFamily: KernelFamily = {
   ],
 };
 
+// ---- image input: HWC u8 / f32 → normalised NCHW f32 -----------------------------------------------------
+
+const imageFamily: KernelFamily = {
+  family: 'image',
+  cases: [
+    {
+      name: 'imageNormalize (u8, f32, RGBA stride)',
+      run: (rt) =>
+        scoped(async () => {
+          const checks: Check[] = [];
+          for (const [B, H, W] of [[1, 1, 1], [2, 17, 5], [3, 9, 31]] as const) {
+            const r = new cm.Rng(B * 100 + H);
+            const bytes = Uint8Array.from({ length: B * H * W * 3 }, () => r.int(256));
+            const want = cpu(imageNormalizeCpu(bytes, { batch: B, height: H, width: W, channels: 3, mean: cm.IMAGENET_MEAN, std: cm.IMAGENET_STD, scale: 1 / 255 }), [B, 3, H, W]);
+            checks.push(await gpuCheck(`u8 ${B}×${H}×${W}`, () => cm.imageNormalize(rt, bytes, { batch: B, height: H, width: W }), want, { atol: 1e-5, rtol: 1e-5 }));
+            const floats = Float32Array.from(bytes, (v) => v / 255);
+            checks.push(await gpuCheck(`f32 ${B}×${H}×${W}`, () => cm.imageNormalize(rt, floats, { batch: B, height: H, width: W }), want, { atol: 1e-5, rtol: 1e-5 }));
+          }
+          const r = new cm.Rng(9);
+          const rgba = Uint8Array.from({ length: 2 * 3 * 5 * 4 }, () => r.int(256));
+          const o = { batch: 2, height: 3, width: 5, stride: 4, mean: [10, 20, 30], std: [2, 4, 8], scale: 1 };
+          const want = cpu(imageNormalizeCpu(rgba, { ...o, channels: 3 }), [2, 3, 3, 5]);
+          checks.push(await gpuCheck('RGBA bytes as a u32 tensor', () => cm.imageNormalize(rt, cm.fromArray(rt, new Uint32Array(rgba.buffer.slice(0)), [rgba.length / 4], 'u32'), o), want, { atol: 1e-5, rtol: 1e-5 }));
+          return checks;
+        }),
+    },
+  ],
+};
+
 // ---- hashing: sign + bit-pack, unpack, XOR-popcount distances, HammingIndex top-k / radius search -----------
 
 const CODE_BITS = [1, 16, 33, 64, 100, 128];
@@ -717,7 +769,7 @@ const backwardFamily: KernelFamily = {
 
 /** Every kernel family the library has, in the order the page runs them. */
 export const FAMILIES: KernelFamily[] = [
-  unaryFamily, binarySameShape, binaryBroadcast, fillFamily, reduceFamily, gemmFamily, convFamily, softmaxFamily, layoutFamily, poolFamily, similarityFamily, hashingFamily, optimizerFamily, backwardFamily,
+  unaryFamily, binarySameShape, binaryBroadcast, fillFamily, reduceFamily, gemmFamily, convFamily, softmaxFamily, layoutFamily, poolFamily, imageFamily, similarityFamily, hashingFamily, optimizerFamily, backwardFamily,
 ];
 
 /**
