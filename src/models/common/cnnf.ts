@@ -11,7 +11,7 @@
  *
  * Channels default to CNN-F's 64/256/256/256/256 (AlexNet's 96/256/384/384/256 is the same shape).
  * Pools round up (Caffe / MatConvNet, as the CNN-F weights were trained), so small inputs (≥ 35 px)
- * still reach a 1×1 map. No pretrained weights are available offline: the stack starts from seeded
+ * still reach a 1×1 map from 55 px up. No pretrained weights are available offline: the stack starts from seeded
  * random init unless weights are loaded from a safetensors file (see loadCnnfWeights).
  *
  * The model-facing input is either [m, 3, S, S] or the same flattened to [m, 3·S·S] (so a dataset whose
@@ -57,11 +57,20 @@ const poolOut = (x: number): number => Math.ceil((x - 3) / 2) + 1; // 3/2, ceil 
 /** Spatial size of the map after pool5 for an S×S input (throws when S is too small). */
 export function cnnfMapSize(size: number): number {
   if (!Number.isInteger(size) || size < 1) throw new CmhashError(`CNN-F: imageSize must be a positive integer, got ${size}`);
+  const p5 = mapSize(size);
+  if (p5 < 1) {
+    let min = size + 1;
+    while (mapSize(min) < 1) min++;
+    throw new CmhashError(`CNN-F: a ${size}×${size} image is too small for the conv stack (needs at least ${min} px; the papers use 224)`);
+  }
+  return p5;
+}
+
+function mapSize(size: number): number {
   const c1 = convOut(size, 11, 4, 0);
   const p1 = c1 >= 3 ? poolOut(c1) : 0;
   const p2 = p1 >= 3 ? poolOut(p1) : 0; // conv2 (5×5 p2) keeps the size
   const p5 = p2 >= 3 ? poolOut(p2) : 0; // conv3-5 (3×3 p1) keep it
-  if (p5 < 1) throw new CmhashError(`CNN-F: a ${size}×${size} image is too small for the conv stack (needs at least 35 px; the papers use 224)`);
   return p5;
 }
 

@@ -8,7 +8,7 @@ import type { Runtime } from '../../runtime/runtime.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { noGrad, backward } from '../../autograd/tape.js';
 import { tidy } from '../../tensor/scope.js';
-import { add, mulScalar, tanh } from '../../ops/elementwise.js';
+import { add, mulScalar, reshape, tanh } from '../../ops/elementwise.js';
 import { SGD } from '../../optim/sgd.js';
 import type { Module } from '../../nn/module.js';
 import { Rng } from '../../util/rng.js';
@@ -57,13 +57,15 @@ export abstract class PairedHashModel implements HashModel {
 
   constructor(readonly runtime: Runtime, name: string, bits: number, readonly cfg: PairedConfig, dims: ModelDims, seed: number) {
     if (!Number.isInteger(bits) || bits < 8 || bits > 128) throw new RangeError(`${name}: bits must be an integer in [8, 128], got ${bits}`);
-    if (dims.imageDim <= 0 || dims.textDim <= 0) throw new RangeError(`${name}: needs image and text features (imageDim ${dims.imageDim}, textDim ${dims.textDim})`);
+    const rawImages = (cfg as ImageInputConfig).imageInput === 'cnnf';
+    if ((!rawImages && dims.imageDim <= 0) || dims.textDim <= 0) throw new RangeError(`${name}: needs image and text features (imageDim ${dims.imageDim}, textDim ${dims.textDim})`);
     this.info = { name, bits, supervised: false, config: { ...cfg, bits, seed, dims } };
     validateImageInput(name, cfg);
     const rng = new Rng(seed);
     // Raw images: CNN-F replaces fc(hidden); the image Si-Attention becomes JSGHCA's conv-map mask after conv5.
     const raw = cfg.imageInput === 'cnnf';
-    if (raw && dims.imageDim !== 3 * cfg.imageSize * cfg.imageSize) {
+    // imageDim 0: the loop hands the net [m, 3, S, S] batches (raw-image datasets without host pixel rows).
+    if (raw && dims.imageDim !== 0 && dims.imageDim !== 3 * cfg.imageSize * cfg.imageSize) {
       throw new RangeError(`${name}: imageInput 'cnnf' with imageSize ${cfg.imageSize} needs image rows of 3×${cfg.imageSize}×${cfg.imageSize} = ${3 * cfg.imageSize * cfg.imageSize} normalised pixels (NCHW), the data has imageDim ${dims.imageDim}`);
     }
     const cnnf = raw ? { imageSize: cfg.imageSize, channels: cfg.cnnfChannels, siAttention: cfg.imageAttention !== 'none' } : undefined;
@@ -144,7 +146,9 @@ export abstract class PairedHashModel implements HashModel {
 
   /** The batch's similarity target (no gradient). */
   protected target(batch: Batch): Tensor {
-    return jointTarget(batch.image, batch.text, this.cfg.target);
+    // Raw images: S_I is the cosine of the flattened normalised pixels [ours; DJSRH uses a frozen AlexNet's fc7].
+    const img = batch.image.rank === 2 ? batch.image : reshape(batch.image, [batch.image.shape[0]!, batch.image.size / batch.image.shape[0]!]);
+    return jointTarget(img, batch.text, this.cfg.target);
   }
 
   async trainStep(batch: Batch, epoch: number): Promise<StepResult> {

@@ -63,6 +63,7 @@ export class UmhaModel extends PairedHashModel {
   }
 
   override async prepare(train: TrainingSetView): Promise<void> {
+    if (train.imageDim === 0 || train.n === 0) throw new CmhashError(`umha: the auxiliary matrix needs host image rows for all ${train.n} training items (features, or flattened normalised pixels with imageInput 'cnnf'); this training set has imageDim ${train.imageDim}`);
     await super.prepare(train); // rescale flags and input scales
     const t = this.cfg.target;
     this.trainSet = train;
