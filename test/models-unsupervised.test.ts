@@ -4,7 +4,9 @@
  * code update, CNN-F on real MIRFlickr photos, and short learning runs on the embedded dataset.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Runtime } from '../src/runtime/runtime.js';
 import type { Tensor } from '../src/tensor/tensor.js';
@@ -328,4 +330,28 @@ describe('short runs on the embedded dataset: loss falls, mAP beats the untraine
       expect(met.meanMap, `${name}: untrained ${base.meanMap.toFixed(4)}, trained ${met.meanMap.toFixed(4)}`).toBeGreaterThan(base.meanMap + 0.03);
     });
   }
+});
+
+describe('CLI: cmhash train --model djsrh|jsghca|umha --bits 16', () => {
+  const root = join(__dirname, '..');
+  const main = join(root, 'dist', 'src', 'cli', 'main.js');
+  const cli = (...a: string[]) => spawnSync(process.execPath, [main, ...a], { cwd: root, encoding: 'utf8', env: { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? tmpdir() }, timeout: 300_000 });
+  it.skipIf(!existsSync(main))('trains, evaluates and (umha) resumes with its code matrix', () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'cmhash-unsup-'));
+    try {
+      for (const model of ['djsrh', 'jsghca', 'umha']) {
+        const out = join(tmp, model);
+        const r = cli('train', '--model', model, '--bits', '16', '--data', 'default', '--epochs', '1', '--model-config', '{"hidden":128}', '--out', out, '--progress', 'lines');
+        expect(r.status, r.stderr + r.stdout).toBe(0);
+        const res = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Record<string, unknown>;
+        expect(JSON.stringify(res)).toContain(model);
+        expect(r.stdout).toMatch(/image→text\s+0\.\d+/);
+      }
+      const r = cli('train', '--resume', join(tmp, 'umha', 'checkpoints', 'last'), '--epochs', '2', '--progress', 'lines');
+      expect(r.status, r.stderr + r.stdout).toBe(0);
+      expect(r.stdout + r.stderr).toMatch(/epoch 2\/2: loss/);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
 });
