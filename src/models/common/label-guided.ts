@@ -30,7 +30,7 @@ import { unitVarianceScale } from './nets.js';
 import { readScalars, stepResult } from './step.js';
 import { collectModuleState, restoreModuleState } from './state.js';
 import {
-  Decoder, Discriminator, LabelNet, ModalityNet, crossAttentionLoss, detach, discriminatorLoss, generatorLoss, labelSimilarity, signCodes,
+  Decoder, Discriminator, HalvingLr, LabelNet, ModalityNet, crossAttentionLoss, detach, discriminatorLoss, generatorLoss, labelSimilarity, signCodes,
 } from './supervised.js';
 
 export interface LabelGuidedConfig {
@@ -107,8 +107,7 @@ export class LabelGuidedModel implements HashModel {
   /** Per-item codes B [n, bits] (±1), built in prepare() and after each epoch. */
   B: Tensor | null = null;
   private train: TrainingSetView | null = null;
-  private lrScale = 1;
-  private epochScale = 1;
+  private readonly lr: HalvingLr;
 
   constructor(readonly runtime: Runtime, name: string, bits: number, readonly cfg: LabelGuidedConfig, dims: ModelDims, seed: number) {
     if (!Number.isInteger(bits) || bits < 8 || bits > 128) throw new RangeError(`${name}: bits must be an integer in [8, 128], got ${bits}`);
@@ -116,6 +115,7 @@ export class LabelGuidedModel implements HashModel {
     if (dims.numLabels <= 0) throw new CmhashError(`${name}: is supervised and needs labels (numLabels ${dims.numLabels})`);
     if (cfg.crossAttention > 0 && cfg.feat % cfg.tokenDim !== 0) throw new RangeError(`${name}: feat ${cfg.feat} must be a multiple of tokenDim ${cfg.tokenDim}`);
     this.info = { name, bits, supervised: true, config: { ...cfg, bits, seed, dims } };
+    this.lr = new HalvingLr(cfg.halveEvery, this.opts);
     const rng = new Rng(seed);
     const { hidden, feat, dropout } = cfg;
     const c = dims.numLabels;
@@ -190,18 +190,12 @@ export class LabelGuidedModel implements HashModel {
   }
 
   startEpoch(epoch: number): void {
-    this.epochScale = this.cfg.halveEvery > 0 ? 0.5 ** Math.floor(epoch / this.cfg.halveEvery) : 1;
-    this.applyLr();
+    this.lr.startEpoch(epoch);
   }
 
   /** Training-loop learning-rate schedule factor (multiplies the per-model halving). */
   setLrScale(scale: number): void {
-    this.lrScale = scale;
-    this.applyLr();
-  }
-
-  private applyLr(): void {
-    for (const o of this.opts) o.opt.lr = o.base * this.lrScale * this.epochScale;
+    this.lr.setLrScale(scale);
   }
 
   private setMode(training: boolean): void {
@@ -377,11 +371,11 @@ export class LabelGuidedModel implements HashModel {
       for (const [k, t] of Object.entries(s.tensors)) tensors.set(`opt.${o.name}.${k}`, t);
     }
     if (this.B) tensors.set('B', this.B);
-    return { json: { optimizers: scalars, modules: collectModuleState(this.allModules()), inputScale: this.inputScales(), lrScale: this.lrScale, epochScale: this.epochScale }, tensors };
+    return { json: { optimizers: scalars, modules: collectModuleState(this.allModules()), inputScale: this.inputScales(), lr: this.lr.getState() }, tensors };
   }
 
   async setState(state: { json: Record<string, unknown>; tensors: Map<string, Tensor> }): Promise<void> {
-    const j = state.json as { optimizers: Record<string, Record<string, number>>; modules: unknown; inputScale: { image: number; text: number }; lrScale: number; epochScale: number };
+    const j = state.json as { optimizers: Record<string, Record<string, number>>; modules: unknown; inputScale: { image: number; text: number }; lr: { lrScale: number; epochScale: number } };
     for (const o of this.opts) {
       const prefix = `opt.${o.name}.`;
       const tensors = Object.fromEntries([...state.tensors].filter(([k]) => k.startsWith(prefix)).map(([k, t]) => [k.slice(prefix.length), t]));
@@ -394,9 +388,7 @@ export class LabelGuidedModel implements HashModel {
     }
     if (this.imageNet) this.imageNet.inputScale = j.inputScale.image;
     this.textNet.inputScale = j.inputScale.text;
-    this.lrScale = j.lrScale;
-    this.epochScale = j.epochScale;
-    this.applyLr();
+    this.lr.setState(j.lr);
     restoreModuleState(this.allModules(), j.modules);
   }
 

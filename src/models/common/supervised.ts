@@ -19,6 +19,7 @@ import { l2Normalize } from '../../ops/similarity.js';
 import { softmax } from '../../ops/softmax.js';
 import { Dropout, Linear, Module } from '../../nn/index.js';
 import type { Rng } from '../../util/rng.js';
+import type { Optimizer } from '../../optim/optimizer.js';
 
 /** A copy of t that carries no gradient (stops the tape at t). */
 export function detach(t: Tensor): Tensor {
@@ -70,6 +71,35 @@ export function replaceRows(x: Tensor, idx: Tensor, values: Tensor): Tensor {
     scattered.dispose();
     return out;
   });
+}
+
+/**
+ * Learning rates of several optimisers: base × (the training loop's schedule factor) × 0.5^⌊epoch / halveEvery⌋
+ * (MODELS.md: halve every 10 epochs [ours], not SSAH's per-epoch √10).
+ */
+export class HalvingLr {
+  lrScale = 1;
+  epochScale = 1;
+  constructor(readonly halveEvery: number, private readonly entries: readonly { opt: Optimizer; base: number }[]) {}
+  startEpoch(epoch: number): void {
+    this.epochScale = this.halveEvery > 0 ? 0.5 ** Math.floor(epoch / this.halveEvery) : 1;
+    this.apply();
+  }
+  setLrScale(scale: number): void {
+    this.lrScale = scale;
+    this.apply();
+  }
+  apply(): void {
+    for (const e of this.entries) e.opt.lr = e.base * this.lrScale * this.epochScale;
+  }
+  getState(): { lrScale: number; epochScale: number } {
+    return { lrScale: this.lrScale, epochScale: this.epochScale };
+  }
+  setState(s: { lrScale: number; epochScale: number }): void {
+    this.lrScale = s.lrScale;
+    this.epochScale = s.epochScale;
+    this.apply();
+  }
 }
 
 // ---- label network ---------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ import { pairwiseNll, sumSquaredError } from '../common/losses.js';
 import { FeatureHashNet, unitVarianceScale } from '../common/nets.js';
 import { readScalars, stepResult } from '../common/step.js';
 import { collectModuleState, restoreModuleState } from '../common/state.js';
-import { labelSimilarity, replaceRows, signCodes } from '../common/supervised.js';
+import { HalvingLr, labelSimilarity, replaceRows, signCodes } from '../common/supervised.js';
 
 export interface DcmhConfig {
   /** Hidden width of both nets (reference: image CNN-F fc 4096, text 8192; ≤ 1024 here [ours]). */
@@ -62,8 +62,7 @@ export class DcmhModel implements HashModel {
   B: Tensor | null = null;
   private labels: Tensor | null = null;
   private train: TrainingSetView | null = null;
-  private lrScale = 1;
-  private epochScale = 1;
+  private readonly lr: HalvingLr;
 
   constructor(readonly runtime: Runtime, opts: ModelFactoryOptions) {
     const cfg = mergeConfig<DcmhConfig>('dcmh', dcmhDefaults(), opts.config);
@@ -83,6 +82,7 @@ export class DcmhModel implements HashModel {
     this.textNet = new FeatureHashNet(runtime, { inDim: dims.textDim, hidden: cfg.hidden, bits, dropout: 0, attention: 'none', rng: rng.fork() });
     this.optImage = new Adam(this.imageNet.namedParameters(), { lr: cfg.lrImage, weightDecay: cfg.weightDecay });
     this.optText = new Adam(this.textNet.namedParameters(), { lr: cfg.lrText, weightDecay: cfg.weightDecay });
+    this.lr = new HalvingLr(cfg.halveEvery, [{ opt: this.optImage, base: cfg.lrImage }, { opt: this.optText, base: cfg.lrText }]);
   }
 
   namedParameters(): Map<string, Tensor> {
@@ -103,18 +103,11 @@ export class DcmhModel implements HashModel {
   }
 
   startEpoch(epoch: number): void {
-    this.epochScale = this.cfg.halveEvery > 0 ? 0.5 ** Math.floor(epoch / this.cfg.halveEvery) : 1;
-    this.applyLr();
+    this.lr.startEpoch(epoch);
   }
 
   setLrScale(scale: number): void {
-    this.lrScale = scale;
-    this.applyLr();
-  }
-
-  private applyLr(): void {
-    this.optImage.lr = this.cfg.lrImage * this.lrScale * this.epochScale;
-    this.optText.lr = this.cfg.lrText * this.lrScale * this.epochScale;
+    this.lr.setLrScale(scale);
   }
 
   /**
@@ -213,14 +206,14 @@ export class DcmhModel implements HashModel {
     return {
       json: {
         optImage: img.scalars, optText: txt.scalars, modules: collectModuleState([this.imageNet, this.textNet]),
-        inputScale: { image: this.imageNet.inputScale, text: this.textNet.inputScale }, lrScale: this.lrScale, epochScale: this.epochScale,
+        inputScale: { image: this.imageNet.inputScale, text: this.textNet.inputScale }, lr: this.lr.getState(),
       },
       tensors,
     };
   }
 
   async setState(state: { json: Record<string, unknown>; tensors: Map<string, Tensor> }): Promise<void> {
-    const j = state.json as { optImage: Record<string, number>; optText: Record<string, number>; modules: unknown; inputScale: { image: number; text: number }; lrScale: number; epochScale: number };
+    const j = state.json as { optImage: Record<string, number>; optText: Record<string, number>; modules: unknown; inputScale: { image: number; text: number }; lr: { lrScale: number; epochScale: number } };
     const pick = (prefix: string): Record<string, Tensor> =>
       Object.fromEntries([...state.tensors].filter(([k]) => k.startsWith(prefix)).map(([k, t]) => [k.slice(prefix.length), t]));
     this.optImage.setState({ scalars: j.optImage, tensors: pick('optImage.') });
@@ -234,9 +227,7 @@ export class DcmhModel implements HashModel {
     copy('F'); copy('G'); copy('B');
     this.imageNet.inputScale = j.inputScale.image;
     this.textNet.inputScale = j.inputScale.text;
-    this.lrScale = j.lrScale;
-    this.epochScale = j.epochScale;
-    this.applyLr();
+    this.lr.setState(j.lr);
     restoreModuleState([this.imageNet, this.textNet], j.modules);
   }
 
