@@ -1,5 +1,5 @@
 /**
- * Benchmark harness: `npm run bench [-- --suite <name|all>] [--quick] [--time <ms>] [--out <dir>] [--no-nice] [--no-peers] [--models a,b]`.
+ * Benchmark harness: `npm run bench [-- --suite <name|a,b|all>] [--quick] [--time <ms>] [--out <dir>] [--no-nice] [--no-peers] [--models a,b]`.
  * Runs each suite (default or `all`: every suite), writes bench/results/<suite>.json and prints a markdown table.
  * Suites' CPU-peer phases (Suite.peers) run first, before the GPU runtime exists; see bench/README.md.
  * Suites are plain modules implementing `Suite` (bench/lib/types.ts); add new ones to SUITES.
@@ -44,7 +44,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     else if (a === '--no-peers') args.peers = false;
     else if (a === '--models') args.models = value().split(',').map((m) => m.trim()).filter(Boolean);
     else if (a === '--help' || a === '-h') {
-      console.log(`usage: npm run bench -- [--suite <${SUITES.map((s) => s.name).join('|')}|all>] [--quick] [--time <ms per case>] [--out <dir>] [--no-nice] [--no-peers] [--models a,b (train suite)]`);
+      console.log(`usage: npm run bench -- [--suite <${SUITES.map((s) => s.name).join('|')}|all|a,b,…>] [--quick] [--time <ms per case>] [--out <dir>] [--no-nice] [--no-peers] [--models a,b (train suite)]`);
       process.exit(0);
     } else throw new Error(`bench: unknown argument ${a}`);
   }
@@ -54,8 +54,11 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const suites = args.suite && args.suite !== 'all' ? SUITES.filter((s) => s.name === args.suite) : SUITES;
-  if (suites.length === 0) throw new Error(`bench: no suite named '${args.suite}' (have ${SUITES.map((s) => s.name).join(', ')})`);
+  // One name, a comma-separated list (run in the order given), or all.
+  const names = args.suite && args.suite !== 'all' ? args.suite.split(',').map((n) => n.trim()).filter(Boolean) : SUITES.map((s) => s.name);
+  const unknown = names.filter((n) => !SUITES.some((s) => s.name === n));
+  if (unknown.length || names.length === 0) throw new Error(`bench: no suite named '${unknown.join(', ') || args.suite}' (have ${SUITES.map((s) => s.name).join(', ')}, all)`);
+  const suites = names.map((n) => SUITES.find((s) => s.name === n)!);
   const log = (line: string) => console.log(line);
   // CPU peers first, at the process's own priority (the runtime renices the main thread after its first submit).
   const peerData = new Map<string, unknown>();
