@@ -146,6 +146,22 @@ describe('loss terms vs float64 on a tiny batch', () => {
   });
 });
 
+describe('JSGHCA Jo-Attention', () => {
+  it('is built and trained (ablations 5 and 6 remove it) and changes the codes', async () => {
+    const dims = { imageDim: 7, textDim: 5, numLabels: 1 };
+    const make = (ablation: string) => createModel('jsghca', rt, { bits: 8, seed: 4, dims, config: { hidden: 16, dropout: 0, ablation, normalizeInputs: false } });
+    const full = await make('full'), no = await make('5');
+    expect([...full.namedParameters().keys()]).toEqual(expect.arrayContaining(['image_extra0.weight', 'text_extra0.weight']));
+    expect([...no.namedParameters().keys()].some((n) => n.includes('extra'))).toBe(false);
+    // Same seed, same nets: only the Jo-Attention scaling differs, so the real-valued codes must differ.
+    const x = Float32Array.from(randomData(3 * 7, 71, 0, 1));
+    const a = await encodeHost(full, 'image', x, 3, 7), b = await encodeHost(no, 'image', x, 3, 7);
+    expect(a.some((v, i) => Math.abs(v - b[i]!) > 1e-4)).toBe(true);
+    full.dispose();
+    no.dispose();
+  });
+});
+
 describe('UMHA', () => {
   const n = 13, di = 6, dt = 5, k = 8;
   const v = tinyView(n, di, dt, 41);

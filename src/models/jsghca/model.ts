@@ -16,8 +16,10 @@ import type { Modality } from '../types.js';
 import { applyAblation, jsghcaDefaults, type Ablation, type JsghcaConfig } from './config.js';
 
 export class JsghcaModel extends PairedHashModel {
-  private joImage: Linear | null = null;
-  private joText: Linear | null = null;
+  // Set by buildExtra() from inside super(): `declare` keeps ES2022 class-field semantics from resetting them
+  // to undefined/null after super() returns (which silently disabled Jo-Attention).
+  private declare joImage: Linear | null;
+  private declare joText: Linear | null;
 
   constructor(rt: Runtime, opts: ModelFactoryOptions) {
     const { ablation, ...rest } = (opts.config ?? {}) as { ablation?: Ablation } & Record<string, unknown>;
@@ -35,6 +37,7 @@ export class JsghcaModel extends PairedHashModel {
   }
 
   protected override buildExtra(rt: Runtime, bits: number, rng: Rng): void {
+    this.joImage = this.joText = null;
     if (!(this.cfg as JsghcaConfig).joAttention) return;
     // O = ReLU(fc(Q)) ∈ ℝᵏ per modality.
     this.joImage = new Linear(rt, bits, bits, { rng, activation: 'relu' });
