@@ -245,7 +245,7 @@ describe('short training on the embedded Wikipedia set raises mAP', () => {
     it(`${name}: trained mAP clearly above the untrained network`, async () => {
       // SSAH/UDSPH with the adversarial weight picked on validation (0; see scripts/results-supervised.mjs).
       const config = name === 'ssah' ? { hidden: 128, adversarial: 0 } : name === 'udsph' ? { hidden: 128, adversarial: 0, crossAttention: 0.1 } : { hidden: name === 'dcmh' ? 512 : 128 };
-      const model = await createModel(name, rt, { bits: 32, seed: 3, dims, config });
+      const model = await createModel(name, rt, { bits: name === 'ssah' ? 16 : 32, seed: 3, dims, config });
       await model.prepare?.(trainingSetView(ds));
       const before = await evaluateCrossModal(model, ds, ds.splits.val, ds.splits.train);
       await train(model, ds, { epochs: name === 'dcmh' ? 8 : 6, batchSize: 128, seed: 3, evalEvery: 0, patience: 0 });
