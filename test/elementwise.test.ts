@@ -6,15 +6,8 @@ import { gradcheck } from '../src/autograd/gradcheck.js';
 import { tidy } from '../src/tensor/scope.js';
 import type { Tensor } from '../src/tensor/tensor.js';
 import { allClose, getRuntime, ODD_SIZES, randomData } from './helpers.js';
+import { UNARY_CASES } from './cases/unary-cases.js';
 
-const UNARY_CASES: { op: E.UnaryOp; lo: number; hi: number; alpha?: number; beta?: number }[] = [
-  { op: 'copy', lo: -3, hi: 3 }, { op: 'neg', lo: -3, hi: 3 }, { op: 'exp', lo: -5, hi: 5 },
-  { op: 'log', lo: 0.01, hi: 10 }, { op: 'sqrt', lo: 0.01, hi: 10 }, { op: 'tanh', lo: -20, hi: 20 },
-  { op: 'sigmoid', lo: -30, hi: 30 }, { op: 'relu', lo: -2, hi: 2 }, { op: 'leakyRelu', lo: -2, hi: 2, alpha: 0.1 },
-  { op: 'sign', lo: -2, hi: 2 }, { op: 'clamp', lo: -2, hi: 2, alpha: -0.5, beta: 0.7 }, { op: 'abs', lo: -2, hi: 2 },
-  { op: 'square', lo: -3, hi: 3 }, { op: 'affine', lo: -3, hi: 3, alpha: 1.7, beta: -0.3 },
-  { op: 'reciprocal', lo: 0.2, hi: 4 }, { op: 'softplus', lo: -40, hi: 40 }, { op: 'binarize', lo: -1, hi: 1 },
-];
 
 describe('elementwise kernels vs float64 CPU reference', () => {
   for (const c of UNARY_CASES) {
