@@ -43,6 +43,16 @@ export interface PairedConfig extends ImageInputConfig {
   normalizeInputs: boolean;
 }
 
+/**
+ * Apply a single base learning rate (`--lr`) to both nets, keeping the config's image:text ratio
+ * (the reference 1:10). No-op when `lr` is undefined.
+ */
+export function applyBaseLr(cfg: PairedConfig, lr: number | undefined): void {
+  if (lr === undefined) return;
+  cfg.lrText = lr * (cfg.lrText / cfg.lrImage);
+  cfg.lrImage = lr;
+}
+
 export type Stage = 'image' | 'text' | 'joint';
 
 export abstract class PairedHashModel implements HashModel {

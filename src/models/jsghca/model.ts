@@ -9,7 +9,7 @@ import { mul, mulScalar } from '../../ops/elementwise.js';
 import { softmax } from '../../ops/softmax.js';
 import { Linear, type Module } from '../../nn/index.js';
 import type { Rng } from '../../util/rng.js';
-import { PairedHashModel } from '../common/paired-model.js';
+import { PairedHashModel, applyBaseLr } from '../common/paired-model.js';
 import { mergeConfig } from '../common/config.js';
 import type { ModelFactoryOptions } from '../registry.js';
 import type { Modality } from '../types.js';
@@ -24,10 +24,7 @@ export class JsghcaModel extends PairedHashModel {
   constructor(rt: Runtime, opts: ModelFactoryOptions) {
     const { ablation, ...rest } = (opts.config ?? {}) as { ablation?: Ablation } & Record<string, unknown>;
     const cfg = applyAblation(mergeConfig<JsghcaConfig>('jsghca', jsghcaDefaults(), rest), ablation ?? 'full');
-    if (opts.lr !== undefined) {
-      cfg.lrText = opts.lr * (cfg.lrText / cfg.lrImage);
-      cfg.lrImage = opts.lr;
-    }
+    applyBaseLr(cfg, opts.lr);
     super(rt, 'jsghca', opts.bits, cfg, opts.dims, opts.seed);
     this.info.config = { ...this.info.config, ablation: ablation ?? 'full' };
   }

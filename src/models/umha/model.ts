@@ -16,7 +16,7 @@ import { add, fromArray, mul, mulScalar } from '../../ops/elementwise.js';
 import { noGrad } from '../../autograd/tape.js';
 import { tidy } from '../../tensor/scope.js';
 import { CmhashError } from '../../runtime/errors.js';
-import { PairedHashModel } from '../common/paired-model.js';
+import { PairedHashModel, applyBaseLr } from '../common/paired-model.js';
 import type { HashNetOptions } from '../common/nets.js';
 import { mse } from '../common/losses.js';
 import { mergeConfig } from '../common/config.js';
@@ -35,10 +35,7 @@ export class UmhaModel extends PairedHashModel {
 
   constructor(rt: Runtime, opts: ModelFactoryOptions) {
     const cfg = mergeConfig<UmhaConfig>('umha', umhaDefaults(), opts.config);
-    if (opts.lr !== undefined) {
-      cfg.lrText = opts.lr * (cfg.lrText / cfg.lrImage);
-      cfg.lrImage = opts.lr;
-    }
+    applyBaseLr(cfg, opts.lr);
     for (const [k, v] of [['gamma', cfg.gamma], ['rho', cfg.rho]] as const) {
       if (!(Number.isFinite(v) && v >= 0)) throw new CmhashError(`umha: ${k} must be a finite number ≥ 0, got ${v}`);
     }
