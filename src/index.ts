@@ -15,3 +15,4 @@ export * from './retrieval/index.js';
 export * from './train/index.js';
 export * from './models/registry.js';
 export type * from './models/types.js';
+export * from './api/index.js';

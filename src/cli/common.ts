@@ -5,10 +5,6 @@ import { pathToFileURL } from 'node:url';
 import { CmhashError } from '../runtime/errors.js';
 import { createNodeRuntime, type NodeBackend } from '../runtime/node-provider.js';
 import type { Runtime } from '../runtime/runtime.js';
-import { createModel } from '../models/registry.js';
-import type { HashModel } from '../models/types.js';
-import type { Checkpoint } from '../train/checkpoint.js';
-import { restoreCheckpoint } from '../train/checkpoint.js';
 import { loadDataset, parseSplitSpec } from '../data/node/load.js';
 import { photoSubset, type Dataset } from '../data/dataset.js';
 import { rawImageInput } from '../data/node/images.js';
@@ -75,20 +71,8 @@ export async function loadPlugins(files: unknown): Promise<void> {
   for (const f of (files as string[] | undefined) ?? []) await import(pathToFileURL(resolve(f)).href);
 }
 
-/** Rebuild the model a checkpoint was trained with and load its weights and state. */
-export async function modelFromCheckpoint(rt: Runtime, ckpt: Checkpoint, where: string): Promise<HashModel> {
-  const cli = (ckpt.meta.config.cli ?? {}) as { seed?: number; lr?: number; batch?: number; modelConfig?: Record<string, unknown> };
-  const model = await createModel(ckpt.meta.model.name, rt, {
-    bits: ckpt.meta.model.bits,
-    seed: cli.seed ?? 0,
-    dims: ckpt.meta.dims,
-    lr: cli.lr,
-    batchSize: cli.batch,
-    config: cli.modelConfig,
-  });
-  await restoreCheckpoint(model, ckpt, where);
-  return model;
-}
+// modelFromCheckpoint lives in the library now (src/train/model-from-checkpoint.ts); re-exported for the commands.
+export { modelFromCheckpoint } from '../train/model-from-checkpoint.js';
 
 /** The dataset part of a run configuration (stored in checkpoints as config.cli). */
 export interface DataConfig {

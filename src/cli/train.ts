@@ -170,7 +170,8 @@ export async function trainCommand(args: string[]): Promise<number> {
     console.log(`cmhash train: ${cfg.model} ${cfg.bits} bits on ${ds.name} (${ds.splits.train.length} training pairs, ${ds.splits.val.length} validation, ${ds.splits.query.length} queries), adapter ${rt.info.description || rt.info.device} (${rt.info.backend})`);
     log.write('start', { config: cfg, dataset: describeDataset(ds), model: model.info, adapter: rt.info, resumedFrom: resumeDir ?? null });
     const result = await train(model, ds, trainConfig, {
-      checkpointConfig: { cli: cfg },
+      // The caption vectorizer travels with the weights, so loadModel().encodeText(captions) matches training.
+      checkpointConfig: { cli: cfg, ...(ds.textVectorizer ? { textVectorizer: ds.textVectorizer } : {}) },
       imageInput,
       onStep: bar.onStep,
       onEpoch: (r) => {

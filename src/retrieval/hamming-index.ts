@@ -17,6 +17,7 @@ import { Uniforms } from '../ops/uniforms.js';
 import { checkTensor } from '../ops/validate.js';
 import { checkBits, lastWordMask, wordsFor } from '../ops/hashing.js';
 import type { RadiusResult, TopKResult } from './cpu-scan.js';
+import { decodeIndexFile, encodeIndexFile } from './index-file.js';
 
 /** Queries per workgroup in the scan passes (lanes = queries reading the same database item). */
 const SCAN_WG = 32;
@@ -27,9 +28,6 @@ const SCAN_QUERIES = SCAN_WG * SCAN_QPI;
 /** Smallest scan block (items per invocation); larger databases get larger blocks (see layout()). */
 const MIN_BLOCK = 4096;
 const SELECT_WG = 64;
-const MAGIC = 0x49484d43; // 'CMHI' little-endian
-const VERSION = 1;
-const HEADER_BYTES = 24;
 /** Read results back once this many output bytes are pending. */
 const READ_BATCH_BYTES = 64 * 1024 * 1024;
 
@@ -406,39 +404,15 @@ export class HammingIndex {
     return this.host.slice(0, this.n * this.words);
   }
 
-  /**
-   * Compact file: 24-byte little-endian header (magic 'CMHI', version, bits, words, n as two u32
-   * halves) followed by the n × words packed u32 codes.
-   */
+  /** The codes as an index file (docs/index-format.md); write ids and labels with encodeIndexFile. */
   save(): Uint8Array {
     this.assertLive('save');
-    const codes = this.codes();
-    const out = new Uint8Array(HEADER_BYTES + codes.byteLength);
-    const v = new DataView(out.buffer);
-    v.setUint32(0, MAGIC, true);
-    v.setUint32(4, VERSION, true);
-    v.setUint32(8, this.bits, true);
-    v.setUint32(12, this.words, true);
-    v.setUint32(16, this.n % 2 ** 32, true);
-    v.setUint32(20, Math.floor(this.n / 2 ** 32), true);
-    for (let i = 0; i < codes.length; i++) v.setUint32(HEADER_BYTES + i * 4, codes[i]!, true);
-    return out;
+    return encodeIndexFile({ bits: this.bits, codes: this.codes() });
   }
 
+  /** An index from the codes of an index file (any version; its ids and labels: decodeIndexFile). */
   static load(rt: Runtime, bytes: Uint8Array, opts: HammingIndexOptions = {}): HammingIndex {
-    if (!(bytes instanceof Uint8Array)) throw new DataError('HammingIndex.load: bytes must be a Uint8Array');
-    if (bytes.byteLength < HEADER_BYTES) throw new DataError(`HammingIndex.load: ${bytes.byteLength} bytes is shorter than the ${HEADER_BYTES}-byte header`);
-    const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    if (v.getUint32(0, true) !== MAGIC) throw new DataError('HammingIndex.load: bad magic (not a cmhash Hamming index file)');
-    const version = v.getUint32(4, true);
-    if (version !== VERSION) throw new DataError(`HammingIndex.load: unsupported version ${version} (expected ${VERSION})`);
-    const bits = v.getUint32(8, true), words = v.getUint32(12, true);
-    if (bits < 1 || bits > 128 || words !== wordsFor(bits)) throw new DataError(`HammingIndex.load: header has bits ${bits} and words ${words}, which do not agree`);
-    const n = v.getUint32(16, true) + v.getUint32(20, true) * 2 ** 32;
-    const want = HEADER_BYTES + n * words * 4;
-    if (bytes.byteLength !== want) throw new DataError(`HammingIndex.load: header says ${n} codes of ${bits} bits (${want} bytes), file has ${bytes.byteLength} bytes`);
-    const codes = new Uint32Array(n * words);
-    for (let i = 0; i < codes.length; i++) codes[i] = v.getUint32(HEADER_BYTES + i * 4, true);
+    const { bits, codes } = decodeIndexFile(bytes, 'HammingIndex.load');
     const index = HammingIndex.create(rt, bits, opts);
     index.add(codes);
     return index;
