@@ -9,6 +9,7 @@
 import { DataError } from '../runtime/errors.js';
 import { carveValidation, validateDataset, type Dataset } from './dataset.js';
 import { checkTextVectorizer } from './text-vectorizer.js';
+import { textLines } from './labels.js';
 
 /** The format written now (docs/dataset-format.md). Version 2 adds the optional `ids`, `vectorizers` and `images`. */
 export const PACKED_FORMAT = 'cmhash-dataset/2';
@@ -188,8 +189,7 @@ export function decodePackedDataset(manifest: PackedManifest, read: (name: strin
 
 /** One line per row (LF or CRLF, a final newline optional): exactly `n` lines; unique unless `blankOk` (then '' = none). */
 export function readLines(text: string, file: string, n: number, blankOk = false): string[] {
-  const lines = text.split(/\r?\n/);
-  if (lines.length === n + 1 && lines[n] === '') lines.pop();
+  const lines = textLines(text);
   if (lines.length !== n) throw new DataError(`${file}: ${lines.length} lines, expected one per row (${n})`);
   if (!blankOk) {
     const seen = new Map<string, number>();

@@ -11,7 +11,7 @@ import { DataError } from '../../runtime/errors.js';
 import { parseIndexList, randomSplit } from '../dataset.js';
 import { labelsFromNames, looksLikeMultiHot, multiHotFrom, textLines, type LabelMatrix } from '../labels.js';
 import { fitTextVectorizer, vectorizeText, type TextVectorizerOptions, type TextVectorizerSpec } from '../text-vectorizer.js';
-import type { PackedManifest } from '../packed.js';
+import { readLines, type PackedManifest } from '../packed.js';
 import { isDir, readText } from './files.js';
 import { readMatrixFile, type MatrixFile } from './matrix-file.js';
 import { loadPackedDataset, writePackedDataset } from './packed-file.js';
@@ -166,15 +166,7 @@ export function packDataset(o: PackOptions): PackResult {
   for (const [f, c] of counts) {
     if (c !== n) throw new DataError(`${f}: ${c} rows, but ${counts[0]![0]} has ${n} (every file needs one row per item, in the same order)`);
   }
-  if (ids) {
-    const seen = new Map<string, number>();
-    ids.forEach((id, i) => {
-      if (id === '') throw new DataError(`${resolve(o.ids!)}: line ${i + 1} is empty (every item needs an id)`);
-      const j = seen.get(id);
-      if (j !== undefined) throw new DataError(`${resolve(o.ids!)}: line ${i + 1} repeats the id ${JSON.stringify(id)} of line ${j + 1}`);
-      seen.set(id, i);
-    });
-  }
+  if (ids) readLines(ids.join('\n'), resolve(o.ids!), n); // empty or repeated ids, by line
   const rowIds = ids ?? Array.from({ length: n }, (_, i) => String(i));
 
   const seedSpec = /^random:(\d+)$/.exec(o.split ?? 'random:0');
