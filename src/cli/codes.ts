@@ -10,6 +10,7 @@ import { encodeFeatures, encodeImages } from '../train/evaluate.js';
 import { loadCheckpointDir } from '../train/node/files.js';
 import { HammingIndex, hammingTopKCpu } from '../train/retrieval-adapter.js';
 import type { Modality } from '../models/types.js';
+import { info } from './output.js';
 import { COMMON_HELP, COMMON_OPTIONS, datasetFor, imageInputFor, int, loadPlugins, modelFromCheckpoint, parse, runtimeFor, UsageError } from './common.js';
 import type { CliTrainConfig } from './train.js';
 
@@ -112,7 +113,7 @@ export async function encodeCommand(args: string[]): Promise<number> {
     const out = resolve(v.output as string);
     mkdirSync(dirname(out), { recursive: true });
     writeFileSync(out, index.save());
-    console.log(`encoded ${codes.length / Math.ceil(model.info.bits / 32)} ${modality} items into ${model.info.bits}-bit codes: ${out}`);
+    info(`encoded ${codes.length / Math.ceil(model.info.bits / 32)} ${modality} items into ${model.info.bits}-bit codes: ${out}`);
     index.dispose();
     model.dispose();
     return 0;

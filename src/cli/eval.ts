@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { loadCheckpointDir } from '../train/node/files.js';
 import { COMMON_HELP, COMMON_OPTIONS, datasetFor, imageInputFor, loadPlugins, modelFromCheckpoint, parse, runtimeFor, UsageError } from './common.js';
 import { evaluateAndReport } from './report.js';
+import { info } from './output.js';
 import type { CliTrainConfig } from './train.js';
 
 export const EVAL_HELP = `cmhash eval --checkpoint <dir> [options]
@@ -32,7 +33,7 @@ export async function evalCommand(args: string[]): Promise<number> {
   const rt = await runtimeFor(v.backend ?? cli.backend);
   try {
     const model = await modelFromCheckpoint(rt, ckpt, dir);
-    console.log(`cmhash eval: ${ckpt.meta.model.name} ${ckpt.meta.model.bits} bits, epoch ${ckpt.meta.loop.epoch}, on ${ds.name}`);
+    info(`cmhash eval: ${ckpt.meta.model.name} ${ckpt.meta.model.bits} bits, epoch ${ckpt.meta.loop.epoch}, on ${ds.name}`);
     await evaluateAndReport(model, ds, resolve((v.out as string | undefined) ?? join(dir, 'eval')), undefined, imageInputFor(rt, ds, { data: 'default', ...cli }));
     model.dispose();
     return 0;
