@@ -118,7 +118,13 @@ function configFrom(v: Values, base?: CliTrainConfig): CliTrainConfig {
     }
   }
   if (c.batch < 2) throw new UsageError(`--batch must be at least 2, got ${c.batch}: the models learn from similarities between the items of a mini-batch, and with one item every code collapses to the same value`);
-  if (c.lrSchedule) parseLrSchedule(c.lrSchedule);
+  if (c.lrSchedule) {
+    try {
+      parseLrSchedule(c.lrSchedule);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  }
   return c;
 }
 
@@ -155,7 +161,13 @@ export async function trainCommand(args: string[]): Promise<number> {
 
   ensureWritableDir(out, '--out');
   // Repair interrupted checkpoint saves of an earlier process before anything reads or replaces them.
-  for (const tag of ['last', 'best']) recoverCheckpointDir(join(out, 'checkpoints', tag));
+  for (const tag of ['last', 'best']) {
+    try {
+      recoverCheckpointDir(join(out, 'checkpoints', tag));
+    } catch (e) {
+      console.error(`cmhash train: warning: ${(e as Error).message}; this run's first save replaces them`);
+    }
+  }
   const runId = ckpt?.meta.loop.runId ?? newRunId();
   const ds = datasetFor(cfg);
   const log = new JsonlLog(join(out, 'log.jsonl'));

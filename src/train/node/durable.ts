@@ -11,7 +11,7 @@ const reason = (e: unknown): string => {
   const err = e as NodeJS.ErrnoException;
   const why: Record<string, string> = {
     EROFS: 'read-only file system', EACCES: 'permission denied', EPERM: 'operation not permitted',
-    ENOTDIR: 'a parent is a file, not a folder', ENOSPC: 'no space left on the device', EEXIST: 'a file of that name exists',
+    ENOTDIR: 'a parent is a file, not a folder', ENOENT: 'the file system refuses new folders here', ENOSPC: 'no space left on the device', EEXIST: 'a file of that name exists',
   };
   return err.code && why[err.code] ? `${why[err.code]} (${err.code})` : err.message;
 };
@@ -31,7 +31,8 @@ export function makeDirs(dir: string, what = 'folder'): void {
       throw new DataError(`${what} ${abs}: cannot create it, ${p} is a file, not a folder`);
     } catch (e) {
       if (e instanceof DataError) throw e;
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new DataError(`${what} ${abs}: cannot create it (${reason(e)} at ${p})`);
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new DataError(`${what} ${abs}: cannot create it (${reason(e)} at ${p})`);
     }
     missing.push(p);
     const up = dirname(p);

@@ -47,7 +47,7 @@ function splitKill(spec: string): [string, string, string | undefined] {
  */
 export function saveCheckpointDir(dir: string, ckpt: Checkpoint, opts: SaveOptions = {}): void {
   const files = serializeCheckpoint(ckpt);
-  recoverCheckpointDir(dir, () => {});
+  recoverCheckpointDir(dir, () => {}, { discardIncomplete: true });
   const parent = dirname(dir);
   makeDirs(parent, 'checkpoint folder');
   const step = (s: SaveStep) => {
@@ -119,7 +119,7 @@ function tryLoad(dir: string): Checkpoint | null {
  * `<dir>.old-*` is renamed to `dir` (and `note` told); when none is complete, a DataError names the
  * folders that hold the remains. Returns true when it restored `dir`.
  */
-export function recoverCheckpointDir(dir: string, note: (msg: string) => void = (m) => console.error(m)): boolean {
+export function recoverCheckpointDir(dir: string, note: (msg: string) => void = (m) => console.error(m), opts: { discardIncomplete?: boolean } = {}): boolean {
   const found = leftovers(dir);
   if (found.length === 0) return false;
   if (existsSync(dir)) {
@@ -129,6 +129,11 @@ export function recoverCheckpointDir(dir: string, note: (msg: string) => void = 
   }
   const loaded = found.map((f) => ({ ...f, ckpt: tryLoad(f.path) })).filter((f) => f.ckpt !== null);
   if (loaded.length === 0) {
+    if (opts.discardIncomplete) {
+      // About to write a new checkpoint: incomplete remains hold nothing that could be resumed.
+      for (const f of found) rmSync(f.path, { recursive: true, force: true });
+      return false;
+    }
     throw new DataError(`${dir}: missing; an interrupted save left ${found.map((f) => f.path).join(', ')}, but none holds a complete checkpoint (model.safetensors, state.safetensors, checkpoint.json)`);
   }
   // Newest first; for one save, .tmp (the new data) is newer than .old.
