@@ -29,7 +29,7 @@ import { makeDirs } from '../src/train/node/durable.js';
 const root = resolve(__dirname, '..');
 // CMHASH_TEST_CLI points the CLI cases at another build (e.g. main before the fixes, to see them fail).
 const main = process.env.CMHASH_TEST_CLI ?? join(root, 'dist', 'src', 'cli', 'main.js');
-const plugin = join(root, 'test', 'fixtures', 'tiny-plugin.mjs');
+const plugin = join(main, '..', '..', '..', '..', 'test', 'fixtures', 'tiny-plugin.mjs');
 const tmp = mkdtempSync(join(tmpdir(), 'cmhash-bad-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
