@@ -15,7 +15,7 @@ import { Tensor } from '../src/tensor/tensor.js';
 import { fromArray, log, exp } from '../src/ops/elementwise.js';
 import { matmul } from '../src/ops/matmul.js';
 import { packBits, unpackBits } from '../src/ops/hashing.js';
-import { decodeSafetensors, encodeSafetensors } from '../src/train/safetensors.js';
+import { decodeSafetensors, encodeSafetensors } from '../src/io/safetensors.js';
 import { validateTrainConfig } from '../src/train/loop.js';
 import { parseLrSchedule } from '../src/train/schedule.js';
 import { validateDataset } from '../src/data/dataset.js';

@@ -11,7 +11,7 @@ import { getRuntime } from './helpers.js';
 import * as lib from '../src/node.js';
 import { DataError } from '../src/runtime/errors.js';
 import { CHECKPOINT_FORMAT, serializeCheckpoint, type Checkpoint } from '../src/train/checkpoint.js';
-import { encodeSafetensors } from '../src/train/safetensors.js';
+import { encodeSafetensors } from '../src/io/safetensors.js';
 import { train, type TrainConfig } from '../src/train/loop.js';
 import { loadCheckpointDir, recoverCheckpointDir, saveCheckpointDir, SAVE_STEPS, type SaveStep } from '../src/train/node/files.js';
 import { makeDirs } from '../src/train/node/durable.js';

@@ -9,8 +9,8 @@ import { shapesEqual } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { HashModel, ModelInfo } from '../models/types.js';
 import type { SamplerState } from '../data/batcher.js';
-import { assertFinite } from '../util/finite.js';
-import { decodeSafetensors, encodeSafetensors, type SafeTensor } from './safetensors.js';
+import { assertFinite } from '../io/finite.js';
+import { decodeSafetensors, encodeSafetensors, type SafeTensor } from '../io/safetensors.js';
 
 export const CHECKPOINT_FORMAT = 'cmhash-checkpoint/1';
 
