@@ -5,12 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { DataError } from '../src/runtime/errors.js';
-import { readNpy, writeNpy } from '../src/data/npy.js';
+import { readNpy } from '../src/data/npy.js';
+import { encodeNpy as writeNpy } from '../src/retrieval/npy.js';
 import { csvMatrix, parseCsv } from '../src/data/csv.js';
 import { labelsFromNames, looksLikeMultiHot, multiHotFrom } from '../src/data/labels.js';
 import { fitTextVectorizer, tokenize, vectorizeText } from '../src/data/text-vectorizer.js';
 import { writeMat5 } from '../src/data/mat5.js';
-import { encodeSafetensors } from '../src/train/safetensors.js';
+import { encodeSafetensors } from '../src/io/safetensors.js';
 import { loadDataset, loadDefaultDataset, loadPackedDataset, packDataset, readMatrixFile } from '../src/data/node/index.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'cmhash-pack-'));

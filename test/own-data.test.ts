@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { writeNpy } from '../src/data/npy.js';
+import { encodeNpy as writeNpy } from '../src/retrieval/npy.js';
 import { decodeIndexFile } from '../src/retrieval/index-file.js';
 
 const root = resolve(__dirname, '..');

@@ -9,6 +9,7 @@ import { DataError } from '../runtime/errors.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { createBrowserRuntime } from '../runtime/browser-provider.js';
 import type { HashModel, Modality, ModelInfo } from '../models/types.js';
+import type { HostFileReader } from '../models/registry.js';
 import { deserializeCheckpoint, type Checkpoint } from '../train/checkpoint.js';
 import { encodeFeatures } from '../train/evaluate.js';
 import { modelFromCheckpoint } from '../train/model-from-checkpoint.js';
@@ -18,6 +19,8 @@ import { wordsFor } from '../ops/hashing.js';
 export interface LoadModelOptions {
   /** Run on this runtime (default: a new one, destroyed by `dispose()`). */
   runtime?: Runtime;
+  /** Reads host files the model's configuration names (CNN-F weights); the Node entry passes fs.promises.readFile. */
+  readFile?: HostFileReader;
 }
 
 /** Feature rows: a row-major Float32Array of n × dim values, or an array of rows. */
@@ -101,7 +104,7 @@ export async function modelFromFiles(files: { model: Uint8Array; state: Uint8Arr
   const ckpt = deserializeCheckpoint(files, where);
   const rt = opts.runtime ?? await opts.createRuntime();
   try {
-    return new CmhashModel(await modelFromCheckpoint(rt, ckpt, where), ckpt, !opts.runtime, where);
+    return new CmhashModel(await modelFromCheckpoint(rt, ckpt, where, { readFile: opts.readFile }), ckpt, !opts.runtime, where);
   } catch (e) {
     if (!opts.runtime) await rt.destroy();
     throw e;

@@ -1,5 +1,6 @@
 /** The library API's Node side: loadModel from a folder path (or URL), index files on disk. */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DataError } from '../runtime/errors.js';
@@ -15,6 +16,7 @@ import { fetchCheckpointFiles, modelFromFiles, type CmhashModel, type LoadModelO
 export async function loadModel(source: string | URL, opts: LoadModelOptions & { backend?: NodeBackend } = {}): Promise<CmhashModel> {
   const s = String(source);
   const createRuntime = () => createNodeRuntime({ backend: opts.backend });
+  opts = { readFile: (p) => readFile(p), ...opts };
   if (/^https?:\/\//i.test(s)) return modelFromFiles(await fetchCheckpointFiles(s), s, { ...opts, createRuntime });
   let dir = resolve(/^file:/i.test(s) ? fileURLToPath(s) : s);
   if (!existsSync(join(dir, 'checkpoint.json')) && existsSync(join(dir, 'checkpoints', 'best', 'checkpoint.json'))) dir = join(dir, 'checkpoints', 'best');

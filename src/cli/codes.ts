@@ -1,19 +1,22 @@
 /** `cmhash encode` (features or captions → packed codes, ids and labels in an index file) and `cmhash search` (top-k by Hamming distance). */
-import { resolve } from 'node:path';
+import { dirname, extname, resolve } from 'node:path';
 import { DataError } from '../runtime/errors.js';
 import type { Dataset } from '../data/dataset.js';
 import { readText } from '../data/node/files.js';
-import { readMatrixFile } from '../data/node/matrix-file.js';
+import { MATRIX_EXTENSIONS, readMatrixFile } from '../data/node/matrix-file.js';
 import { readLabelFile } from '../data/node/pack.js';
 import { textLines } from '../data/labels.js';
 import { checkTextVectorizer, vectorizeText } from '../data/text-vectorizer.js';
 import { encodeFeatures, encodeImages } from '../train/evaluate.js';
 import { loadCheckpointDir } from '../train/node/files.js';
+import { wordsFor } from '../ops/hashing.js';
 import { indexFileId, indexFileLabels, indexFileSize, labelLists, type IndexFileContents } from '../retrieval/index-file.js';
 import { readIndexFile, writeIndexFile } from '../api/node.js';
 import { searchIndexFile } from '../api/search.js';
+import { makeDirs } from '../train/node/durable.js';
 import type { Modality } from '../models/types.js';
-import { COMMON_HELP, COMMON_OPTIONS, datasetFor, imageInputFor, int, loadPlugins, modelFromCheckpoint, parse, runtimeFor, UsageError } from './common.js';
+import { info } from './output.js';
+import { COMMON_HELP, COMMON_OPTIONS, datasetFor, imageInputFor, int, intList, loadPlugins, modelFromCheckpoint, parse, runtimeFor, UsageError } from './common.js';
 import type { CliTrainConfig } from './train.js';
 
 export const ENCODE_HELP = `cmhash encode --checkpoint <dir> --modality <image|text> (--input <file> | --captions <file> | --data <spec> --split <name>) --output <file>
@@ -76,6 +79,9 @@ export async function encodeCommand(args: string[]): Promise<number> {
   let ds: Dataset | null = null;
   const meta: Record<string, unknown> = { modality, model: { name: ckpt.meta.model.name, bits: ckpt.meta.model.bits }, checkpoint: dir };
   if (v.input) {
+    if (!MATRIX_EXTENSIONS.includes(extname(v.input as string).toLowerCase() as typeof MATRIX_EXTENSIONS[number])) {
+      throw new UsageError(`--input ${v.input}: expected a ${MATRIX_EXTENSIONS.join(', ').replace(/, ([^,]*)$/, ' or $1')} file`);
+    }
     const f = readMatrixFile(resolve(v.input as string), v.var as string | undefined);
     features = f.data;
     dim = f.cols;
@@ -128,8 +134,9 @@ export async function encodeCommand(args: string[]): Promise<number> {
       ? await encodeImages(model, ds!, rows!, imageInputFor(rt, ds!, { data: 'default', ...cli }))
       : await encodeFeatures(model, modality, features, dim, rows);
     const out = resolve(v.output as string);
+    makeDirs(dirname(out), '--output');
     writeIndexFile(out, { ...contents, codes });
-    console.log(`encoded ${count} ${modality} items into ${model.info.bits}-bit codes${contents.ids ? ' with ids' : ''}${contents.labels ? ' and labels' : ''}: ${out}`);
+    info(`encoded ${count} ${modality} items into ${model.info.bits}-bit codes${contents.ids ? ' with ids' : ''}${contents.labels ? ' and labels' : ''}: ${out}`);
     model.dispose();
     return 0;
   } finally {
@@ -152,10 +159,11 @@ export async function searchCommand(args: string[]): Promise<number> {
   const qf = readIndexFile(v.queries as string);
   if (qf.bits !== db.bits) throw new DataError(`${v.queries}: ${qf.bits}-bit codes, the index has ${db.bits}-bit codes`);
   const n = indexFileSize(db);
-  if (n === 0) throw new DataError(`${v.index}: the index holds no codes`);
-  const words = Math.ceil(db.bits / 32);
+  if (n === 0) throw new DataError(`${v.index}: the index holds no codes (0 database items); encode a non-empty split into it`);
+  const words = wordsFor(db.bits);
   const nq = indexFileSize(qf);
-  const rows = v.rows !== undefined ? (v.rows as string).split(',').map((s) => int('rows', s.trim(), 0)) : Array.from({ length: nq }, (_, i) => i);
+  if (nq === 0) throw new DataError(`${v.queries}: the query file holds no codes`);
+  const rows = v.rows !== undefined ? intList('rows', v.rows as string) : Array.from({ length: nq }, (_, i) => i);
   for (const r of rows) if (r >= nq) throw new UsageError(`--rows: query row ${r} is out of range (the query file has ${nq})`);
   const q = new Uint32Array(rows.length * words);
   rows.forEach((r, i) => q.set(qf.codes.subarray(r * words, (r + 1) * words), i * words));

@@ -98,24 +98,3 @@ export function readNpy(bytes: Uint8Array, file: string): NpyArray {
   }
   return { descr, shape: shape.length === 0 ? [1] : shape, data: out };
 }
-
-/** Write a float32 or uint8 array as a .npy 1.0 file (C order), for tests and for exporting. */
-export function writeNpy(data: Float32Array | Uint8Array, shape: readonly number[]): Uint8Array {
-  const count = shape.reduce((a, b) => a * b, 1);
-  if (count !== data.length) throw new DataError(`writeNpy: shape (${shape.join(', ')}) holds ${count} values, data has ${data.length}`);
-  const descr = data instanceof Float32Array ? '<f4' : '|u1';
-  const tuple = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
-  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${tuple}, }`;
-  const total = Math.ceil((10 + header.length + 1) / 64) * 64;
-  header = header.padEnd(total - 10 - 1, ' ') + '\n';
-  const out = new Uint8Array(10 + header.length + data.byteLength);
-  out.set(MAGIC, 0);
-  out[6] = 1;
-  out[7] = 0;
-  new DataView(out.buffer).setUint16(8, header.length, true);
-  for (let i = 0; i < header.length; i++) out[10 + i] = header.charCodeAt(i);
-  const body = new DataView(out.buffer, 10 + header.length);
-  if (data instanceof Float32Array) for (let i = 0; i < data.length; i++) body.setFloat32(i * 4, data[i]!, true);
-  else out.set(data, 10 + header.length);
-  return out;
-}

@@ -410,9 +410,15 @@ export class HammingIndex {
     return encodeIndexFile({ bits: this.bits, codes: this.codes() });
   }
 
-  /** An index from the codes of an index file (any version; its ids and labels: decodeIndexFile). */
-  static load(rt: Runtime, bytes: Uint8Array, opts: HammingIndexOptions = {}): HammingIndex {
+  /** The bits and packed codes of an index file of any version (ids, labels: decodeIndexFile), without a device. */
+  static decode(bytes: Uint8Array): { bits: number; codes: Uint32Array } {
     const { bits, codes } = decodeIndexFile(bytes, 'HammingIndex.load');
+    return { bits, codes };
+  }
+
+  /** An index from the codes of an index file (any version). */
+  static load(rt: Runtime, bytes: Uint8Array, opts: HammingIndexOptions = {}): HammingIndex {
+    const { bits, codes } = HammingIndex.decode(bytes);
     const index = HammingIndex.create(rt, bits, opts);
     index.add(codes);
     return index;

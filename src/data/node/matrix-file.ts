@@ -8,7 +8,7 @@ import { DataError } from '../../runtime/errors.js';
 import { csvMatrix } from '../csv.js';
 import { requireMatrix } from '../mat5.js';
 import { readNpy } from '../npy.js';
-import { decodeSafetensors } from '../../train/safetensors.js';
+import { decodeSafetensors } from '../../io/safetensors.js';
 import { readBytes, readMatFile, readText } from './files.js';
 
 export interface MatrixFile {
@@ -29,11 +29,17 @@ function checkFinite(data: Float32Array, cols: number, where: string): void {
 
 /** One variable from a file holding several: `name`, or the only one. */
 function pick<T>(all: Map<string, T>, file: string, name: string | undefined, what: string): [string, T] {
+  const held = [...all.keys()].join(', ') || `no ${what}s`;
   const key = name ?? (all.size === 1 ? [...all.keys()][0]! : undefined);
-  if (key === undefined) throw new DataError(`${file}: holds ${all.size} ${what}s (${[...all.keys()].join(', ') || 'none'}); name one`);
+  if (key === undefined) throw new DataError(`${file}: holds ${all.size} ${what}s (${held}); name one`);
   const v = all.get(key);
-  if (v === undefined) throw new DataError(`${file}: no ${what} '${key}' (it has ${[...all.keys()].join(', ') || 'none'})`);
+  if (v === undefined) throw new DataError(`${file}: no ${what} '${key}' (the file holds: ${held})`);
   return [key, v];
+}
+
+function nonEmpty(m: MatrixFile, where: string): MatrixFile {
+  if (m.rows === 0 || m.cols === 0) throw new DataError(`${where} is empty (shape [${m.rows}, ${m.cols}])`);
+  return m;
 }
 
 /**
@@ -46,16 +52,15 @@ export function readMatrixFile(file: string, name?: string): MatrixFile {
     const a = readNpy(readBytes(file), file);
     const [rows, cols] = a.shape.length === 2 ? a.shape as [number, number] : [a.shape[0]!, 1];
     checkFinite(a.data, cols, file);
-    return { data: a.data, rows, cols };
+    return nonEmpty({ data: a.data, rows, cols }, file);
   }
   if (ext === '.csv') {
-    const m = csvMatrix(readText(file), file);
-    return m;
+    return csvMatrix(readText(file), file);
   }
   if (ext === '.mat') {
     const vars = readMatFile(file, name ? [name] : undefined);
-    const [key] = pick(vars, file, name, 'variable');
-    return requireMatrix(vars, file, key);
+    // A named variable goes straight to requireMatrix, whose error lists what the file holds.
+    return requireMatrix(vars, file, name ?? pick(vars, file, undefined, 'variable')[0]);
   }
   if (ext === '.safetensors') {
     const [key, t] = pick(decodeSafetensors(readBytes(file), file).tensors, file, name, 'tensor');
@@ -63,7 +68,7 @@ export function readMatrixFile(file: string, name?: string): MatrixFile {
     const rows = t.shape[0]!, cols = t.shape.length === 2 ? t.shape[1]! : 1;
     const data = t.data instanceof Float32Array ? t.data : Float32Array.from(t.data);
     checkFinite(data, cols, `${file}: tensor '${key}'`);
-    return { data, rows, cols };
+    return nonEmpty({ data, rows, cols }, `${file}: tensor '${key}'`);
   }
   throw new DataError(`${file}: unsupported file type '${ext || '(none)'}' (expected ${MATRIX_EXTENSIONS.join(', ')})`);
 }
