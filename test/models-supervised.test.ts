@@ -212,7 +212,7 @@ describe('adversarial steps update only their own parameters', () => {
       await model.prepare({ n: m, imageDim: 5, textDim: 12, labelDim: 3, image: img, text: txt, labels: lab });
       const batch = () => ({ indices: Uint32Array.from({ length: m }, (_, i) => i), image: t2(img, m, 5), text: t2(txt, m, 12), labels: t2(lab, m, 3) });
       const isDisc = (p: string): boolean => p.startsWith('disc');
-      const isGen = (p: string): boolean => /^(image|text|decImage|decText)\./.test(p);
+      const isGen = (p: string): boolean => /^(image|text|decImage|decText|decImageFromText|decTextFromImage)\./.test(p);
 
       let before = await snapshot(model);
       tidy(() => { model.stepTensors(batch(), 'discriminator'); });

@@ -2,10 +2,14 @@
  * Base of the label-guided adversarial models (SSAH, HFAH, UDSPH; MODELS.md): a label network whose
  * semantic features and codes supervise an image and a text network through pairwise NLL terms, a
  * per-item code matrix B (updated after each epoch), label prediction, and adversarial training
- * against discriminators. The subclasses differ by configuration:
+ * against discriminators. As in SSAH's reference code, every pairwise NLL pairs the batch with the
+ * stored label-net features F^l and codes H^l of all n training items (S = batch labels × all labels,
+ * [m, n]); the stored rows of the batch are refreshed after each label-net update. The subclasses
+ * differ by configuration:
  *  - SSAH: discriminators on the 512-d features (label features real, modality features fake);
- *  - HFAH: hybrid-attention gate, feature reconstruction with two cross-modal decoders and D1/D2 on the
- *    reconstructions, B = sign(H^l + H^x + H^y);
+ *  - HFAH: the paper's Eq. 5 modality loss (feature NLL + quantisation + reconstruction; no code NLL and
+ *    no label prediction), hybrid-attention gate, feature reconstruction with four decoders from the
+ *    codes H (the hash layer's output) and D1/D2 on the reconstructions, B = sign(H^l + H^x + H^y);
  *  - UDSPH: SSAH plus the cross-modal attention loss between the two nets' features.
  *
  * One trainStep = (1) label-net update, (2) image/text (generator) update with the label net frozen,
@@ -18,7 +22,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { backward, noGrad } from '../../autograd/tape.js';
 import { keep, tidy } from '../../tensor/scope.js';
 import { add, fromArray, mulScalar } from '../../ops/elementwise.js';
-import { concat, gather } from '../../ops/layout.js';
+import { concat, gather, slice } from '../../ops/layout.js';
 import { Adam } from '../../optim/adam.js';
 import type { Optimizer } from '../../optim/optimizer.js';
 import type { Module } from '../../nn/module.js';
@@ -30,7 +34,7 @@ import { unitVarianceScale } from './nets.js';
 import { readScalars, stepResult } from './step.js';
 import { collectModuleState, restoreModuleState } from './state.js';
 import {
-  Decoder, Discriminator, HalvingLr, LabelNet, ModalityNet, crossAttentionLoss, detach, discriminatorLoss, generatorLoss, labelSimilarity, signCodes,
+  Decoder, Discriminator, HalvingLr, LabelNet, ModalityNet, crossAttentionLoss, detach, discriminatorLoss, generatorLoss, labelSimilarity, replaceRows, signCodes,
 } from './supervised.js';
 
 export interface LabelGuidedConfig {
@@ -50,14 +54,18 @@ export interface LabelGuidedConfig {
   halveEvery: number;
   /** Weight of NLL(S, ½ f^l f*ᵀ) (feature level). */
   alpha: number;
-  /** Weight of NLL(S, ½ H^l H*ᵀ) (code level). */
+  /** Weight of NLL(S, ½ H^l H*ᵀ) (code level) in the label net's loss. */
   gamma: number;
+  /** Weight of the code-level NLL(S, ½ H*·H^lᵀ) in the image/text nets' loss (SSAH: = gamma; HFAH Eq. 5: 0). */
+  gammaModality: number;
   /** Weight of the quantisation ‖H − B‖² (mean squared). */
   beta: number;
   /** Weight of HFAH's consistency with the label net's binary code, ‖H* − sign(H^l)‖² (0: off). */
   labelCode: number;
-  /** Weight of the label prediction ‖L̂ − L‖² (mean squared). */
+  /** Weight of the label prediction ‖L̂ − L‖² (mean squared) in the label net's loss. */
   eta: number;
+  /** Weight of the image/text nets' label prediction (SSAH: = eta; HFAH Eq. 5: 0). */
+  etaModality: number;
   /** Weight of the generator's adversarial term (0: no discriminators). */
   adversarial: number;
   /** Where the discriminators look: the 512-d features vs the label net's (SSAH), or the reconstructions (HFAH D1/D2). */
@@ -96,8 +104,11 @@ export class LabelGuidedModel implements HashModel {
   readonly textNet: ModalityNet;
   readonly discImage: Discriminator | null = null;
   readonly discText: Discriminator | null = null;
+  /** HFAH decoders: image features from H^x (own) and from H^y (cross); text features from H^y and from H^x. */
   readonly decImage: Decoder | null = null;
   readonly decText: Decoder | null = null;
+  readonly decImageFromText: Decoder | null = null;
+  readonly decTextFromImage: Decoder | null = null;
   private readonly opts: Opt[] = [];
   private readonly optLabel: Adam;
   private readonly optImage: Adam | null;
@@ -106,6 +117,11 @@ export class LabelGuidedModel implements HashModel {
   private readonly optDisc: Adam | null = null;
   /** Per-item codes B [n, bits] (±1), built in prepare() and after each epoch. */
   B: Tensor | null = null;
+  /** Stored label-net features F^l [n, feat] and codes H^l [n, bits] of all training items (SSAH's var['feat_L'], var['H']). */
+  labelFeat: Tensor | null = null;
+  labelCode: Tensor | null = null;
+  /** All training labels [n, c] on the GPU (for the [m, n] label similarity). */
+  private labelsAll: Tensor | null = null;
   private train: TrainingSetView | null = null;
   private readonly lr: HalvingLr;
 
@@ -135,8 +151,12 @@ export class LabelGuidedModel implements HashModel {
     const drng = rng.fork();
     if (cfg.reconstruction > 0) {
       if (!this.imageNet) throw new CmhashError(`${name}: feature reconstruction needs image features`);
-      this.decImage = new Decoder(runtime, feat, feat, feat, drng);
-      this.decText = new Decoder(runtime, feat, feat, feat, drng);
+      // HFAH Eqs. 7–8: four decoders from the codes H (bits → feat → feat): from each modality's code, one
+      // rebuilds its own features and one the other modality's.
+      this.decImage = new Decoder(runtime, bits, feat, feat, drng);
+      this.decText = new Decoder(runtime, bits, feat, feat, drng);
+      this.decImageFromText = new Decoder(runtime, bits, feat, feat, drng);
+      this.decTextFromImage = new Decoder(runtime, bits, feat, feat, drng);
     }
     if (cfg.adversarial > 0) {
       if (cfg.discriminate === 'reconstructions' && !this.decImage) throw new CmhashError(`${name}: discriminate 'reconstructions' needs reconstruction > 0`);
@@ -146,7 +166,9 @@ export class LabelGuidedModel implements HashModel {
     this.optLabel = adam('label', cfg.lrLabel, [this.labelNet]);
     this.optImage = this.imageNet ? adam('image', cfg.lrImage, [this.imageNet]) : null;
     this.optText = adam('text', cfg.lrText, [this.textNet]);
-    if (this.decImage && this.decText) this.optDecoder = adam('decoder', cfg.lrDecoder, [this.decImage, this.decText]);
+    if (this.decImage && this.decText && this.decImageFromText && this.decTextFromImage) {
+      this.optDecoder = adam('decoder', cfg.lrDecoder, [this.decImage, this.decText, this.decImageFromText, this.decTextFromImage]);
+    }
     const discs = [this.discImage, this.discText].filter((d): d is Discriminator => d !== null);
     if (discs.length) this.optDisc = adam('disc', cfg.lrDisc, discs);
   }
@@ -155,13 +177,14 @@ export class LabelGuidedModel implements HashModel {
   private modules(): [string, Module | null][] {
     return [
       ['label.', this.labelNet], ['image.', this.imageNet], ['text.', this.textNet],
-      ['decImage.', this.decImage], ['decText.', this.decText], ['discImage.', this.discImage], ['discText.', this.discText],
+      ['decImage.', this.decImage], ['decText.', this.decText], ['decImageFromText.', this.decImageFromText], ['decTextFromImage.', this.decTextFromImage],
+      ['discImage.', this.discImage], ['discText.', this.discText],
     ];
   }
 
   /** Parameters the generator step may change (label net excluded: it has its own step). */
   generatorModules(): Module[] {
-    return [this.imageNet, this.textNet, this.decImage, this.decText].filter((m): m is NonNullable<typeof m> => m !== null);
+    return [this.imageNet, this.textNet, this.decImage, this.decText, this.decImageFromText, this.decTextFromImage].filter((m): m is NonNullable<typeof m> => m !== null);
   }
 
   discriminatorModules(): Module[] {
@@ -182,7 +205,40 @@ export class LabelGuidedModel implements HashModel {
       this.textNet.inputScale = unitVarianceScale(train.text, train.textDim);
     }
     this.info.config = { ...this.info.config, inputScale: this.inputScales() };
+    this.labelsAll?.dispose();
+    this.labelsAll = keep(fromArray(this.runtime, train.labels, [train.n, train.labelDim], 'f32'));
+    this.initLabelStore();
     await this.updateCodeMatrix();
+  }
+
+  /** F^l and H^l of every training item from the current label net (prepare(); SSAH initialises them the same way). */
+  private initLabelStore(chunk = 1024): void {
+    const L = this.labelsAll!;
+    const n = L.shape[0]!, c = L.shape[1]!;
+    this.labelNet.eval();
+    const feats: Tensor[] = [], codes: Tensor[] = [];
+    noGrad(() => {
+      for (let lo = 0; lo < n; lo += chunk) {
+        const hi = Math.min(n, lo + chunk);
+        const o = tidy(() => {
+          const r = this.labelNet.run(slice(L, [lo, 0], [hi - lo, c]));
+          return [r.feat, r.code];
+        });
+        feats.push(o[0]!);
+        codes.push(o[1]!);
+      }
+    });
+    const join = (parts: Tensor[]): Tensor => {
+      if (parts.length === 1) return keep(parts[0]!);
+      const all = keep(noGrad(() => concat(parts, 0)));
+      for (const p of parts) p.dispose();
+      return all;
+    };
+    this.labelFeat?.dispose();
+    this.labelCode?.dispose();
+    this.labelFeat = join(feats);
+    this.labelCode = join(codes);
+    this.labelNet.train();
   }
 
   private inputScales(): { image: number; text: number } {
@@ -214,7 +270,9 @@ export class LabelGuidedModel implements HashModel {
     if (!this.B) throw new CmhashError(`${this.info.name}: prepare() was not called (no code matrix B)`);
     const L = batch.labels;
     const m = L.shape[0]!;
-    const S = labelSimilarity(L, L);
+    if (!this.labelFeat || !this.labelCode || !this.labelsAll) throw new CmhashError(`${this.info.name}: prepare() was not called (no stored label features)`);
+    // S [m, n]: batch items × all n training items (SSAH's reference; the NLLs pair the batch with the stored F^l, H^l).
+    const S = labelSimilarity(L, this.labelsAll);
     const idx = fromArray(this.runtime, batch.indices, [m], 'u32');
     const Bb = noGrad(() => gather(this.B!, idx));
     const out: Record<string, Tensor> = {};
@@ -223,8 +281,8 @@ export class LabelGuidedModel implements HashModel {
     // (1) label network
     const lab = this.labelNet.run(L);
     const l = {
-      featNll: pairwiseNll(S, lab.feat, lab.feat),
-      codeNll: pairwiseNll(S, lab.code, lab.code),
+      featNll: pairwiseNll(S, lab.feat, this.labelFeat),
+      codeNll: pairwiseNll(S, lab.code, this.labelCode),
       quant: mse(lab.code, Bb),
       pred: mse(lab.labels, L),
     };
@@ -236,16 +294,30 @@ export class LabelGuidedModel implements HashModel {
     }
     Object.assign(out, { label: lossLabel, labelFeatNll: l.featNll, labelCodeNll: l.codeNll, labelQuant: l.quant, labelPred: l.pred });
 
-    // (2) image and text networks (generators) against the updated, frozen label net
+    // (2) image and text networks (generators) against the updated, frozen label net; the batch's rows of
+    // the stored F^l, H^l are refreshed first (SSAH's reference writes them after each label-net batch).
     const sem = noGrad(() => this.labelNet.run(L));
+    if (run('label')) this.refreshLabelStore(idx, sem.feat, sem.code);
+    const FL = this.labelFeat, HL = this.labelCode;
     const semCode = cfg.labelCode > 0 ? signCodes(sem.code) : null;
     const ox = this.imageNet ? this.imageNet.run(batch.image) : null;
     const oy = this.textNet.run(batch.text);
     const terms: Tensor[] = [];
     const modality = (key: string, o: { feat: Tensor; code: Tensor; labels: Tensor }): void => {
-      const fn = pairwiseNll(S, sem.feat, o.feat), cn = pairwiseNll(S, sem.code, o.code), q = mse(o.code, Bb), p = mse(o.labels, L);
-      out[`${key}FeatNll`] = fn; out[`${key}CodeNll`] = cn; out[`${key}Quant`] = q; out[`${key}Pred`] = p;
-      terms.push(mulScalar(fn, cfg.alpha), mulScalar(cn, cfg.gamma), mulScalar(q, cfg.beta), mulScalar(p, cfg.eta));
+      const fn = pairwiseNll(S, o.feat, FL), q = mse(o.code, Bb);
+      out[`${key}FeatNll`] = fn; out[`${key}Quant`] = q;
+      terms.push(mulScalar(fn, cfg.alpha), mulScalar(q, cfg.beta));
+      // SSAH's code NLL and label prediction; HFAH's Eq. 5 has neither (weights 0: not computed).
+      if (cfg.gammaModality > 0) {
+        const cn = pairwiseNll(S, o.code, HL);
+        out[`${key}CodeNll`] = cn;
+        terms.push(mulScalar(cn, cfg.gammaModality));
+      }
+      if (cfg.etaModality > 0) {
+        const p = mse(o.labels, L);
+        out[`${key}Pred`] = p;
+        terms.push(mulScalar(p, cfg.etaModality));
+      }
       if (semCode) {
         const lc = mse(o.code, semCode);
         out[`${key}LabelCode`] = lc;
@@ -255,11 +327,15 @@ export class LabelGuidedModel implements HashModel {
     if (ox) modality('image', ox);
     modality('text', oy);
     let rec: { imgOwn: Tensor; imgCross: Tensor; txtOwn: Tensor; txtCross: Tensor } | null = null;
-    if (ox && this.decImage && this.decText) {
-      // Eqs. 7–8: each decoder rebuilds its modality's features from the own and from the other embedding;
-      // the targets are detached (otherwise shrinking f would be a free win) [ours].
+    if (ox && this.decImage && this.decText && this.decImageFromText && this.decTextFromImage) {
+      // Eqs. 7–8: from each modality's code H (the hash layer's output, so L_r and D1/D2 reach the hash
+      // layer) one decoder rebuilds its own features and one the other modality's; the feature targets
+      // are detached (otherwise shrinking f would be a free win) [ours].
       const fx = detach(ox.feat), fy = detach(oy.feat);
-      rec = { imgOwn: this.decImage.forward(ox.feat), imgCross: this.decImage.forward(oy.feat), txtOwn: this.decText.forward(oy.feat), txtCross: this.decText.forward(ox.feat) };
+      rec = {
+        imgOwn: this.decImage.forward(ox.code), imgCross: this.decImageFromText.forward(oy.code),
+        txtOwn: this.decText.forward(oy.code), txtCross: this.decTextFromImage.forward(ox.code),
+      };
       const lrImage = add(mse(rec.imgOwn, fx), mse(rec.imgCross, fx));
       const lrText = add(mse(rec.txtOwn, fy), mse(rec.txtCross, fy));
       out.imageRecon = lrImage; out.textRecon = lrText;
@@ -371,6 +447,8 @@ export class LabelGuidedModel implements HashModel {
       for (const [k, t] of Object.entries(s.tensors)) tensors.set(`opt.${o.name}.${k}`, t);
     }
     if (this.B) tensors.set('B', this.B);
+    if (this.labelFeat) tensors.set('labelFeat', this.labelFeat);
+    if (this.labelCode) tensors.set('labelCode', this.labelCode);
     return { json: { optimizers: scalars, modules: collectModuleState(this.allModules()), inputScale: this.inputScales(), lr: this.lr.getState() }, tensors };
   }
 
@@ -386,6 +464,12 @@ export class LabelGuidedModel implements HashModel {
       this.B?.dispose();
       this.B = keep(noGrad(() => mulScalar(B, 1)));
     }
+    for (const key of ['labelFeat', 'labelCode'] as const) {
+      const t = state.tensors.get(key);
+      if (!t) continue; // (older checkpoints: the store from prepare() stays)
+      this[key]?.dispose();
+      this[key] = keep(noGrad(() => mulScalar(t, 1)));
+    }
     if (this.imageNet) this.imageNet.inputScale = j.inputScale.image;
     this.textNet.inputScale = j.inputScale.text;
     this.lr.setState(j.lr);
@@ -397,5 +481,17 @@ export class LabelGuidedModel implements HashModel {
     for (const m of this.allModules()) m.dispose();
     this.B?.dispose();
     this.B = null;
+    for (const t of [this.labelFeat, this.labelCode, this.labelsAll]) t?.dispose();
+    this.labelFeat = this.labelCode = this.labelsAll = null;
+  }
+
+  /** Replace the batch's rows of the stored F^l, H^l (distinct indices). */
+  private refreshLabelStore(idx: Tensor, feat: Tensor, code: Tensor): void {
+    const f = keep(replaceRows(this.labelFeat!, idx, feat));
+    const c = keep(replaceRows(this.labelCode!, idx, code));
+    this.labelFeat!.dispose();
+    this.labelCode!.dispose();
+    this.labelFeat = f;
+    this.labelCode = c;
   }
 }
