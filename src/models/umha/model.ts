@@ -44,7 +44,7 @@ export class UmhaModel extends PairedHashModel {
     if (cfg.collaborativeNorm !== 'degree' && cfg.collaborativeNorm !== 'n') throw new CmhashError(`umha: collaborativeNorm must be 'degree' or 'n', got '${String(cfg.collaborativeNorm)}'`);
     if (cfg.fill !== 'zero' && cfg.fill !== 'batch') throw new CmhashError(`umha: fill must be 'zero' or 'batch', got '${String(cfg.fill)}'`);
     if (cfg.target.fusion !== 'beta') throw new CmhashError(`umha: the auxiliary matrix fuses with a β-mix (target.fusion 'beta'), got '${cfg.target.fusion}'`);
-    super(rt, 'umha', opts.bits, cfg, opts.dims, opts.seed, opts.config);
+    super(rt, 'umha', opts.bits, cfg, opts.dims, opts.seed, opts.readFile, opts.config);
   }
 
   private get ucfg(): UmhaConfig {
