@@ -380,6 +380,16 @@ describe('further bad inputs: CLI', () => {
   });
 });
 
+describe('further bad inputs: output paths', () => {
+  it('37 eval --out under /proc; 38 encode --output that is a folder', () => {
+    const ck = join(tmp, 'runA', 'checkpoints', 'best');
+    fails(['eval', '--plugin', plugin, '--checkpoint', ck, '--out', '/proc/cmhash-eval'], /--out \/proc\/cmhash-eval: cannot create folder \/proc\/cmhash-eval/);
+    const dir = join(tmp, 'a-folder');
+    mkdirSync(dir, { recursive: true });
+    fails(['encode', '--plugin', plugin, '--checkpoint', ck, '--modality', 'text', '--data', 'default', '--output', dir], /--output .*a-folder: cannot write \(it is a folder \(EISDIR\)\)/);
+  });
+});
+
 describe('a real kill during a checkpoint save (SIGKILL between the two renames) resumes to the same result', () => {
   it('kill at last:rename-old of epoch 2, recover on --resume, finish: byte-identical to an uninterrupted run', () => {
     const full = join(tmp, 'kill-full');

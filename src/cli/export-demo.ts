@@ -1,5 +1,6 @@
 /** `cmhash export-demo`: a checkpoint + its dataset → the static files the browser demo loads (src/demo/format.ts). */
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, writeFileSync } from 'node:fs';
+import { makeDirs } from '../train/node/durable.js';
 import { join, resolve } from 'node:path';
 import { loadDataset } from '../data/node/load.js';
 import { gatherRows } from '../data/dataset.js';
@@ -55,7 +56,7 @@ export async function exportDemoCommand(args: string[]): Promise<number> {
   try {
     const model = await modelFromCheckpoint(rt, ckpt, dir);
     const bits = model.info.bits;
-    mkdirSync(out, { recursive: true });
+    makeDirs(out, '--out'); // (Node's recursive mkdir spins forever under /proc)
     const f = DEMO_FILES;
     const features = (m: Modality) => (m === 'image' ? { data: ds.image, dim: ds.imageDim } : { data: ds.text, dim: ds.textDim });
     for (const m of MODALITIES) {
