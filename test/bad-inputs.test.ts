@@ -101,6 +101,22 @@ describe('issue 16: silent wrong results', () => {
     expect(e.err).toMatch(new RegExp(`best weights of this run \\(run ${idA}, validation best at epoch 1\\) are in no checkpoint folder: .*runB2/checkpoints/best \\(run [0-9a-f-]+, epoch 1\\); .*runA-nobest/checkpoints/best \\(missing\\)`));
   }, 600_000);
 
+  it('case 1, legacy checkpoints (before run ids): a resume uses the best of its own folder only', () => {
+    const legacy = join(tmp, 'legacy');
+    cpSync(runA, legacy, { recursive: true });
+    for (const tag of ['last', 'best']) {
+      const f = join(legacy, 'checkpoints', tag, 'checkpoint.json');
+      const j = JSON.parse(readFileSync(f, 'utf8'));
+      delete j.loop.runId;
+      writeFileSync(f, JSON.stringify(j));
+    }
+    const r = cli(['train', '--plugin', plugin, '--resume', join(legacy, 'checkpoints', 'last'), '--epochs', '2', '--progress', 'lines']);
+    expect(r.code, r.err).toBe(0);
+    const res = JSON.parse(readFileSync(join(legacy, 'results.json'), 'utf8'));
+    expect(res.run.weights).toMatchObject({ source: 'best', epoch: 1, checkpoint: join(legacy, 'checkpoints', 'best') });
+    expect(res.run.runId).toMatch(/^[0-9a-f-]{32,}$/);
+  }, 300_000);
+
   it('case 2 and "resuming a NaN checkpoint": NaN in model.safetensors is an error naming the file and tensor (encode, eval, resume)', () => {
     const dir = join(tmp, 'nan-ck');
     cpSync(ckA('last'), dir, { recursive: true });
