@@ -14,6 +14,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { HammingIndex } from '../../src/retrieval/hamming-index.js';
+import { MultiIndexHashing } from '../../src/retrieval/multi-index.js';
 import { hammingTopKCpu, type TopKResult } from '../../src/retrieval/cpu-scan.js';
 import { median } from '../lib/measure.js';
 import { bestRun, faissDifference, runFaiss, type FaissOutcome } from '../lib/faiss.js';
@@ -88,6 +89,56 @@ async function makeCases(ctx: PeerContext, withTorch: boolean): Promise<Case[]> 
     rmSync(dir, { recursive: true, force: true });
   }
   return out;
+}
+
+/** FAISS IndexBinaryMultiHash bit flips per substring probe: it verifies only what it probes, so it is exact only when the neighbours lie within them (checked below). */
+const FAISS_NFLIP = [1, 2];
+
+/**
+ * Multi-index hashing on learned codes: ours (src/retrieval/multi-index.ts, one CPU thread, exact) and
+ * FAISS IndexBinaryMultiHash (same substring count; approximate unless nflip covers the neighbours),
+ * against our flat scan's time `flatMs` and results `flat`. Table building is timed apart, as FAISS's.
+ */
+async function multiIndexRows(c: Case, label: string, flat: TopKResult, flatMs: number, peers: boolean, quick: boolean, log: (l: string) => void): Promise<ResultRow[]> {
+  const { db, queries, bits, k } = c;
+  const rows: ResultRow[] = [];
+  let t = performance.now();
+  const mih = new MultiIndexHashing(db, bits);
+  const buildMs = performance.now() - t;
+  const times: number[] = [];
+  let res: TopKResult = flat;
+  for (let r = 0; r < (quick ? 1 : 3); r++) {
+    t = performance.now();
+    res = mih.search(queries, k);
+    times.push(performance.now() - t);
+  }
+  const ms = median(times);
+  const equal = res.indices.every((v, i) => v === flat.indices[i]) && res.distances.every((v, i) => v === flat.distances[i]);
+  const perQuery = mih.stats.candidates / c.nq;
+  rows.push({
+    case: label, impl: `cmhash multi-index hashing (${mih.m} substrings, CPU, 1 thread)`, medianMs: ms, samples: times.length,
+    note: `${(flatMs / ms).toFixed(2)}× our flat scan; verifies ${perQuery.toFixed(0)} candidates per query (${(100 * perQuery / c.n).toFixed(2)}% of the database), ${(mih.stats.probes / c.nq).toFixed(0)} buckets probed; tables built in ${buildMs.toFixed(0)} ms (not timed); results ${equal ? 'identical to the flat scan' : 'DIFFER from the flat scan'}`,
+    extra: { times, buildMs, substrings: mih.m, candidatesPerQuery: perQuery, probesPerQuery: mih.stats.probes / c.nq, equal, vsFlat: flatMs / ms },
+  });
+  log(`${label}: multi-index hashing ${ms.toFixed(0)} ms (${(flatMs / ms).toFixed(2)}× flat ${flatMs.toFixed(0)} ms), ${perQuery.toFixed(0)} candidates/query, identical ${equal}`);
+  if (!peers) return rows;
+  for (const nflip of FAISS_NFLIP) {
+    const f = await runFaiss(db, queries, bits, k, { index: 'mih', nhash: mih.m, nflip, threads: [1, 2], runs: quick ? 1 : 2 });
+    if (!f.ok) {
+      rows.push({ case: label, impl: 'FAISS IndexBinaryMultiHash', medianMs: NaN, samples: 0, note: `skipped: ${f.missing}` });
+      break;
+    }
+    const diff = faissDifference(res, f.result, db, queries, bits, k);
+    for (const r of f.run.runs) {
+      rows.push({
+        case: label, impl: `FAISS ${f.run.faiss} IndexBinaryMultiHash (${mih.m} tables, nflip ${nflip}, ${r.threads} thread${r.threads > 1 ? 's' : ''})`, medianMs: r.ms, samples: r.times.length,
+        note: `ours (multi-index) ${(r.ms / ms).toFixed(2)}× faster; built in ${f.run.buildMs.toFixed(0)} ms (not timed); results ${diff === null ? 'exact (equal as sets per distance)' : `NOT exact: ${diff}`}`,
+        extra: { times: r.times, nflip, equal: diff === null, difference: diff, buildMs: f.run.buildMs },
+      });
+    }
+    log(`${label}: FAISS IndexBinaryMultiHash nflip ${nflip}: ${f.run.runs.map((r) => `${r.threads} thr ${r.ms.toFixed(0)} ms`).join(', ')}; exact ${diff === null ? 'yes' : diff}`);
+  }
+  return rows;
 }
 
 export const retrievalSuite: Suite = {
@@ -166,6 +217,7 @@ export const retrievalSuite: Suite = {
         rows.push({ case: label, impl: 'FAISS IndexBinaryFlat', medianMs: NaN, samples: 0, note: `skipped: ${before.missing}` });
         log(`${label}: cmhash ${gMs.toFixed(0)} ms; FAISS skipped: ${before.missing}`);
       }
+      if (kind === 'learned') rows.push(...(await multiIndexRows(c, label, res, gMs, args.peers, args.quick, log)));
       if (kind !== 'random') continue;
       // Plain TypeScript on a subset (same tie order as ours: indices must match exactly).
       const cq = args.quick ? 8 : Math.max(8, Math.round(2e8 / n));

@@ -16,6 +16,7 @@ import type { RadiusResult, TopKResult } from './cpu-scan.js';
 import { HammingStore } from './hamming-store.js';
 import { HammingSearch } from './hamming-search.js';
 import { DEFAULT_SAMPLE_ITEMS, oneScanPlan } from './hamming-plan.js';
+import { MultiIndexHashing, type MultiIndexOptions } from './multi-index.js';
 
 const MAGIC = 0x49484d43; // 'CMHI' little-endian
 const VERSION = 1;
@@ -46,6 +47,12 @@ export interface HammingIndexOptions {
   sampleItems?: number;
   /** One-scan candidate list capacity per (query, 4096-item block); default from k and the sample. Small values test the overflow fallback. */
   candidatesPerBlock?: number;
+  /**
+   * Answer top-k searches with multi-index hashing (src/retrieval/multi-index.ts: substring tables on the
+   * host, built at the first search after an add) instead of a GPU scan: much faster on clustered
+   * (learned) codes, slower on uniform random ones. Results are identical. Radius search stays on the GPU.
+   */
+  multiIndex?: boolean | MultiIndexOptions;
 }
 
 export class HammingIndex {
@@ -58,11 +65,13 @@ export class HammingIndex {
   private readonly candidatesPerBlock: number | undefined;
   private readonly store: HammingStore;
   private readonly searcher: HammingSearch;
+  private readonly multiIndex: MultiIndexOptions | null;
+  private mih: MultiIndexHashing | null = null;
   private disposed = false;
   /** Queries the last one-scan search had to answer again on the two-pass path (list overflow). */
   lastOverflowed = 0;
   /** Path the last top-k search took. */
-  lastStrategy: 'one-scan' | 'two-pass' | null = null;
+  lastStrategy: 'one-scan' | 'two-pass' | 'multi-index' | null = null;
 
   private constructor(readonly rt: Runtime, readonly bits: number, opts: HammingIndexOptions) {
     checkBits('HammingIndex', bits);
@@ -86,6 +95,7 @@ export class HammingIndex {
     if (!Number.isInteger(this.sampleItems) || this.sampleItems < 1) throw new RangeError(`HammingIndex: sampleItems must be a positive integer, got ${opts.sampleItems}`);
     this.candidatesPerBlock = opts.candidatesPerBlock;
     if (this.candidatesPerBlock !== undefined && (!Number.isInteger(this.candidatesPerBlock) || this.candidatesPerBlock < 1)) throw new RangeError(`HammingIndex: candidatesPerBlock must be a positive integer, got ${opts.candidatesPerBlock}`);
+    this.multiIndex = opts.multiIndex ? (opts.multiIndex === true ? {} : opts.multiIndex) : null;
     this.store = new HammingStore(rt, bits, this.words, this.chunkItems);
     this.searcher = new HammingSearch(this.store, this.blockSize, this.maxQueryBatch);
   }
@@ -97,6 +107,11 @@ export class HammingIndex {
   /** Number of codes in the index. */
   get size(): number {
     return this.store.n;
+  }
+
+  /** The multi-index tables (null unless the multiIndex option is set and a search built them). */
+  get multiIndexTables(): MultiIndexHashing | null {
+    return this.mih;
   }
 
   /** Number of database chunks (buffers). */
@@ -112,6 +127,7 @@ export class HammingIndex {
   add(packed: Uint32Array | Tensor): void {
     this.assertLive('add');
     this.store.add(packed);
+    this.mih = null;
   }
 
   /** Resolves once codes added as tensors are mirrored on the host (needed before save()). */
@@ -135,6 +151,13 @@ export class HammingIndex {
     const nq = this.checkQueries('search', queries);
     if (!Number.isInteger(k) || k < 1 || k > this.store.n) throw new RangeError(`HammingIndex.search: k must be an integer in 1..${this.store.n} (index size), got ${k}`);
     if (nq === 0) return { indices: new Uint32Array(0), distances: new Uint32Array(0) };
+    if (this.multiIndex) {
+      await this.store.settled();
+      this.mih ??= new MultiIndexHashing(this.store.codes(), this.bits, this.multiIndex);
+      this.lastStrategy = 'multi-index';
+      this.lastOverflowed = 0;
+      return this.mih.search(queries, k);
+    }
     const plan = this.strategy === 'two-pass' ? null : oneScanPlan(
       this.store.chunks.map((c) => c.count), this.bits, nq, k, this.rt.limits,
       { sampleItems: this.sampleItems, cap: this.candidatesPerBlock, maxQueryBatch: this.maxQueryBatch }, this.strategy === 'one-scan',
