@@ -21,7 +21,7 @@ import { createModel } from '../src/models/registry.ts';
 import { train, trainingSetView, samplerSeed } from '../src/train/loop.ts';
 import { restoreCheckpoint } from '../src/train/checkpoint.ts';
 import { encodeFeatures, evaluateCrossModal } from '../src/train/evaluate.ts';
-import { evaluateRetrieval, prCurveSvg } from '../src/train/retrieval-adapter.ts';
+import { evaluateRetrieval, prCurveSvg } from '../src/retrieval/index.ts';
 import { fromArray } from '../src/ops/elementwise.ts';
 
 const { values: a } = parseArgs({

@@ -12,6 +12,7 @@ export * from './optim/index.js';
 export * from './data/index.js';
 export * from './nn/index.js';
 export * from './retrieval/index.js';
+export * from './io/safetensors.js';
 export * from './train/index.js';
 export * from './models/registry.js';
 export type * from './models/types.js';

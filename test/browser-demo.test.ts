@@ -15,8 +15,9 @@ import { collectPageErrors, launchChromium } from './browser/chromium.js';
 import { trainCommand } from '../src/cli/train.js';
 import { exportDemoCommand } from '../src/cli/export-demo.js';
 import { listModels } from '../src/models/registry.js';
-import { decodeSafetensors } from '../src/train/safetensors.js';
+import { decodeSafetensors } from '../src/io/safetensors.js';
 import { hammingTopKCpu } from '../src/retrieval/cpu-scan.js';
+import { wordsFor } from '../src/ops/hashing.js';
 import { evaluateRetrieval } from '../src/retrieval/metrics.js';
 import { DEMO_FILES, parseDemoManifest, type DemoManifest } from '../src/demo/format.js';
 import type { DemoStatus } from '../src/demo/main.js';
@@ -124,7 +125,7 @@ describe('demo page (chromium, WebGPU)', () => {
       // The page's GPU encoding reproduces the CLI's code of this query.
       expect(last.codeDiff).toBe(0);
       expect(last.code).toEqual(last.cliCode);
-      const words = Math.ceil(manifest.model.bits / 32);
+      const words = wordsFor(manifest.model.bits);
       expect(last.cliCode).toEqual(Array.from(indexCodes(join(exportDir, DEMO_FILES.queryCodes[modality])).codes.subarray(query * words, (query + 1) * words)));
       // Top-k from the GPU index equals the plain CPU scan of the exported database codes.
       const dbIndex = indexCodes(join(exportDir, DEMO_FILES.index[modality === 'image' ? 'text' : 'image']));

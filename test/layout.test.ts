@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as E from '../src/ops/elementwise.js';
-import { concat, gather, permute, slice, stack, transpose } from '../src/ops/layout.js';
+import { concat, gather, permute, scatterAddRows, slice, stack, transpose } from '../src/ops/layout.js';
 import { cpuConcat, cpuGather, cpuPermute, cpuSlice } from '../src/ops/cpu/layout.js';
 import { cpu } from '../src/ops/cpu/array.js';
 import { gradcheck } from '../src/autograd/gradcheck.js';
@@ -84,6 +84,23 @@ describe('layout kernels vs float64 CPU reference (exact copies)', () => {
     expect(() => gather(E.fromArray(rt, x, [10, 2]), [3, 10])).toThrow(/index\[1\] = 10 is out of range for x \[10, 2\]/);
     const bad = await gather(E.fromArray(rt, x, [10, 2]), E.fromArray(rt, [10], [1], 'u32')).read();
     expect(Array.from(bad).every(Number.isNaN)).toBe(true);
+  });
+
+  it(`scatterAddRows sums rows by index, repeats and out-of-range indices included (sizes ${ODD_SIZES})`, async () => {
+    const rt = await getRuntime();
+    for (const m of ODD_SIZES) {
+      const rows = Math.max(1, m >> 1), d = 3;
+      const g = randomData(m * d, m + 5, -4, 4);
+      const idx = Array.from(randomData(m, m + 6, 0, rows + 1), Math.floor); // value `rows` adds nowhere
+      const want = new Float64Array(rows * d);
+      idx.forEach((r, i) => { if (r < rows) for (let j = 0; j < d; j++) want[r * d + j]! += g[i * d + j]!; });
+      const y = scatterAddRows(E.fromArray(rt, g, [m, d]), E.fromArray(rt, idx, [m], 'u32'), rows);
+      expect(y.shape).toEqual([rows, d]);
+      expect(allClose(await y.read(), want, 1e-5, 1e-5).ok).toBe(true);
+    }
+    const g = E.fromArray(rt, randomData(6, 1), [2, 3]);
+    expect(() => scatterAddRows(g, E.fromArray(rt, [0, 1, 1], [3], 'u32'), 2)).toThrow(/scatterAddRows: index \[3\] must hold one entry per row of g \[2, 3\]/);
+    expect(() => scatterAddRows(g, E.fromArray(rt, [0, 1], [2], 'f32'), 2)).toThrow(/scatterAddRows.*index/);
   });
 
   it('rejects bad arguments naming shapes', async () => {

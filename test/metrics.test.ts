@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { evaluateRetrieval, metricsToJson, type RetrievalMetrics } from '../src/retrieval/metrics.js';
 import { precisionAtKSvg, prCurveSvg } from '../src/retrieval/plots.js';
 import { rankCpu, hammingCpu } from '../src/ops/cpu/hashing.js';
+import { wordsFor } from '../src/ops/hashing.js';
 import { Rng } from '../src/util/rng.js';
 import { getRuntime } from './helpers.js';
 
@@ -54,7 +55,7 @@ const HAND = { queryCodes: Q, dbCodes: DB, bits: 4, queryLabels: Q_LABELS, dbLab
 
 /** Straightforward metrics from the sort-based reference ranking (no shared code with metrics.ts). */
 function naiveMetrics(q: Uint32Array, db: Uint32Array, bits: number, ql: Uint8Array, dl: Uint8Array, c: number, K: number): { mapAll: number; mapK: number; pK: number; expected: number } {
-  const w = Math.ceil(bits / 32), nq = q.length / w, n = db.length / w;
+  const w = wordsFor(bits), nq = q.length / w, n = db.length / w;
   let mapAll = 0, mapK = 0, pK = 0, expected = 0;
   const rng = new Rng(3);
   for (let i = 0; i < nq; i++) {

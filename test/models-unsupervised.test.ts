@@ -13,7 +13,7 @@ import type { Tensor } from '../src/tensor/tensor.js';
 import { fromArray } from '../src/ops/elementwise.js';
 import { imageNormalize } from '../src/ops/image.js';
 import { Rng } from '../src/util/rng.js';
-import { encodeSafetensors } from '../src/train/safetensors.js';
+import { encodeSafetensors } from '../src/io/safetensors.js';
 import { evaluateCrossModal, train, trainingSetView } from '../src/train/index.js';
 import { createModel } from '../src/models/registry.js';
 import type { HashModel, TrainingSetView } from '../src/models/types.js';
@@ -277,6 +277,26 @@ describe('CNN-F raw-image path', () => {
     expect(() => loadCnnfWeights(net2, bytes, 'w.safetensors')).toThrow(/missing CNN-F weights/);
     net.dispose();
     net2.dispose();
+  });
+
+  it('cnnfWeights is read through the injected readFile (models import no fs)', async () => {
+    const S = 56, channels = [4, 6, 6, 6, 5];
+    const src = new CnnF(rt, { imageSize: S, channels, hidden: 12, dropout: 0, siAttention: false, rng: new Rng(7) });
+    const bytes = encodeSafetensors(new Map(Object.entries(await src.stateDict())));
+    const want = Float32Array.from((await new Map(src.namedParameters()).get('conv1.weight')!.read()) as Float32Array);
+    src.dispose();
+    const opts = { bits: 16, seed: 1, dims: { imageDim: 3 * S * S, textDim: 10, numLabels: 1 }, config: { hidden: 12, imageInput: 'cnnf', imageSize: S, cnnfChannels: channels, cnnfWeights: 'w.safetensors', normalizeInputs: false, rescale: 'off' } };
+    const n = 2;
+    const view = { n, imageDim: 3 * S * S, textDim: 10, labelDim: 1, image: randomData(n * 3 * S * S, 71), text: randomData(n * 10, 72) };
+    const noReader = await createModel('djsrh', rt, opts);
+    await expect(noReader.prepare!(view)).rejects.toThrow(/cnnfWeights 'w.safetensors' names a file, but the model was created without readFile/);
+    noReader.dispose();
+    const paths: string[] = [];
+    const model = await createModel('djsrh', rt, { ...opts, readFile: async (p: string) => (paths.push(p), bytes) });
+    await model.prepare!(view);
+    expect(paths).toEqual(['w.safetensors']);
+    expect(Array.from((await model.namedParameters().get('image.cnnf.conv1.weight')!.read()) as Float32Array)).toEqual(Array.from(want));
+    model.dispose();
   });
 
   it('conv-map Si-Attention is M = sigmoid(conv1×1(X)) broadcast over channels', async () => {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { getRuntime } from './helpers.js';
 import * as lib from '../src/node.js';
 import { DataError } from '../src/runtime/errors.js';
-import { decodeSafetensors, encodeSafetensors } from '../src/train/safetensors.js';
+import { decodeSafetensors, encodeSafetensors } from '../src/io/safetensors.js';
 import { deserializeCheckpoint, serializeCheckpoint, type Checkpoint } from '../src/train/checkpoint.js';
 import { train, type TrainConfig } from '../src/train/loop.js';
 import { loadCheckpointDir, saveCheckpointDir } from '../src/train/node/files.js';

@@ -45,7 +45,7 @@ export function numpyGemm(sizes: readonly number[], reps = 7, python = '/usr/bin
   if (r.error) return { missing: `${python}: ${r.error.message}` };
   if (r.status !== 0) {
     const err = r.stderr.trim().split('\n').pop() ?? '';
-    return { missing: /No module named 'numpy'/.test(r.stderr) ? 'numpy is not installed (apt-get install -y python3-numpy libopenblas0-pthread)' : `python failed: ${err}` };
+    return { missing: /No module named 'numpy'/.test(r.stderr) ? 'numpy is not installed: run `bash scripts/setup-peers.sh` (python3-numpy, libopenblas0-pthread)' : `python failed: ${err}` };
   }
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as NumpyResult;
 }

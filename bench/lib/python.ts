@@ -26,8 +26,8 @@ export function runPeer<T>(script: string, arg: unknown, timeoutMs = 600_000): P
   const r = spawnSync(PYTHON, [join(peersDir(), script), JSON.stringify(arg)], { encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
   if (r.error) return { ok: false, missing: `${PYTHON}: ${r.error.message}` };
   if (r.status !== 0) {
-    if (/No module named 'torch'/.test(r.stderr)) return { ok: false, missing: `PyTorch is not installed for ${PYTHON} (Debian: apt-get install -y python3-torch)` };
-    if (/No module named 'numpy'/.test(r.stderr)) return { ok: false, missing: `numpy is not installed for ${PYTHON} (Debian: apt-get install -y python3-numpy)` };
+    const mod = /No module named '(torch|numpy|faiss)'/.exec(r.stderr)?.[1];
+    if (mod) return { ok: false, missing: `${mod === 'torch' ? 'PyTorch' : mod === 'faiss' ? 'FAISS' : 'numpy'} is not installed for ${PYTHON}: run \`bash scripts/setup-peers.sh\` (Debian's python3-${mod})` };
     const tail = r.stderr.trim().split('\n').slice(-2).map((l) => l.trim()).join(' / ');
     return { ok: false, missing: `${script} failed (exit ${r.status ?? r.signal}): ${tail}` };
   }
@@ -43,6 +43,6 @@ export function runPeer<T>(script: string, arg: unknown, timeoutMs = 600_000): P
 export function torchVersion(): { version: string; threads: number } | { missing: string } {
   const r = spawnSync(PYTHON, ['-c', 'import json, torch; print(json.dumps({"version": torch.__version__, "threads": torch.get_num_threads()}))'], { encoding: 'utf8', timeout: 120_000 });
   if (r.error) return { missing: `${PYTHON}: ${r.error.message}` };
-  if (r.status !== 0) return { missing: /No module named 'torch'/.test(r.stderr) ? `PyTorch is not installed for ${PYTHON} (Debian: apt-get install -y python3-torch)` : r.stderr.trim().split('\n').pop() ?? 'python failed' };
+  if (r.status !== 0) return { missing: /No module named 'torch'/.test(r.stderr) ? `PyTorch is not installed for ${PYTHON}: run \`bash scripts/setup-peers.sh\` (Debian's python3-torch)` : r.stderr.trim().split('\n').pop() ?? 'python failed' };
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as { version: string; threads: number };
 }

@@ -1,12 +1,37 @@
 /**
  * Reverse-mode autograd (micrograd-style tape): ops attach a GradNode to their output when any
  * input requires a gradient; backward() walks the graph in reverse topological order.
+ *
+ * The tape sits below the ops (it imports only tensor/): the three kernels backward() itself needs
+ * (seed gradient, gradient sum, leaf copy) are handed to it by the ops layer through
+ * setGradPrimitives() when src/ops/elementwise.ts loads, which every recorded op has already done.
  */
 import { ShapeError, fmtShape } from '../runtime/errors.js';
 import { Tensor, type GradNode } from '../tensor/tensor.js';
 import { shapesEqual } from '../tensor/shape.js';
-import { add, onesLike, unaryRaw } from '../ops/elementwise.js';
 import { keep } from '../tensor/scope.js';
+
+/** The kernels backward() runs itself; all are called under noGrad. */
+export interface GradPrimitives {
+  /** A tensor of ones with t's shape (the default gradient of the root). */
+  onesLike(t: Tensor): Tensor;
+  /** a + b, same shapes (gradient accumulation). */
+  add(a: Tensor, b: Tensor): Tensor;
+  /** A fresh copy of t (a leaf's first gradient must not alias an intermediate). */
+  copy(t: Tensor): Tensor;
+}
+
+let prims: GradPrimitives | null = null;
+
+/** Called once by the ops layer (src/ops/elementwise.ts). */
+export function setGradPrimitives(p: GradPrimitives): void {
+  prims = p;
+}
+
+function gradPrimitives(): GradPrimitives {
+  if (!prims) throw new Error('backward: no gradient kernels registered; import the ops (src/ops/elementwise.js or the package entry) first');
+  return prims;
+}
 
 let gradEnabled = true;
 
@@ -77,6 +102,7 @@ export function backward(root: Tensor, gradOutput?: Tensor): void {
   if (gradOutput && !shapesEqual(gradOutput.shape, root.shape)) {
     throw new ShapeError(`backward: gradOutput ${fmtShape(gradOutput.shape)} does not match output ${fmtShape(root.shape)}`);
   }
+  const { onesLike, add, copy } = gradPrimitives();
   noGrad(() => {
     const grads = new Map<Tensor, Tensor>();
     grads.set(root, gradOutput ?? onesLike(root));
@@ -86,7 +112,7 @@ export function backward(root: Tensor, gradOutput?: Tensor): void {
       if (!t.node) {
         // Leaf gradients outlive the scope (gradient accumulation) and never alias another tensor.
         const prev = t.grad;
-        t.grad = keep(prev ? add(prev, g) : unaryRaw('copy', g));
+        t.grad = keep(prev ? add(prev, g) : copy(g));
         prev?.dispose();
         continue;
       }

@@ -1,6 +1,7 @@
 /** Shared pieces of the CLI commands: option parsing, runtime creation, plugins, model rebuilding. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { CmhashError } from '../runtime/errors.js';
 import { createNodeRuntime, type NodeBackend } from '../runtime/node-provider.js';
@@ -85,6 +86,7 @@ export async function modelFromCheckpoint(rt: Runtime, ckpt: Checkpoint, where: 
     lr: cli.lr,
     batchSize: cli.batch,
     config: cli.modelConfig,
+    readFile: (p) => readFile(p),
   });
   await restoreCheckpoint(model, ckpt, where);
   return model;

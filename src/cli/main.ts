@@ -7,6 +7,7 @@ import { EVAL_HELP, evalCommand } from './eval.js';
 import { ENCODE_HELP, encodeCommand, SEARCH_HELP, searchCommand } from './codes.js';
 import { BENCH_HELP, benchCommand } from './bench.js';
 import { EXPORT_DEMO_HELP, exportDemoCommand } from './export-demo.js';
+import { EXPORT_HELP, exportCommand } from './export.js';
 
 const DOCTOR_HELP = `cmhash doctor [--backend auto|vulkan|opengles|swiftshader] [--json]
 
@@ -23,6 +24,8 @@ Commands:
            cmhash encode --checkpoint <dir> --modality text --data default --split retrieval --output db.cmhi
   search   queries → top-k database rows with Hamming distances
            cmhash search --index db.cmhi --queries q.cmhi --k 10
+  export   a HammingIndex file → codes.npy, ids.npy, labels.npy for numpy / FAISS / Milvus
+           cmhash export --index db.cmhi --data default --split retrieval --out db-export
   bench    run the benchmark harness (node dist/bench/run.js …)
   export-demo  a checkpoint → static files for the browser demo (npm run demo)
            cmhash export-demo --checkpoint runs/default/checkpoints/best --out runs/default/demo
@@ -33,7 +36,7 @@ Common options:
   --help                                         help for a command
 `;
 
-const HELP: Record<string, string> = { train: TRAIN_HELP, eval: EVAL_HELP, encode: ENCODE_HELP, search: SEARCH_HELP, bench: BENCH_HELP, 'export-demo': EXPORT_DEMO_HELP, doctor: DOCTOR_HELP };
+const HELP: Record<string, string> = { train: TRAIN_HELP, eval: EVAL_HELP, encode: ENCODE_HELP, search: SEARCH_HELP, bench: BENCH_HELP, 'export-demo': EXPORT_DEMO_HELP, export: EXPORT_HELP, doctor: DOCTOR_HELP };
 
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...args] = argv;
@@ -49,6 +52,7 @@ async function main(argv: string[]): Promise<number> {
       case 'encode': return await encodeCommand(args);
       case 'search': return await searchCommand(args);
       case 'bench': return benchCommand(args);
+      case 'export': return await exportCommand(args);
       case 'export-demo': return await exportDemoCommand(args);
       case 'doctor': {
         const v = parse(args, { backend: { type: 'string' }, device: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });

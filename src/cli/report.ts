@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import type { HashModel } from '../models/types.js';
 import { gatherRows, type Dataset } from '../data/dataset.js';
 import { Rng } from '../util/rng.js';
+import { wordsFor } from '../ops/hashing.js';
 import type { ImageInput } from '../data/batcher.js';
 import { evaluateCrossModal } from '../train/evaluate.js';
-import { evaluateRetrieval, precisionAtKSvg, prCurveSvg, type RetrievalMetrics } from '../train/retrieval-adapter.js';
+import { evaluateRetrieval, precisionAtKSvg, prCurveSvg, type RetrievalMetrics } from '../retrieval/index.js';
 
 export interface EvaluationReport {
   model: string;
@@ -22,7 +23,7 @@ export interface EvaluationReport {
 }
 
 async function randomBaseline(ds: Dataset, bits: number, seed: number, rt: HashModel['runtime']): Promise<{ i2t: RetrievalMetrics; t2i: RetrievalMetrics }> {
-  const words = Math.ceil(bits / 32);
+  const words = wordsFor(bits);
   const rng = new Rng(seed);
   const mask = bits % 32 === 0 ? 0xffffffff : (1 << bits % 32) - 1;
   const codes = (n: number) => Uint32Array.from({ length: n * words }, (_, i) => (i % words === words - 1 ? rng.nextU32() & mask : rng.nextU32()) >>> 0);

@@ -1,5 +1,6 @@
 /** `cmhash train`: train a registered model on a dataset, evaluate on the test protocol, write plots. */
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { describeDataset } from '../data/dataset.js';
 import { parseSplitSpec } from '../data/node/load.js';
@@ -159,7 +160,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     const model = await createModel(cfg.model, rt, {
       bits: cfg.bits, seed: cfg.seed,
       dims: { imageDim: ds.imageDim, textDim: ds.textDim, numLabels: ds.numLabels, ...(imageInput ? { imageShape: [...imageInput.shape] } : {}) },
-      lr: cfg.lr, batchSize: cfg.batch, config: cfg.modelConfig,
+      lr: cfg.lr, batchSize: cfg.batch, config: cfg.modelConfig, readFile: (p) => readFile(p),
     });
     const trainConfig: TrainConfig = {
       epochs: cfg.epochs, batchSize: cfg.batch, seed: cfg.seed, evalEvery: cfg.evalEvery, patience: cfg.patience,

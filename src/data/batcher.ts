@@ -8,7 +8,7 @@
 import { DataError } from '../runtime/errors.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { fromArray } from '../ops/elementwise.js';
-import type { Batch } from '../models/types.js';
+import type { Batch } from './batch.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Rng } from '../util/rng.js';
 import { gatherRows, type Dataset } from './dataset.js';

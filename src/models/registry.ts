@@ -21,6 +21,9 @@ export interface ModelDims {
   imageShape?: number[];
 }
 
+/** Reads a host file named by a model option (CNN-F weights): Node callers pass fs.promises.readFile. */
+export type HostFileReader = (path: string) => Promise<Uint8Array>;
+
 export interface ModelFactoryOptions {
   bits: number;
   seed: number;
@@ -31,6 +34,8 @@ export interface ModelFactoryOptions {
   batchSize?: number;
   /** Model-specific overrides (β, η, μ, λ, ablation switches …), merged over the model's defaults. */
   config?: Record<string, unknown>;
+  /** How to read files that `config` names (e.g. cnnfWeights); absent: naming a file is an error. Keeps models free of Node's fs. */
+  readFile?: HostFileReader;
 }
 
 export type ModelFactory = (rt: Runtime, opts: ModelFactoryOptions) => HashModel | Promise<HashModel>;

@@ -4,20 +4,12 @@
  */
 import type { Runtime } from '../runtime/runtime.js';
 import type { Tensor } from '../tensor/tensor.js';
+import type { Batch } from '../data/batch.js';
 
 export type Modality = 'image' | 'text';
 
-/** One mini-batch, already on the GPU. Rows align across modalities (pair i = image i + text i). */
-export interface Batch {
-  /** Row indices into the training set (models with a per-item code matrix B need them). */
-  indices: Uint32Array;
-  /** [m, dImage] features, or [m, 3, H, W] images for the raw-image path. */
-  image: Tensor;
-  /** [m, dText] bag-of-words / text features. */
-  text: Tensor;
-  /** [m, c] multi-hot labels (0/1 floats) when the dataset has them; supervised models require it. */
-  labels?: Tensor;
-}
+// The batch type lives with the sampler that makes it (data sits below models); re-exported for models.
+export type { Batch };
 
 /** Scalars reported by one training step (already read back: one readback per step). */
 export interface StepResult {

@@ -168,14 +168,27 @@ export function gather(x: Tensor, index: Tensor | readonly number[]): Tensor {
     rt.dispatch({ kernel: 'gather', constants: { WG } }, [x.buffer, idx.buffer, y.buffer], rt.grid(Math.ceil(y.size / WG)), u.bytes());
   }
   // The backward rule needs the indices; a host-array index tensor lives as long as the output's node.
-  const out = record(y, 'gather', [x], (g) => {
-    const dx = Tensor.empty(rt, x.shape, 'f32');
-    if (dx.size > 0) {
-      const u = new Uniforms().u32(dx.size).u32(m).u32(d).u32(0);
-      rt.dispatch({ kernel: 'scatter_add_rows', constants: { WG } }, [g.buffer, idx.buffer, dx.buffer], rt.grid(Math.ceil(dx.size / WG)), u.bytes());
-    }
-    return [dx];
-  });
+  const out = record(y, 'gather', [x], (g) => [scatterAddRows(g.view([m, d]), idx, rows).view(x.shape)]);
   if (owned && !out.node) idx.dispose();
+  return out;
+}
+
+/**
+ * out[r, …] = Σ g[i, …] over the i with index[i] == r, for r < rows (gather's backward; indices ≥ rows add
+ * nowhere). Deterministic order, no atomics. No gradient is recorded.
+ */
+export function scatterAddRows(g: Tensor, index: Tensor, rows: number): Tensor {
+  checkTensor('scatterAddRows', 'g', g, 'f32');
+  checkTensor('scatterAddRows', 'index', index, 'u32');
+  checkSameRuntime('scatterAddRows', g, index);
+  if (g.rank < 1 || index.size !== g.shape[0]) throw new ShapeError(`scatterAddRows: index ${fmtShape(index.shape)} must hold one entry per row of g ${fmtShape(g.shape)}`);
+  if (!Number.isInteger(rows) || rows < 0) throw new ShapeError(`scatterAddRows: rows must be a non-negative integer, got ${rows}`);
+  const rt = g.runtime;
+  const d = sizeOf(g.shape.slice(1));
+  const out = Tensor.empty(rt, [rows, ...g.shape.slice(1)], 'f32');
+  if (out.size > 0) {
+    const u = new Uniforms().u32(out.size).u32(index.size).u32(d).u32(0);
+    rt.dispatch({ kernel: 'scatter_add_rows', constants: { WG } }, [g.buffer, index.buffer, out.buffer], rt.grid(Math.ceil(out.size / WG)), u.bytes());
+  }
   return out;
 }

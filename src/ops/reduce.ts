@@ -3,7 +3,7 @@ import { ShapeError, fmtShape } from '../runtime/errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { normAxis, shapesEqual, sizeOf, stridesOf, type Shape } from '../tensor/shape.js';
 import { record } from '../autograd/tape.js';
-import { binaryRaw, unaryRaw } from './elementwise.js';
+import { binaryRaw, unaryRaw } from './raw.js';
 import { Uniforms } from './uniforms.js';
 import { checkTensor } from './validate.js';
 

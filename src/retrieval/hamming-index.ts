@@ -425,7 +425,8 @@ export class HammingIndex {
     return out;
   }
 
-  static load(rt: Runtime, bytes: Uint8Array, opts: HammingIndexOptions = {}): HammingIndex {
+  /** The bits and packed codes of an index file (see save()), without a device. */
+  static decode(bytes: Uint8Array): { bits: number; codes: Uint32Array } {
     if (!(bytes instanceof Uint8Array)) throw new DataError('HammingIndex.load: bytes must be a Uint8Array');
     if (bytes.byteLength < HEADER_BYTES) throw new DataError(`HammingIndex.load: ${bytes.byteLength} bytes is shorter than the ${HEADER_BYTES}-byte header`);
     const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -439,6 +440,11 @@ export class HammingIndex {
     if (bytes.byteLength !== want) throw new DataError(`HammingIndex.load: header says ${n} codes of ${bits} bits (${want} bytes), file has ${bytes.byteLength} bytes`);
     const codes = new Uint32Array(n * words);
     for (let i = 0; i < codes.length; i++) codes[i] = v.getUint32(HEADER_BYTES + i * 4, true);
+    return { bits, codes };
+  }
+
+  static load(rt: Runtime, bytes: Uint8Array, opts: HammingIndexOptions = {}): HammingIndex {
+    const { bits, codes } = HammingIndex.decode(bytes);
     const index = HammingIndex.create(rt, bits, opts);
     index.add(codes);
     return index;

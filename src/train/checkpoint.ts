@@ -9,7 +9,7 @@ import { shapesEqual } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { HashModel, ModelInfo } from '../models/types.js';
 import type { SamplerState } from '../data/batcher.js';
-import { decodeSafetensors, encodeSafetensors, type SafeTensor } from './safetensors.js';
+import { decodeSafetensors, encodeSafetensors, type SafeTensor } from '../io/safetensors.js';
 
 export const CHECKPOINT_FORMAT = 'cmhash-checkpoint/1';
 

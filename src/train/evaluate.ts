@@ -1,6 +1,6 @@
 /** Encoding item sets into packed binary codes with a model, and cross-modal retrieval evaluation (browser-safe). */
 import { fromArray } from '../ops/elementwise.js';
-import { packBits } from '../ops/hashing.js';
+import { packBits, wordsFor } from '../ops/hashing.js';
 import { noGrad } from '../autograd/tape.js';
 import { tidy } from '../tensor/scope.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -8,13 +8,13 @@ import { DataError } from '../runtime/errors.js';
 import type { HashModel, Modality } from '../models/types.js';
 import { gatherRows, type Dataset } from '../data/dataset.js';
 import type { ImageInput } from '../data/batcher.js';
-import { evaluateRetrieval, type RetrievalMetrics } from './retrieval-adapter.js';
+import { evaluateRetrieval, type RetrievalMetrics } from '../retrieval/index.js';
 
 /** Packed codes of n items whose model inputs come in chunks from `input(lo, hi)`: [n, ceil(bits/32)] u32, row-major. */
 export async function encodeWith(model: HashModel, modality: Modality, n: number, input: (lo: number, hi: number) => Tensor, chunk = 512): Promise<Uint32Array> {
   const rt = model.runtime;
   const bits = model.info.bits;
-  const words = Math.ceil(bits / 32);
+  const words = wordsFor(bits);
   const packed: Tensor[] = [];
   try {
     for (let lo = 0; lo < n; lo += chunk) {

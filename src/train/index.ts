@@ -1,6 +1,5 @@
-/** Training (browser-safe): the shared loop, checkpoints, safetensors, evaluation, schedules. */
+/** Training (browser-safe): the shared loop, checkpoints, evaluation, schedules. */
 export * from './loop.js';
 export * from './checkpoint.js';
-export * from './safetensors.js';
 export * from './evaluate.js';
 export * from './schedule.js';

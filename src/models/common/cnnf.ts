@@ -22,8 +22,9 @@ import type { Runtime } from '../../runtime/runtime.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { mul, reshape } from '../../ops/elementwise.js';
 import { Conv2d, Dropout, Linear, LocalResponseNorm, MaxPool2d, Module, type ParamData } from '../../nn/index.js';
-import { decodeSafetensors } from '../../train/safetensors.js';
+import { decodeSafetensors } from '../../io/safetensors.js';
 import type { Rng } from '../../util/rng.js';
+import type { HostFileReader } from '../registry.js';
 
 /** How a model's image net reads its input: precomputed feature vectors, or raw images through CNN-F. */
 export interface ImageInputConfig {
@@ -171,12 +172,11 @@ export function loadCnnfWeights(net: CnnF, bytes: Uint8Array, file = 'safetensor
   net.loadStateDict(state, false);
 }
 
-/** Read a weights file (Node only; browsers pass bytes to loadCnnfWeights). */
-export async function readWeightsFile(path: string): Promise<Uint8Array> {
-  const spec = 'node:fs/promises'; // computed: keeps bundlers from pulling fs into the browser build
-  const fs = (await import(/* @vite-ignore */ spec)) as { readFile(p: string): Promise<Uint8Array> };
+/** Read a weights file through the reader the caller injected (ModelFactoryOptions.readFile; browsers may pass bytes to loadCnnfWeights). */
+export async function readWeightsFile(model: string, path: string, read: HostFileReader | undefined): Promise<Uint8Array> {
+  if (!read) throw new CmhashError(`${model}: cnnfWeights '${path}' names a file, but the model was created without readFile (ModelFactoryOptions.readFile, e.g. fs.promises.readFile in Node)`);
   try {
-    return new Uint8Array(await fs.readFile(path));
+    return new Uint8Array(await read(path));
   } catch (e) {
     throw new CmhashError(`CNN-F weights: cannot read ${path} (${(e as Error).message})`);
   }

@@ -13,7 +13,7 @@ import { SGD } from '../../optim/sgd.js';
 import type { Module } from '../../nn/module.js';
 import { Rng } from '../../util/rng.js';
 import type { Batch, HashModel, Modality, ModelInfo, StepResult, TrainingSetView } from '../types.js';
-import type { ModelDims } from '../registry.js';
+import type { HostFileReader, ModelDims } from '../registry.js';
 import { cosineReconstructionLoss } from './losses.js';
 import { FeatureHashNet, unitVarianceScale, type HashNetOptions } from './nets.js';
 import { loadCnnfWeights, readWeightsFile, validateImageInput, type ImageInputConfig } from './cnnf.js';
@@ -65,7 +65,7 @@ export abstract class PairedHashModel implements HashModel {
   delta = 1;
   stage: Stage = 'joint';
 
-  constructor(readonly runtime: Runtime, name: string, bits: number, readonly cfg: PairedConfig, dims: ModelDims, seed: number) {
+  constructor(readonly runtime: Runtime, name: string, bits: number, readonly cfg: PairedConfig, dims: ModelDims, seed: number, private readonly readFile?: HostFileReader) {
     if (!Number.isInteger(bits) || bits < 8 || bits > 128) throw new RangeError(`${name}: bits must be an integer in [8, 128], got ${bits}`);
     const rawImages = (cfg as ImageInputConfig).imageInput === 'cnnf';
     if ((!rawImages && dims.imageDim <= 0) || dims.textDim <= 0) throw new RangeError(`${name}: needs image and text features (imageDim ${dims.imageDim}, textDim ${dims.textDim})`);
@@ -135,7 +135,7 @@ export abstract class PairedHashModel implements HashModel {
       this.cfg.target.rescaleImage = this.cfg.target.rescaleText = this.cfg.rescale === 'on';
     }
     if (this.cfg.imageInput === 'cnnf' && this.cfg.cnnfWeights && this.imageNet.cnnf) {
-      loadCnnfWeights(this.imageNet.cnnf, await readWeightsFile(this.cfg.cnnfWeights), this.cfg.cnnfWeights);
+      loadCnnfWeights(this.imageNet.cnnf, await readWeightsFile(this.info.name, this.cfg.cnnfWeights, this.readFile), this.cfg.cnnfWeights);
     }
     if (this.cfg.normalizeInputs) {
       this.imageNet.inputScale = unitVarianceScale(train.image, train.imageDim);

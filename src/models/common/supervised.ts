@@ -7,13 +7,12 @@
 import type { Runtime } from '../../runtime/runtime.js';
 import { CmhashError, ShapeError, fmtShape } from '../../runtime/errors.js';
 import { Tensor } from '../../tensor/tensor.js';
-import { Uniforms } from '../../ops/uniforms.js';
 import { noGrad } from '../../autograd/tape.js';
 import { add, addScalar, relu, sub, binarize, clone, fromArray, mul, mulScalar, neg, reshape, sigmoid, sign, softplus } from '../../ops/elementwise.js';
 import { max, mean, sum } from '../../ops/reduce.js';
 import { matmul } from '../../ops/matmul.js';
 import { avgPool2d } from '../../ops/pool.js';
-import { concat, gather } from '../../ops/layout.js';
+import { concat, gather, scatterAddRows } from '../../ops/layout.js';
 import { localResponseNorm } from '../../ops/lrn.js';
 import { l2Normalize } from '../../ops/similarity.js';
 import { softmax } from '../../ops/softmax.js';
@@ -53,7 +52,7 @@ export function signCodes(h: Tensor): Tensor {
 
 /**
  * x with rows `idx` (distinct u32 indices into x's rows) replaced by `values` [idx.length, d], as a new
- * tensor: x + scatter(values − x[idx]) through the gather backward kernel (scatter_add_rows). No gradient.
+ * tensor: x + scatterAddRows(values − x[idx]) (the gather backward). No gradient.
  * Used to keep per-item matrices (DCMH's F and G) current after every step.
  */
 export function replaceRows(x: Tensor, idx: Tensor, values: Tensor): Tensor {
@@ -61,11 +60,8 @@ export function replaceRows(x: Tensor, idx: Tensor, values: Tensor): Tensor {
     throw new ShapeError(`replaceRows: x ${fmtShape(x.shape)}, index ${fmtShape(idx.shape)} and values ${fmtShape(values.shape)} do not match`);
   }
   return noGrad(() => {
-    const rt = x.runtime;
     const delta = sub(values, gather(x, idx));
-    const scattered = Tensor.empty(rt, x.shape, 'f32');
-    const u = new Uniforms().u32(scattered.size).u32(idx.size).u32(x.shape[1]!).u32(0);
-    rt.dispatch({ kernel: 'scatter_add_rows', constants: { WG: 256 } }, [delta.buffer, idx.buffer, scattered.buffer], rt.grid(Math.ceil(scattered.size / 256)), u.bytes());
+    const scattered = scatterAddRows(delta, idx, x.shape[0]!);
     const out = add(x, scattered);
     delta.dispose();
     scattered.dispose();

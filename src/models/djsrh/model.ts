@@ -12,6 +12,6 @@ export class DjsrhModel extends PairedHashModel {
   constructor(rt: Runtime, opts: ModelFactoryOptions) {
     const cfg = mergeConfig<PairedConfig>('djsrh', djsrhDefaults(), opts.config);
     applyBaseLr(cfg, opts.lr);
-    super(rt, 'djsrh', opts.bits, cfg, opts.dims, opts.seed);
+    super(rt, 'djsrh', opts.bits, cfg, opts.dims, opts.seed, opts.readFile);
   }
 }

@@ -42,7 +42,7 @@ export class UmhaModel extends PairedHashModel {
     if (!(cfg.topKFraction > 0 && cfg.topKFraction <= 1)) throw new CmhashError(`umha: topKFraction must be in (0, 1], got ${cfg.topKFraction}`);
     if (cfg.fill !== 'zero' && cfg.fill !== 'batch') throw new CmhashError(`umha: fill must be 'zero' or 'batch', got '${String(cfg.fill)}'`);
     if (cfg.target.fusion !== 'beta') throw new CmhashError(`umha: the auxiliary matrix fuses with a β-mix (target.fusion 'beta'), got '${cfg.target.fusion}'`);
-    super(rt, 'umha', opts.bits, cfg, opts.dims, opts.seed);
+    super(rt, 'umha', opts.bits, cfg, opts.dims, opts.seed, opts.readFile);
   }
 
   private get ucfg(): UmhaConfig {

@@ -3,10 +3,11 @@
  * comparison sort on (distance, index). Deliberately naive: the oracle for the GPU kernels and for the
  * fast CPU scan in src/retrieval/cpu-scan.ts.
  */
+import { wordsFor } from '../hashing.js';
 
 /** Sign + pack codes [n, k] → [n, ceil(k/32)] u32; bit set iff code ≥ 0. */
 export function packBitsCpu(codes: ArrayLike<number>, n: number, k: number): Uint32Array {
-  const words = Math.ceil(k / 32);
+  const words = wordsFor(k);
   const out = new Uint32Array(n * words);
   for (let r = 0; r < n; r++) {
     for (let j = 0; j < k; j++) {
@@ -17,7 +18,7 @@ export function packBitsCpu(codes: ArrayLike<number>, n: number, k: number): Uin
 }
 
 export function unpackBitsCpu(packed: ArrayLike<number>, n: number, k: number): Float64Array {
-  const words = Math.ceil(k / 32);
+  const words = wordsFor(k);
   const out = new Float64Array(n * k);
   for (let r = 0; r < n; r++) {
     for (let j = 0; j < k; j++) out[r * k + j] = (packed[r * words + (j >> 5)]! >>> (j & 31)) & 1 ? 1 : -1;
@@ -27,7 +28,7 @@ export function unpackBitsCpu(packed: ArrayLike<number>, n: number, k: number): 
 
 /** Hamming distance between row qi of q and row di of db, counting bit by bit over the first `bits` bits. */
 export function hammingCpu(q: ArrayLike<number>, qi: number, db: ArrayLike<number>, di: number, bits: number): number {
-  const words = Math.ceil(bits / 32);
+  const words = wordsFor(bits);
   let d = 0;
   for (let j = 0; j < bits; j++) {
     const a = (q[qi * words + (j >> 5)]! >>> (j & 31)) & 1;
