@@ -269,4 +269,31 @@ describe('shallow baselines through the CLI', () => {
     expect(enc.code, enc.err).toBe(0);
     expect(readFileSync(db).length).toBe(24 + 2173 * 4);
   }, 300_000);
+
+  it('scripts/results.mjs: selection, runs and random codes recorded once; a restart skips finished runs; tables rendered', () => {
+    const out = join(tmp, 'results');
+    const driver = (...args: string[]) => {
+      const r = spawnSync(process.execPath, [join(root, 'scripts', 'results.mjs'), '--models', 'ridge-itq', '--bits', '16', '--seeds', '1', '--out', out, ...args], {
+        cwd: root, encoding: 'utf8', env: { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? tmpdir() }, timeout: 300_000,
+      });
+      return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+    };
+    const first = driver();
+    expect(first.code, first.err).toBe(0);
+    const lines = (f: string) => readFileSync(join(out, f), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines('selection.jsonl').map((r) => r.variant)).toEqual(['reg 1e-2', 'reg 1']);
+    const runs = lines('runs.jsonl');
+    expect(runs.map((r) => r.model)).toEqual(['ridge-itq', 'random']);
+    expect(runs[0].variant).toBe('reg 1e-2'); // the validation winner
+    expect(runs[0].test.i2t.mapAll).toBeGreaterThan(0.2);
+    expect(runs[0].test.t2i.p100).toBeGreaterThan(0.15);
+    const again = driver();
+    expect(again.code, again.err).toBe(0);
+    expect(again.out).not.toMatch(/ridge-itq 16 bits|select/); // nothing retrained
+    expect(lines('runs.jsonl').length).toBe(2);
+    const md = readFileSync(join(out, 'tables.md'), 'utf8');
+    expect(md).toMatch(/\| ridge \+ ITQ \(shallow\) \| 0\.\d{3} \(1 seed\) \|/);
+    expect(md).toMatch(/\| random codes \| 0\.1\d\d \(1 seed\) \|/);
+    expect(JSON.parse(readFileSync(join(out, 'tables.json'), 'utf8')).models['ridge-itq']['16']['i2t.mapAll'].n).toBe(1);
+  }, 300_000);
 });
