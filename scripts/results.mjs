@@ -214,6 +214,11 @@ async function main() {
       }
       const variant = p.kind === 'random' ? p.variant : chosen(p.model);
       if (!variant) throw new Error(`${p.model}: selection incomplete`);
+      // The winner's selection run is reused by its main run with the same bits and seed (same checkpoint
+      // folder); the losers' checkpoints are no longer needed.
+      if (p.kind === 'run' && !p.model.includes('@')) {
+        for (const v of gridOf(p.model)) if (v !== variant) rmSync(workDir(p.model, v, SELECT_BITS, SEEDS[0]), { recursive: true, force: true });
+      }
       const key = runKey({ model: p.model, variant: variant.name, bits: p.bits, seed: p.seed });
       if (done.has(key)) continue;
       const rec = p.kind === 'random' ? await randomRun(p.bits, p.seed) : await runOne(p.model, variant, p.bits, p.seed, { test: true });
