@@ -12,6 +12,7 @@ import { encodeFeatures, encodeImages } from '../train/evaluate.js';
 import { loadCheckpointDir } from '../train/node/files.js';
 import { HammingIndex, hammingTopKCpu } from '../retrieval/index.js';
 import type { Modality } from '../models/types.js';
+import { info } from './output.js';
 import { COMMON_HELP, COMMON_OPTIONS, datasetFor, imageInputFor, int, intList, loadPlugins, modelFromCheckpoint, parse, runtimeFor, UsageError } from './common.js';
 import type { CliTrainConfig } from './train.js';
 
@@ -115,7 +116,7 @@ export async function encodeCommand(args: string[]): Promise<number> {
     const out = resolve(v.output as string);
     makeDirs(dirname(out), '--output');
     writeFileSync(out, index.save());
-    console.log(`encoded ${codes.length / wordsFor(model.info.bits)} ${modality} items into ${model.info.bits}-bit codes: ${out}`);
+    info(`encoded ${codes.length / wordsFor(model.info.bits)} ${modality} items into ${model.info.bits}-bit codes: ${out}`);
     index.dispose();
     model.dispose();
     return 0;

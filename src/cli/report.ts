@@ -8,6 +8,7 @@ import { Rng } from '../util/rng.js';
 import { wordsFor } from '../ops/hashing.js';
 import type { ImageInput } from '../data/batcher.js';
 import { evaluateCrossModal } from '../train/evaluate.js';
+import { info, shownPath } from './output.js';
 import { evaluateRetrieval, precisionAtKSvg, prCurveSvg, type RetrievalMetrics } from '../retrieval/index.js';
 
 export interface EvaluationReport {
@@ -38,7 +39,7 @@ async function randomBaseline(ds: Dataset, bits: number, seed: number, rt: HashM
 }
 
 /** Evaluate on the test protocol (query split against the retrieval split), write results.json, pr.svg, patk.svg. */
-export async function evaluateAndReport(model: HashModel, ds: Dataset, outDir: string, log: (s: string) => void = (s) => console.log(s), imageInput?: ImageInput, run?: EvaluationReport['run']): Promise<EvaluationReport> {
+export async function evaluateAndReport(model: HashModel, ds: Dataset, outDir: string, log: (s: string) => void = info, imageInput?: ImageInput, run?: EvaluationReport['run']): Promise<EvaluationReport> {
   const t0 = performance.now();
   const m = await evaluateCrossModal(model, ds, ds.splits.query, ds.splits.retrieval, { imageInput });
   const randomCodes = await randomBaseline(ds, model.info.bits, 12345, model.runtime);
@@ -60,6 +61,6 @@ export async function evaluateAndReport(model: HashModel, ds: Dataset, outDir: s
   log(`             mAP@all  mAP@${k}   P@100   (random codes mAP@all)`);
   log(`  image→text  ${f(m.i2t.mapAll)}  ${f(m.i2t.mapAtK[Number(k)])}  ${f(m.i2t.precisionAtK[100])}  (${f(randomCodes.i2t.mapAll)})`);
   log(`  text→image  ${f(m.t2i.mapAll)}  ${f(m.t2i.mapAtK[Number(k)])}  ${f(m.t2i.precisionAtK[100])}  (${f(randomCodes.t2i.mapAll)})`);
-  log(`wrote ${join(outDir, 'results.json')}, pr.svg, patk.svg`);
+  log(`wrote ${['results.json', 'pr.svg', 'patk.svg'].map((f) => shownPath(join(outDir, f))).join(', ')}`);
   return report;
 }
