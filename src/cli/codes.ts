@@ -1,6 +1,5 @@
 /** `cmhash encode` (features → packed codes in a HammingIndex file) and `cmhash search` (top-k by Hamming distance). */
-import { writeFileSync } from 'node:fs';
-import { makeDirs } from '../train/node/durable.js';
+import { makeDirs, writeFileDurable } from '../train/node/durable.js';
 import { dirname, extname, resolve } from 'node:path';
 import { DataError } from '../runtime/errors.js';
 import type { Dataset } from '../data/dataset.js';
@@ -12,6 +11,7 @@ import { encodeFeatures, encodeImages } from '../train/evaluate.js';
 import { loadCheckpointDir } from '../train/node/files.js';
 import { HammingIndex, hammingTopKCpu } from '../retrieval/index.js';
 import type { Modality } from '../models/types.js';
+import { info } from './output.js';
 import { COMMON_HELP, COMMON_OPTIONS, datasetFor, imageInputFor, int, intList, loadPlugins, modelFromCheckpoint, parse, runtimeFor, UsageError } from './common.js';
 import type { CliTrainConfig } from './train.js';
 
@@ -114,8 +114,8 @@ export async function encodeCommand(args: string[]): Promise<number> {
     index.add(codes);
     const out = resolve(v.output as string);
     makeDirs(dirname(out), '--output');
-    writeFileSync(out, index.save());
-    console.log(`encoded ${codes.length / wordsFor(model.info.bits)} ${modality} items into ${model.info.bits}-bit codes: ${out}`);
+    writeFileDurable(out, index.save(), '--output');
+    info(`encoded ${codes.length / wordsFor(model.info.bits)} ${modality} items into ${model.info.bits}-bit codes: ${out}`);
     index.dispose();
     model.dispose();
     return 0;

@@ -29,6 +29,7 @@ export const COMMON_OPTIONS = {
 
 export const COMMON_HELP = `  --backend <auto|vulkan|opengles|swiftshader>  WebGPU backend (default auto: Vulkan, then OpenGL ES); --device is an alias
   --plugin <file.js>       import a module that registers extra models (repeatable)
+  --quiet, -q              no progress or status lines (errors and data output still print)
   --help                   this text`;
 
 export type Values = Record<string, string | boolean | string[] | boolean[] | undefined>;

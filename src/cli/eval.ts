@@ -4,6 +4,7 @@ import { loadCheckpointDir } from '../train/node/files.js';
 import { ensureWritableDir } from '../train/node/durable.js';
 import { checkDims, COMMON_HELP, COMMON_OPTIONS, datasetFor, imageInputFor, loadPlugins, modelFromCheckpoint, parse, runtimeFor, UsageError } from './common.js';
 import { evaluateAndReport } from './report.js';
+import { info } from './output.js';
 import type { CliTrainConfig } from './train.js';
 
 export const EVAL_HELP = `cmhash eval --checkpoint <dir> [options]
@@ -36,7 +37,7 @@ export async function evalCommand(args: string[]): Promise<number> {
   const rt = await runtimeFor(v.backend ?? cli.backend);
   try {
     const model = await modelFromCheckpoint(rt, ckpt, dir);
-    console.log(`cmhash eval: ${ckpt.meta.model.name} ${ckpt.meta.model.bits} bits, epoch ${ckpt.meta.loop.epoch}, on ${ds.name}`);
+    info(`cmhash eval: ${ckpt.meta.model.name} ${ckpt.meta.model.bits} bits, epoch ${ckpt.meta.loop.epoch}, on ${ds.name}`);
     await evaluateAndReport(model, ds, outDir, undefined, imageInputFor(rt, ds, { data: 'default', ...cli }), { runId: ckpt.meta.loop.runId ?? null, weights: { checkpoint: dir, epoch: ckpt.meta.loop.epoch } });
     model.dispose();
     return 0;

@@ -14,6 +14,7 @@ import { DataError } from '../runtime/errors.js';
 import { progressHooks } from '../train/node/progress.js';
 import { COMMON_HELP, COMMON_OPTIONS, datasetFor, imageInputFor, int, loadPlugins, num, parse, runtimeFor, UsageError, type Values } from './common.js';
 import { evaluateAndReport } from './report.js';
+import { info, isQuiet, shownPath } from './output.js';
 
 export const TRAIN_HELP = `cmhash train --model <name> --bits <n> --data <default|wikipedia|mirflickr|folder> [options]
 
@@ -195,9 +196,9 @@ export async function trainCommand(args: string[]): Promise<number> {
       epochs: cfg.epochs, batchSize: cfg.batch, seed: cfg.seed, evalEvery: cfg.evalEvery, patience: cfg.patience,
       checkpointEvery: cfg.checkpointEvery, lrSchedule: cfg.lrSchedule ? parseLrSchedule(cfg.lrSchedule) : undefined,
     };
-    const bar = progressHooks({ epochs: cfg.epochs, tty: progress === 'auto' ? undefined : progress === 'bar' });
+    const bar = progressHooks({ epochs: cfg.epochs, tty: progress === 'auto' ? undefined : progress === 'bar', silent: isQuiet() });
     const t0 = performance.now();
-    console.log(`cmhash train: ${cfg.model} ${cfg.bits} bits on ${ds.name} (${ds.splits.train.length} training pairs, ${ds.splits.val.length} validation, ${ds.splits.query.length} queries), adapter ${rt.info.description || rt.info.device} (${rt.info.backend})`);
+    info(`cmhash train: ${cfg.model} ${cfg.bits} bits on ${ds.name} (${ds.splits.train.length} training pairs, ${ds.splits.val.length} validation, ${ds.splits.query.length} queries), adapter ${rt.info.description || rt.info.device} (${rt.info.backend})`);
     log.write('start', { runId, config: cfg, dataset: describeDataset(ds), model: model.info, adapter: rt.info, resumedFrom: resumeDir ?? null, resetOptimizer });
     if (resetOptimizer) console.error('cmhash train: --reset-optimizer: optimiser state restarts from zero (not an exact continuation)');
     const result = await train(model, ds, trainConfig, {
@@ -217,20 +218,24 @@ export async function trainCommand(args: string[]): Promise<number> {
     const trainSeconds = (performance.now() - t0) / 1000;
     if (stopping) {
       log.write('interrupted', { epoch: result.state.epoch });
-      console.log(`interrupted after epoch ${result.state.epoch}; resume with: cmhash train --resume ${join(out, 'checkpoints', 'last')}`);
+      info(`interrupted after epoch ${result.state.epoch}; resume with: npx cmhash train --resume ${shownPath(join(out, 'checkpoints', 'last'))}`);
       model.dispose();
       return 130;
     }
     let weights: Record<string, unknown> = { source: 'last', epoch: result.state.epoch };
+    let bestDir = join(out, 'checkpoints', 'best');
     if (result.best) {
-      const found = result.bestCheckpoint ? { ckpt: result.bestCheckpoint, dir: join(out, 'checkpoints', 'best') } : findBest(runId, result.best.epoch, [join(out, 'checkpoints', 'best'), ...(resumeDir ? [join(resolve(resumeDir), '..', 'best')] : [])]);
+      const found = result.bestCheckpoint ? { ckpt: result.bestCheckpoint, dir: join(out, 'checkpoints', 'best') } : findBest(runId, result.best, [join(out, 'checkpoints', 'best'), ...(resumeDir ? [join(resolve(resumeDir), '..', 'best')] : [])], resumeDir ? join(resolve(resumeDir), '..', 'best') : null);
       await restoreCheckpoint(model, found.ckpt, found.dir);
       weights = { source: 'best', epoch: result.best.epoch, checkpoint: found.dir };
-      console.log(`best validation mAP ${result.best.score.toFixed(4)} at epoch ${result.best.epoch}${result.stoppedEarly ? ' (stopped early)' : ''}; evaluating those weights (${found.dir})`);
+      bestDir = found.dir;
+      info(`best validation mAP ${result.best.score.toFixed(4)} at epoch ${result.best.epoch}${result.stoppedEarly ? ' (stopped early)' : ''}; evaluating those weights (${found.dir})`);
     }
     const report = await evaluateAndReport(model, ds, out, undefined, imageInput, { runId, weights });
     log.write('test', { i2t: report.i2t.mapAll, t2i: report.t2i.mapAll, i2tMapAtK: report.i2t.mapAtK, t2iMapAtK: report.t2i.mapAtK, bestEpoch: result.best?.epoch ?? null, trainSeconds });
-    console.log(`trained ${result.state.epoch} epochs in ${trainSeconds.toFixed(1)} s`);
+    info(`trained ${result.state.epoch} epochs in ${trainSeconds.toFixed(1)} s`);
+    const ck = (tag: string) => shownPath(join(out, 'checkpoints', tag));
+    info(`checkpoints: ${result.best ? `${shownPath(bestDir)} (best validation, epoch ${result.best.epoch}), ` : ''}${ck('last')} (epoch ${result.state.epoch}); log ${shownPath(join(out, 'log.jsonl'))}`);
     model.dispose();
     return 0;
   } finally {
@@ -240,10 +245,12 @@ export async function trainCommand(args: string[]): Promise<number> {
 }
 
 /**
- * The best checkpoint of run `runId` (validation best at `epoch`) among `dirs`. A folder holding
- * another run's best (e.g. an --out reused by a resume from elsewhere) is never used.
+ * The best checkpoint of run `runId` (validation best `best`) among `dirs`. A folder holding another
+ * run's best (e.g. an --out reused by a resume from elsewhere) is never used. A checkpoint written
+ * before run identities existed is accepted only from `legacyDir` (the resumed run's own folder) and
+ * only with the same best epoch and score.
  */
-function findBest(runId: string, epoch: number, dirs: string[]): { ckpt: Checkpoint; dir: string } {
+function findBest(runId: string, best: { score: number; epoch: number }, dirs: string[], legacyDir: string | null): { ckpt: Checkpoint; dir: string } {
   const seen: string[] = [];
   for (const dir of dirs) {
     if (!existsSync(join(dir, 'checkpoint.json'))) {
@@ -252,8 +259,9 @@ function findBest(runId: string, epoch: number, dirs: string[]): { ckpt: Checkpo
     }
     const ckpt = loadCheckpointDir(dir);
     const l = ckpt.meta.loop;
-    if (l.runId === runId && l.best?.epoch === epoch && l.epoch === epoch) return { ckpt, dir };
+    const same = l.best?.epoch === best.epoch && l.best.score === best.score && l.epoch === best.epoch;
+    if (same && (l.runId === runId || (l.runId === undefined && dir === legacyDir))) return { ckpt, dir };
     seen.push(`${dir} (run ${l.runId ?? 'without id'}, epoch ${l.epoch})`);
   }
-  throw new DataError(`the best weights of this run (run ${runId}, validation best at epoch ${epoch}) are in no checkpoint folder: ${seen.join('; ')}. Evaluate a checkpoint of this run with 'cmhash eval --checkpoint <dir>'`);
+  throw new DataError(`the best weights of this run (run ${runId}, validation best at epoch ${best.epoch}) are in no checkpoint folder: ${seen.join('; ')}. Evaluate a checkpoint of this run with 'cmhash eval --checkpoint <dir>'`);
 }
