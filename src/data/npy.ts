@@ -11,7 +11,7 @@
 import { DataError } from '../runtime/errors.js';
 
 /** A numeric array read from a .npy file, converted to float32 in row-major (C) order. */
-export interface NpyArray {
+export interface NpyFloat32 {
   /** NumPy dtype descriptor as written in the file, e.g. '<f4'. */
   descr: string;
   shape: number[];
@@ -71,7 +71,7 @@ function elementReader(descr: string, file: string): { size: number; read: (v: D
 }
 
 /** Parse a .npy file (rank 0–2; a rank-0 array reads as shape [1]). `file` names it in errors. */
-export function readNpy(bytes: Uint8Array, file: string): NpyArray {
+export function readNpy(bytes: Uint8Array, file: string): NpyFloat32 {
   if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) throw new DataError(`${file}: not a .npy file (no \\x93NUMPY magic)`);
   const major = bytes[6]!;
   if (major < 1 || major > 3) throw new DataError(`${file}: .npy format version ${major}.${bytes[7]} is not supported (1.0–3.0)`);
