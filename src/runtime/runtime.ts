@@ -2,7 +2,7 @@
  * The WebGPU runtime: device, pipeline cache, buffer pool, one command encoder batching many
  * dispatches, and readback. It knows GPUDevice and nothing about tensors.
  */
-import { KERNEL_SOURCES } from '../kernels/sources.generated.js';
+import { KERNEL_LINE_MAPS, KERNEL_SOURCES } from '../kernels/sources.generated.js';
 import { summarizeAdapter, type AdapterSummary } from './adapter-info.js';
 import { BufferPool, type PoolStats } from './buffer-pool.js';
 import { AdapterError, GpuError } from './errors.js';
@@ -65,7 +65,7 @@ export class Runtime {
   onDestroy: (() => void) | null = null;
 
   private constructor(readonly adapter: GPUAdapter, readonly device: GPUDevice, backend: string, opts: RuntimeOptions) {
-    this.pipelines = new PipelineCache(device, KERNEL_SOURCES);
+    this.pipelines = new PipelineCache(device, KERNEL_SOURCES, KERNEL_LINE_MAPS);
     this.pool = new BufferPool(device, opts.maxPooledBytes);
     this.features = new Set([...device.features].map(String));
     this.info = summarizeAdapter(adapter, device, backend);
