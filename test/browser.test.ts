@@ -67,7 +67,7 @@ describe('browser bundle', () => {
   it('embeds every kernel source and exports the browser runtime', async () => {
     const lib = await import(pathToFileURL(libraryFile).href);
     // Every kernel file (a .wgsl with an entry point; preludes are only included), with its includes resolved.
-    const kernels = resolveAll(join(ROOT, 'kernels')) as Record<string, { source: string }>;
+    const kernels = (await resolveAll(ROOT)) as Record<string, { source: string }>;
     const wgsl = readdirSync(join(ROOT, 'kernels')).filter((f) => f.endsWith('.wgsl') && /@compute\b/.test(readFileSync(join(ROOT, 'kernels', f), 'utf8')));
     expect(Object.keys(lib.KERNEL_SOURCES).sort()).toEqual(wgsl.map((f) => f.replace(/\.wgsl$/, '')).sort());
     for (const [name, k] of Object.entries(kernels)) expect(lib.KERNEL_SOURCES[name]).toBe(k.source);

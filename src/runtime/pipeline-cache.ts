@@ -49,7 +49,8 @@ export async function formatCompileErrors(kernel: string, source: string, module
       const text = lines[m.lineNum - 1] ?? '';
       const at = sourceLocation(kernel, m.lineNum, map);
       const via = at.file === `${kernel}.wgsl` ? '' : ` (included by kernels/${kernel}.wgsl)`;
-      return `kernels/${at.file}:${at.line}:${m.linePos}: error: ${m.message}${via}\n    ${text.trim()}`;
+      const path = at.file.includes('/') ? at.file : `kernels/${at.file}`; // generated lines name their descriptor file
+      return `${path}:${at.line}:${m.linePos}: error: ${m.message}${via}\n    ${text.trim()}`;
     })
     .join('\n');
 }
