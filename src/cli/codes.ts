@@ -1,5 +1,6 @@
 /** `cmhash encode` (features → packed codes in a HammingIndex file) and `cmhash search` (top-k by Hamming distance). */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { makeDirs } from '../train/node/durable.js';
 import { dirname, extname, resolve } from 'node:path';
 import { DataError } from '../runtime/errors.js';
 import type { Dataset } from '../data/dataset.js';
@@ -11,7 +12,8 @@ import { encodeFeatures, encodeImages } from '../train/evaluate.js';
 import { loadCheckpointDir } from '../train/node/files.js';
 import { HammingIndex, hammingTopKCpu } from '../retrieval/index.js';
 import type { Modality } from '../models/types.js';
-import { COMMON_HELP, COMMON_OPTIONS, datasetFor, imageInputFor, int, loadPlugins, modelFromCheckpoint, parse, runtimeFor, UsageError } from './common.js';
+import { info } from './output.js';
+import { COMMON_HELP, COMMON_OPTIONS, datasetFor, imageInputFor, int, intList, loadPlugins, modelFromCheckpoint, parse, runtimeFor, UsageError } from './common.js';
 import type { CliTrainConfig } from './train.js';
 
 export const ENCODE_HELP = `cmhash encode --checkpoint <dir> --modality <image|text> (--input <file> | --data <spec> --split <name>) --output <file>
@@ -57,8 +59,9 @@ function readFeatures(file: string, name: string | undefined): { data: Float32Ar
     const key = name ?? (tensors.size === 1 ? [...tensors.keys()][0]! : undefined);
     if (!key) throw new DataError(`${file}: holds ${tensors.size} tensors (${[...tensors.keys()].join(', ')}); name one with --var`);
     const t = tensors.get(key);
-    if (!t) throw new DataError(`${file}: no tensor '${key}'`);
+    if (!t) throw new DataError(`${file}: no tensor '${key}' (the file holds: ${[...tensors.keys()].join(', ') || 'no tensors'})`);
     if (t.dtype !== 'F32' || t.shape.length !== 2) throw new DataError(`${file}: tensor '${key}' is ${t.dtype} [${t.shape.join(', ')}], expected F32 [n, dim]`);
+    if (t.shape[0] === 0 || t.shape[1] === 0) throw new DataError(`${file}: tensor '${key}' is empty (shape [${t.shape.join(', ')}])`);
     for (let i = 0; i < t.data.length; i++) if (!Number.isFinite(t.data[i]!)) throw new DataError(`${file}: tensor '${key}' has ${t.data[i]} at row ${Math.floor(i / t.shape[1]!)}, column ${i % t.shape[1]!}`);
     return { data: t.data as Float32Array, rows: t.shape[0]!, cols: t.shape[1]! };
   }
@@ -111,9 +114,9 @@ export async function encodeCommand(args: string[]): Promise<number> {
     const index = HammingIndex.create(rt, model.info.bits);
     index.add(codes);
     const out = resolve(v.output as string);
-    mkdirSync(dirname(out), { recursive: true });
+    makeDirs(dirname(out), '--output');
     writeFileSync(out, index.save());
-    console.log(`encoded ${codes.length / wordsFor(model.info.bits)} ${modality} items into ${model.info.bits}-bit codes: ${out}`);
+    info(`encoded ${codes.length / wordsFor(model.info.bits)} ${modality} items into ${model.info.bits}-bit codes: ${out}`);
     index.dispose();
     model.dispose();
     return 0;
@@ -147,7 +150,9 @@ export async function searchCommand(args: string[]): Promise<number> {
     const words = wordsFor(db.bits);
     const all = qi.codes();
     const nq = all.length / words;
-    const rows = v.rows !== undefined ? (v.rows as string).split(',').map((s) => int('rows', s.trim(), 0)) : Array.from({ length: nq }, (_, i) => i);
+    if (db.size === 0) throw new DataError(`${v.index}: the index holds no codes (0 database items); encode a non-empty split into it`);
+    if (nq === 0) throw new DataError(`${v.queries}: the query file holds no codes`);
+    const rows = v.rows !== undefined ? intList('rows', v.rows as string) : Array.from({ length: nq }, (_, i) => i);
     for (const r of rows) if (r >= nq) throw new UsageError(`--rows: query row ${r} is out of range (the query file has ${nq})`);
     const q = new Uint32Array(rows.length * words);
     rows.forEach((r, i) => q.set(all.subarray(r * words, (r + 1) * words), i * words));

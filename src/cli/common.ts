@@ -3,7 +3,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { resolve } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
-import { CmhashError } from '../runtime/errors.js';
+import { CmhashError, DataError } from '../runtime/errors.js';
 import { createNodeRuntime, type NodeBackend } from '../runtime/node-provider.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { createModel } from '../models/registry.js';
@@ -29,6 +29,7 @@ export const COMMON_OPTIONS = {
 
 export const COMMON_HELP = `  --backend <auto|vulkan|opengles|swiftshader>  WebGPU backend (default auto: Vulkan, then OpenGL ES); --device is an alias
   --plugin <file.js>       import a module that registers extra models (repeatable)
+  --quiet, -q              no progress or status lines (errors and data output still print)
   --help                   this text`;
 
 export type Values = Record<string, string | boolean | string[] | boolean[] | undefined>;
@@ -47,18 +48,33 @@ export function parse(args: string[], options: Options): Values {
   }
 }
 
+// Number('') and Number(' ') are 0 and Number('0x10') is 16: option values must be spelled as plain decimals.
+const INT_RE = /^[+-]?\d+$/;
+const NUM_RE = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
 export function int(name: string, v: unknown, dflt: number, min = 0): number {
   if (v === undefined) return dflt;
-  const x = Number(v as string);
-  if (!Number.isInteger(x) || x < min) throw new UsageError(`--${name} must be an integer ≥ ${min}, got '${String(v)}'`);
+  const s = String(v).trim();
+  const x = Number(s);
+  if (!INT_RE.test(s) || !Number.isSafeInteger(x) || x < min) throw new UsageError(`--${name} must be an integer ≥ ${min}, got '${String(v)}'`);
   return x;
 }
 
 export function num(name: string, v: unknown, dflt: number | undefined, min = 0): number | undefined {
   if (v === undefined) return dflt;
-  const x = Number(v as string);
-  if (!Number.isFinite(x) || x < min) throw new UsageError(`--${name} must be a number ≥ ${min}, got '${v}'`);
+  const s = String(v).trim();
+  const x = Number(s);
+  if (!NUM_RE.test(s) || !Number.isFinite(x) || x < min) throw new UsageError(`--${name} must be a number ≥ ${min}, got '${String(v)}'`);
   return x;
+}
+
+/** A comma-separated list of integers (e.g. --rows 0,5,9); empty lists and empty items are errors. */
+export function intList(name: string, v: string, min = 0): number[] {
+  if (v.trim() === '') throw new UsageError(`--${name} is empty: give a comma-separated list such as 0,5,9`);
+  return v.split(',').map((item, i) => {
+    if (item.trim() === '') throw new UsageError(`--${name} '${v}': item ${i + 1} is empty (give a comma-separated list such as 0,5,9)`);
+    return int(name, item, 0, min);
+  });
 }
 
 export function backendOf(v: unknown): NodeBackend {
@@ -90,6 +106,15 @@ export async function modelFromCheckpoint(rt: Runtime, ckpt: Checkpoint, where: 
   });
   await restoreCheckpoint(model, ckpt, where);
   return model;
+}
+
+/** The dataset's feature widths must be the checkpoint's (the error names both, instead of a GEMM shape error later). */
+export function checkDims(ckpt: Checkpoint, ds: Dataset, where: string, keys: ('imageDim' | 'textDim')[] = ['imageDim', 'textDim']): void {
+  for (const k of keys) {
+    if (ckpt.meta.dims[k] !== ds[k]) {
+      throw new DataError(`${where}: the checkpoint was trained on ${k === 'imageDim' ? 'image' : 'text'} features of width ${ckpt.meta.dims[k]}, dataset ${ds.name} has width ${ds[k]} (use the dataset the checkpoint was trained on)`);
+    }
+  }
 }
 
 /** The dataset part of a run configuration (stored in checkpoints as config.cli). */

@@ -1,8 +1,10 @@
 /** `cmhash eval`: evaluate a checkpoint on the test protocol (I→T, T→I), write results JSON and plots. */
 import { join, resolve } from 'node:path';
 import { loadCheckpointDir } from '../train/node/files.js';
-import { COMMON_HELP, COMMON_OPTIONS, datasetFor, imageInputFor, loadPlugins, modelFromCheckpoint, parse, runtimeFor, UsageError } from './common.js';
+import { ensureWritableDir } from '../train/node/durable.js';
+import { checkDims, COMMON_HELP, COMMON_OPTIONS, datasetFor, imageInputFor, loadPlugins, modelFromCheckpoint, parse, runtimeFor, UsageError } from './common.js';
 import { evaluateAndReport } from './report.js';
+import { info } from './output.js';
 import type { CliTrainConfig } from './train.js';
 
 export const EVAL_HELP = `cmhash eval --checkpoint <dir> [options]
@@ -29,11 +31,14 @@ export async function evalCommand(args: string[]): Promise<number> {
   const ckpt = loadCheckpointDir(dir);
   const cli = (ckpt.meta.config.cli ?? {}) as Partial<CliTrainConfig>;
   const ds = datasetFor({ data: 'default', ...cli }, v.data as string | undefined);
+  checkDims(ckpt, ds, dir, cli.rawImages ? ['textDim'] : ['imageDim', 'textDim']);
+  const outDir = resolve((v.out as string | undefined) ?? join(dir, 'eval'));
+  ensureWritableDir(outDir, '--out');
   const rt = await runtimeFor(v.backend ?? cli.backend);
   try {
     const model = await modelFromCheckpoint(rt, ckpt, dir);
-    console.log(`cmhash eval: ${ckpt.meta.model.name} ${ckpt.meta.model.bits} bits, epoch ${ckpt.meta.loop.epoch}, on ${ds.name}`);
-    await evaluateAndReport(model, ds, resolve((v.out as string | undefined) ?? join(dir, 'eval')), undefined, imageInputFor(rt, ds, { data: 'default', ...cli }));
+    info(`cmhash eval: ${ckpt.meta.model.name} ${ckpt.meta.model.bits} bits, epoch ${ckpt.meta.loop.epoch}, on ${ds.name}`);
+    await evaluateAndReport(model, ds, outDir, undefined, imageInputFor(rt, ds, { data: 'default', ...cli }), { runId: ckpt.meta.loop.runId ?? null, weights: { checkpoint: dir, epoch: ckpt.meta.loop.epoch } });
     model.dispose();
     return 0;
   } finally {

@@ -12,6 +12,7 @@ import type { Modality } from '../models/types.js';
 import { DEMO_FILES, DEMO_FORMAT, DEMO_MANIFEST, type DemoManifest } from '../demo/format.js';
 import { COMMON_HELP, COMMON_OPTIONS, int, loadPlugins, modelFromCheckpoint, parse, runtimeFor, UsageError } from './common.js';
 import type { CliTrainConfig } from './train.js';
+import { info } from './output.js';
 
 export const EXPORT_DEMO_HELP = `cmhash export-demo --checkpoint <dir> --out <dir> [options]
 
@@ -92,7 +93,7 @@ export async function exportDemoCommand(args: string[]): Promise<number> {
     };
     writeFileSync(join(out, DEMO_MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
     model.dispose();
-    console.log(`demo export: ${model.info.name} ${bits} bits (epoch ${ckpt.meta.loop.epoch}), ${nq} queries, ${dbRows.length} database items of ${ds.name} → ${out}`);
+    info(`demo export: ${model.info.name} ${bits} bits (epoch ${ckpt.meta.loop.epoch}), ${nq} queries, ${dbRows.length} database items of ${ds.name} → ${out}`);
     return 0;
   } finally {
     await rt.destroy();

@@ -8,6 +8,11 @@ import { ENCODE_HELP, encodeCommand, SEARCH_HELP, searchCommand } from './codes.
 import { BENCH_HELP, benchCommand } from './bench.js';
 import { EXPORT_DEMO_HELP, exportDemoCommand } from './export-demo.js';
 import { EXPORT_HELP, exportCommand } from './export.js';
+import { packageVersion, setQuiet } from './output.js';
+import { needsStderrRelay, relayStderr } from './stderr-relay.js';
+
+/** Commands that open a WebGPU device (and so may meet Dawn's adapter warnings). */
+const DEVICE_COMMANDS = new Set(['train', 'eval', 'encode', 'search', 'export-demo', 'export', 'doctor', 'bench']);
 
 const DOCTOR_HELP = `cmhash doctor [--backend auto|vulkan|opengles|swiftshader] [--json]
 
@@ -33,13 +38,23 @@ Commands:
 
 Common options:
   --backend <auto|vulkan|opengles|swiftshader>   device backend (default auto: Vulkan, then OpenGL ES)
+  --quiet, -q                                    no progress or status lines (errors and data output still print)
   --help                                         help for a command
+  --version                                      print the cmhash version
 `;
 
 const HELP: Record<string, string> = { train: TRAIN_HELP, eval: EVAL_HELP, encode: ENCODE_HELP, search: SEARCH_HELP, bench: BENCH_HELP, 'export-demo': EXPORT_DEMO_HELP, export: EXPORT_HELP, doctor: DOCTOR_HELP };
 
 async function main(argv: string[]): Promise<number> {
-  const [cmd, ...args] = argv;
+  if (argv[0] === '--version' || argv[0] === '-v' || argv[0] === 'version') {
+    console.log(packageVersion());
+    return 0;
+  }
+  // --quiet is global: every command accepts it anywhere on the line.
+  const quiet = argv.some((a) => a === '--quiet' || a === '-q');
+  setQuiet(quiet);
+  const [cmd, ...args] = argv.filter((a) => a !== '--quiet' && a !== '-q');
+  if (cmd && DEVICE_COMMANDS.has(cmd) && !args.includes('--help') && !args.includes('-h') && needsStderrRelay()) return relayStderr();
   if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
     if (cmd === 'help' && args[0] && HELP[args[0]]) console.log(HELP[args[0]]);
     else console.log(USAGE);

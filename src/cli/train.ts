@@ -6,12 +6,15 @@ import { describeDataset } from '../data/dataset.js';
 import { parseSplitSpec } from '../data/node/load.js';
 import { createModel, getModelEntry } from '../models/registry.js';
 import { train, type TrainConfig } from '../train/loop.js';
-import { restoreCheckpoint } from '../train/checkpoint.js';
+import { newRunId, restoreCheckpoint, type Checkpoint } from '../train/checkpoint.js';
 import { parseLrSchedule } from '../train/schedule.js';
-import { JsonlLog, loadCheckpointDir, saveCheckpointDir } from '../train/node/files.js';
+import { JsonlLog, loadCheckpointDir, recoverCheckpointDir, saveCheckpointDir } from '../train/node/files.js';
+import { ensureWritableDir } from '../train/node/durable.js';
+import { DataError } from '../runtime/errors.js';
 import { progressHooks } from '../train/node/progress.js';
 import { COMMON_HELP, COMMON_OPTIONS, datasetFor, imageInputFor, int, loadPlugins, num, parse, runtimeFor, UsageError, type Values } from './common.js';
 import { evaluateAndReport } from './report.js';
+import { info, isQuiet, shownPath } from './output.js';
 
 export const TRAIN_HELP = `cmhash train --model <name> --bits <n> --data <default|wikipedia|mirflickr|folder> [options]
 
@@ -43,6 +46,8 @@ Options:
   --out <dir>              output folder (default runs/<model>-<bits>)
   --resume <dir>           continue from a checkpoint folder (e.g. runs/x/checkpoints/last); exact
                            continuation with the checkpoint's configuration; --epochs may extend it
+  --reset-optimizer        with --resume: accept a checkpoint without state.safetensors and restart the
+                           optimiser state (not an exact continuation)
   --progress <auto|bar|lines>  progress display (default auto: a bar on a terminal, lines otherwise)
   --list-models            list the models in this build and exit
 ${COMMON_HELP}`;
@@ -53,7 +58,7 @@ const OPTIONS = {
   epochs: { type: 'string' }, batch: { type: 'string' }, lr: { type: 'string' }, 'lr-schedule': { type: 'string' },
   seed: { type: 'string' }, 'val-size': { type: 'string' }, 'eval-every': { type: 'string' }, patience: { type: 'string' },
   'checkpoint-every': { type: 'string' }, 'model-config': { type: 'string' }, out: { type: 'string' }, resume: { type: 'string' },
-  progress: { type: 'string' }, 'list-models': { type: 'boolean' }, 'raw-images': { type: 'string' }, 'photo-queries': { type: 'string' }, split: { type: 'string' },
+  progress: { type: 'string' }, 'list-models': { type: 'boolean' }, 'reset-optimizer': { type: 'boolean' }, 'raw-images': { type: 'string' }, 'photo-queries': { type: 'string' }, split: { type: 'string' },
 } as const;
 
 /** The run configuration stored in checkpoints (what `--resume` and `eval` rebuild from). */
@@ -114,7 +119,14 @@ function configFrom(v: Values, base?: CliTrainConfig): CliTrainConfig {
       throw new UsageError((e as Error).message);
     }
   }
-  if (c.lrSchedule) parseLrSchedule(c.lrSchedule);
+  if (c.batch < 2) throw new UsageError(`--batch must be at least 2, got ${c.batch}: the models learn from similarities between the items of a mini-batch, and with one item every code collapses to the same value`);
+  if (c.lrSchedule) {
+    try {
+      parseLrSchedule(c.lrSchedule);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  }
   return c;
 }
 
@@ -133,7 +145,11 @@ export async function trainCommand(args: string[]): Promise<number> {
     return 0;
   }
   const resumeDir = v.resume as string | undefined;
-  const ckpt = resumeDir ? loadCheckpointDir(resolve(resumeDir)) : undefined;
+  const resetOptimizer = v['reset-optimizer'] === true;
+  if (resetOptimizer && !resumeDir) throw new UsageError('--reset-optimizer only applies with --resume <dir>');
+  const ckpt = resumeDir
+    ? loadCheckpointDir(resolve(resumeDir), { requireState: !resetOptimizer, resetHint: '; restore it, or pass --reset-optimizer to resume with fresh optimiser state (not an exact continuation)' })
+    : undefined;
   if (ckpt) {
     for (const k of ['model', 'bits', 'seed', 'batch', 'data', 'text', 'lr', 'val-size', 'model-config', 'raw-images', 'photo-queries', 'split']) {
       if (v[k] !== undefined) throw new UsageError(`--${k} cannot change on --resume (exact continuation uses the checkpoint's configuration)`);
@@ -145,6 +161,16 @@ export async function trainCommand(args: string[]): Promise<number> {
   const progress = (v.progress as string | undefined) ?? 'auto';
   if (!['auto', 'bar', 'lines'].includes(progress)) throw new UsageError(`--progress must be auto, bar or lines, got '${progress}'`);
 
+  ensureWritableDir(out, '--out');
+  // Repair interrupted checkpoint saves of an earlier process before anything reads or replaces them.
+  for (const tag of ['last', 'best']) {
+    try {
+      recoverCheckpointDir(join(out, 'checkpoints', tag));
+    } catch (e) {
+      console.error(`cmhash train: warning: ${(e as Error).message}; this run's first save replaces them`);
+    }
+  }
+  const runId = ckpt?.meta.loop.runId ?? newRunId();
   const ds = datasetFor(cfg);
   const log = new JsonlLog(join(out, 'log.jsonl'));
   const rt = await runtimeFor(cfg.backend);
@@ -161,15 +187,20 @@ export async function trainCommand(args: string[]): Promise<number> {
       bits: cfg.bits, seed: cfg.seed,
       dims: { imageDim: ds.imageDim, textDim: ds.textDim, numLabels: ds.numLabels, ...(imageInput ? { imageShape: [...imageInput.shape] } : {}) },
       lr: cfg.lr, batchSize: cfg.batch, config: cfg.modelConfig, readFile: (p) => readFile(p),
+    }).catch((e: Error) => {
+      // A bad setting surfaces deep inside a layer ("Linear: outFeatures …"): name the option it came from.
+      if (cfg.modelConfig && Object.keys(cfg.modelConfig).length) throw new UsageError(`--model-config ${JSON.stringify(cfg.modelConfig)}: model ${cfg.model} cannot be built with these settings (${e.message})`);
+      throw e;
     });
     const trainConfig: TrainConfig = {
       epochs: cfg.epochs, batchSize: cfg.batch, seed: cfg.seed, evalEvery: cfg.evalEvery, patience: cfg.patience,
       checkpointEvery: cfg.checkpointEvery, lrSchedule: cfg.lrSchedule ? parseLrSchedule(cfg.lrSchedule) : undefined,
     };
-    const bar = progressHooks({ epochs: cfg.epochs, tty: progress === 'auto' ? undefined : progress === 'bar' });
+    const bar = progressHooks({ epochs: cfg.epochs, tty: progress === 'auto' ? undefined : progress === 'bar', silent: isQuiet() });
     const t0 = performance.now();
-    console.log(`cmhash train: ${cfg.model} ${cfg.bits} bits on ${ds.name} (${ds.splits.train.length} training pairs, ${ds.splits.val.length} validation, ${ds.splits.query.length} queries), adapter ${rt.info.description || rt.info.device} (${rt.info.backend})`);
-    log.write('start', { config: cfg, dataset: describeDataset(ds), model: model.info, adapter: rt.info, resumedFrom: resumeDir ?? null });
+    info(`cmhash train: ${cfg.model} ${cfg.bits} bits on ${ds.name} (${ds.splits.train.length} training pairs, ${ds.splits.val.length} validation, ${ds.splits.query.length} queries), adapter ${rt.info.description || rt.info.device} (${rt.info.backend})`);
+    log.write('start', { runId, config: cfg, dataset: describeDataset(ds), model: model.info, adapter: rt.info, resumedFrom: resumeDir ?? null, resetOptimizer });
+    if (resetOptimizer) console.error('cmhash train: --reset-optimizer: optimiser state restarts from zero (not an exact continuation)');
     const result = await train(model, ds, trainConfig, {
       checkpointConfig: { cli: cfg },
       imageInput,
@@ -181,28 +212,53 @@ export async function trainCommand(args: string[]): Promise<number> {
       onEval: ({ epoch, metrics, improved }) => log.write('val', { epoch, i2t: metrics.i2t.mapAll, t2i: metrics.t2i.mapAll, mean: metrics.meanMap, improved }),
       saveCheckpoint: async (c, tag) => saveCheckpointDir(join(out, 'checkpoints', tag), c),
       shouldStop: () => stopping,
-    }, ckpt);
+      runId,
+    }, ckpt, { where: resumeDir ? resolve(resumeDir) : undefined, resetState: resetOptimizer });
     bar.stop();
     const trainSeconds = (performance.now() - t0) / 1000;
     if (stopping) {
       log.write('interrupted', { epoch: result.state.epoch });
-      console.log(`interrupted after epoch ${result.state.epoch}; resume with: cmhash train --resume ${join(out, 'checkpoints', 'last')}`);
+      info(`interrupted after epoch ${result.state.epoch}; resume with: npx cmhash train --resume ${shownPath(join(out, 'checkpoints', 'last'))}`);
       model.dispose();
       return 130;
     }
-    const bestDir = join(out, 'checkpoints', 'best');
+    let weights: Record<string, unknown> = { source: 'last', epoch: result.state.epoch };
+    let bestDir = join(out, 'checkpoints', 'best');
     if (result.best) {
-      const best = result.bestCheckpoint ?? (existsSync(bestDir) ? loadCheckpointDir(bestDir) : null);
-      if (best) await restoreCheckpoint(model, best, bestDir);
-      console.log(`best validation mAP ${result.best.score.toFixed(4)} at epoch ${result.best.epoch}${result.stoppedEarly ? ' (stopped early)' : ''}; evaluating those weights`);
+      const found = result.bestCheckpoint ? { ckpt: result.bestCheckpoint, dir: join(out, 'checkpoints', 'best') } : findBest(runId, result.best.epoch, [join(out, 'checkpoints', 'best'), ...(resumeDir ? [join(resolve(resumeDir), '..', 'best')] : [])]);
+      await restoreCheckpoint(model, found.ckpt, found.dir);
+      weights = { source: 'best', epoch: result.best.epoch, checkpoint: found.dir };
+      bestDir = found.dir;
+      info(`best validation mAP ${result.best.score.toFixed(4)} at epoch ${result.best.epoch}${result.stoppedEarly ? ' (stopped early)' : ''}; evaluating those weights (${found.dir})`);
     }
-    const report = await evaluateAndReport(model, ds, out, undefined, imageInput);
+    const report = await evaluateAndReport(model, ds, out, undefined, imageInput, { runId, weights });
     log.write('test', { i2t: report.i2t.mapAll, t2i: report.t2i.mapAll, i2tMapAtK: report.i2t.mapAtK, t2iMapAtK: report.t2i.mapAtK, bestEpoch: result.best?.epoch ?? null, trainSeconds });
-    console.log(`trained ${result.state.epoch} epochs in ${trainSeconds.toFixed(1)} s`);
+    info(`trained ${result.state.epoch} epochs in ${trainSeconds.toFixed(1)} s`);
+    const ck = (tag: string) => shownPath(join(out, 'checkpoints', tag));
+    info(`checkpoints: ${result.best ? `${shownPath(bestDir)} (best validation, epoch ${result.best.epoch}), ` : ''}${ck('last')} (epoch ${result.state.epoch}); log ${shownPath(join(out, 'log.jsonl'))}`);
     model.dispose();
     return 0;
   } finally {
     process.off('SIGINT', onSignal);
     await rt.destroy();
   }
+}
+
+/**
+ * The best checkpoint of run `runId` (validation best at `epoch`) among `dirs`. A folder holding
+ * another run's best (e.g. an --out reused by a resume from elsewhere) is never used.
+ */
+function findBest(runId: string, epoch: number, dirs: string[]): { ckpt: Checkpoint; dir: string } {
+  const seen: string[] = [];
+  for (const dir of dirs) {
+    if (!existsSync(join(dir, 'checkpoint.json'))) {
+      seen.push(`${dir} (missing)`);
+      continue;
+    }
+    const ckpt = loadCheckpointDir(dir);
+    const l = ckpt.meta.loop;
+    if (l.runId === runId && l.best?.epoch === epoch && l.epoch === epoch) return { ckpt, dir };
+    seen.push(`${dir} (run ${l.runId ?? 'without id'}, epoch ${l.epoch})`);
+  }
+  throw new DataError(`the best weights of this run (run ${runId}, validation best at epoch ${epoch}) are in no checkpoint folder: ${seen.join('; ')}. Evaluate a checkpoint of this run with 'cmhash eval --checkpoint <dir>'`);
 }

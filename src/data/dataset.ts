@@ -76,6 +76,13 @@ export function validateDataset(ds: Dataset, where = ds.name): Dataset {
   if (ds.splits.train.length === 0) throw new DataError(`${where}: split 'train' is empty`);
   const train = seen.get('train')!;
   for (const r of ds.splits.val) if (train[r]) throw new DataError(`${where}: row ${r} is in both 'train' and 'val'`);
+  // Relevance is "shares a label": with no label at all in the queries or the database, every mAP would be 0.
+  for (const key of ['query', 'retrieval'] as const) {
+    const rows = ds.splits[key];
+    let any = false;
+    for (let i = 0; i < rows.length && !any; i++) for (let j = 0; j < ds.numLabels && !any; j++) any = ds.labels[rows[i]! * ds.numLabels + j] === 1;
+    if (!any) throw new DataError(`${where}: field 'labels' is all zero for the ${rows.length} rows of split '${key}' (no item has a label, so relevance and mAP are undefined)`);
+  }
   return ds;
 }
 

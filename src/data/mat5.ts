@@ -254,10 +254,11 @@ export function requireMatrix(
   expect: { rows?: number; cols?: number; integer?: boolean; min?: number; max?: number } = {},
 ): { rows: number; cols: number; data: Float32Array } {
   const v = vars.get(name);
-  if (!v) throw new DataError(`${file}: variable '${name}' is missing (found: ${[...vars.keys()].join(', ') || 'none'})`);
+  if (!v) throw new DataError(`${file}: variable '${name}' is missing (${vars.size ? `the file holds: ${[...vars.keys()].join(', ')}` : 'the file holds no numeric matrices'})`);
   const dims = v.dims.length > 2 && v.dims.slice(2).every((d) => d === 1) ? v.dims.slice(0, 2) : v.dims;
   if (dims.length !== 2) throw new DataError(`${file}: variable '${name}' has dimensions [${v.dims.join(', ')}], expected a 2-D matrix`);
   const [rows, cols] = dims as [number, number];
+  if (rows === 0 || cols === 0) throw new DataError(`${file}: variable '${name}' is empty (shape [${rows}, ${cols}])`);
   if (expect.rows !== undefined && rows !== expect.rows) {
     throw new DataError(`${file}: variable '${name}' has ${rows} rows, expected ${expect.rows} (shape [${rows}, ${cols}])`);
   }

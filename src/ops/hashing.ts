@@ -6,6 +6,9 @@
  */
 import { ShapeError, fmtShape } from '../runtime/errors.js';
 import { Tensor } from '../tensor/tensor.js';
+import { keep } from '../tensor/scope.js';
+import { unaryRaw } from './elementwise.js';
+import { reduceRaw } from './reduce.js';
 import { Uniforms } from './uniforms.js';
 import { launch } from './launch.js';
 import { checkRank, checkSameRuntime, checkTensor } from './validate.js';
@@ -36,8 +39,26 @@ export function packBits(codes: Tensor): Tensor {
   const out = Tensor.empty(rt, [n, words], 'u32');
   if (n > 0) {
     launch(rt, 'pack_bits', [codes.buffer, out.buffer], { n, k, words });
+    checkFiniteOnRead('packBits', 'codes', codes);
   }
   return out;
+}
+
+/**
+ * The sign of NaN is undefined, so codes made from non-finite values are garbage. Σ(0·x) is NaN iff x
+ * holds a NaN or ±Infinity; it is computed on the GPU now and verified with the next readback
+ * (Runtime.deferCheck), which then throws a DataError naming the op and the tensor.
+ */
+function checkFiniteOnRead(op: string, name: string, x: Tensor): void {
+  const zeroed = unaryRaw('affine', x, 0, 0);
+  const total = keep(reduceRaw('sum', zeroed, x.shape.map((_, i) => i), false, 1));
+  zeroed.dispose();
+  x.runtime.deferCheck(
+    total.buffer,
+    (w) => new Float32Array(w)[0] === 0,
+    `${op}: ${name} tensor #${x.id} ${fmtShape(x.shape)} holds NaN or ±Infinity (the sign of a non-finite value is undefined, so its codes would be garbage); check what produced it (a diverged model, NaN inputs)`,
+    () => total.dispose(),
+  );
 }
 
 /** Unpack [n, ceil(bits/32)] u32 → ±1 codes [n, bits] f32. */

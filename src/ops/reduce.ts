@@ -16,7 +16,7 @@ function resolveAxes(op: string, x: Tensor, axes?: number | readonly number[]): 
   return out;
 }
 
-function reduceRaw(kind: keyof typeof REDUCE_OPS, x: Tensor, axes: number[], keepDims: boolean, alpha: number): Tensor {
+export function reduceRaw(kind: keyof typeof REDUCE_OPS, x: Tensor, axes: number[], keepDims: boolean, alpha: number): Tensor {
   if (x.rank > 8) throw new ShapeError(`${kind}: rank ${x.rank} exceeds 8 (${fmtShape(x.shape)})`);
   const strides = stridesOf(x.shape);
   const red = new Set(axes);

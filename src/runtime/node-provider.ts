@@ -6,6 +6,7 @@
  */
 import { setPriority } from 'node:os';
 import { AdapterError } from './errors.js';
+import { DAWN_LIMIT_WARNING, filterNativeStderr } from './native-stderr.js';
 import { Runtime, type RuntimeOptions } from './runtime.js';
 
 export type NodeBackend = 'auto' | 'vulkan' | 'opengles' | 'swiftshader';
@@ -25,6 +26,12 @@ export interface NodeRuntimeOptions extends RuntimeOptions {
    * unquantised timestamp queries when profiling (see Runtime.startProfiling).
    */
   dawnFlags?: string[];
+  /**
+   * Let through Dawn's two "Warning: maxDynamic…PerPipelineLayout artificially reduced" lines, which
+   * it prints to stderr while creating a lavapipe adapter (harmless: 16 dynamic buffers remain, cmhash uses none).
+   * Default false: those two lines are filtered out, everything else Dawn prints still shows.
+   */
+  showDawnLimitWarnings?: boolean;
 }
 
 type DawnModule = { create: (flags: string[]) => GPU; globals: Record<string, unknown> };
@@ -91,7 +98,9 @@ async function tryBackend(mod: DawnModule, backend: Exclude<NodeBackend, 'auto'>
   flags = [...flags, ...(opts.dawnFlags ?? [])];
   process.env.XDG_RUNTIME_DIR ??= '/tmp';
   const gpu = acquireInstance(mod, flags);
-  const adapter = await gpu.requestAdapter(adapterOptions);
+  // Dawn prints its limit warnings synchronously inside requestAdapter (first call per instance).
+  const request = () => gpu.requestAdapter(adapterOptions);
+  const adapter = await (opts.showDawnLimitWarnings ? request() : filterNativeStderr(request, DAWN_LIMIT_WARNING));
   if (!adapter) {
     releaseInstance(flags);
     return null;

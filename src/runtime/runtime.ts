@@ -7,7 +7,7 @@ import { KERNELS } from '../kernels/descriptors.js';
 import { layoutOf, packUniforms } from '../kernels/params.js';
 import { summarizeAdapter, type AdapterSummary } from './adapter-info.js';
 import { BufferPool, type PoolStats } from './buffer-pool.js';
-import { AdapterError, GpuError } from './errors.js';
+import { AdapterError, DataError, GpuError } from './errors.js';
 import { PipelineCache, specKey, type KernelSpec } from './pipeline-cache.js';
 import { Profiler, type ProfileReport } from './profiler.js';
 import { UniformArena } from './uniform-arena.js';
@@ -56,6 +56,8 @@ export class Runtime {
   private readonly maxDispatchesPerSubmit: number;
   private readonly poison: boolean;
   private errors: Error[] = [];
+  /** GPU-side checks to verify at the next readback (see deferCheck). */
+  private pendingChecks: { buffer: GPUBuffer; ok: (word: ArrayBuffer) => boolean; message: string; done: () => void }[] = [];
   private destroyed = false;
   private counters = { dispatches: 0, submits: 0, reads: 0 };
   /** Per-dispatch timestamp profiling; null (the normal path) unless startProfiling() was called. */
@@ -320,9 +322,32 @@ export class Runtime {
     return out!;
   }
 
+  /**
+   * Verify a value computed on the GPU without an extra round trip: the first 4 bytes of `buffer` are
+   * read back with the next readMany()/read() and passed to `ok`; when it returns false that read throws
+   * a DataError with `message`. `done` is called once the word is read (e.g. to dispose its tensor).
+   */
+  deferCheck(buffer: GPUBuffer, ok: (word: ArrayBuffer) => boolean, message: string, done: () => void = () => {}): void {
+    this.assertAlive();
+    this.pendingChecks.push({ buffer, ok, message, done });
+  }
+
   /** Read several ranges with one submit and one wait. */
   async readMany(ranges: readonly { buffer: GPUBuffer; byteOffset?: number; bytes?: number }[]): Promise<ArrayBuffer[]> {
     this.assertAlive();
+    const checks = this.pendingChecks;
+    if (checks.length) {
+      this.pendingChecks = [];
+      const words = await this.readRanges([...ranges, ...checks.map((c) => ({ buffer: c.buffer, bytes: 4 }))]);
+      const failed = checks.find((c, i) => !c.ok(words[ranges.length + i]!));
+      for (const c of checks) c.done();
+      if (failed) throw new DataError(failed.message);
+      return words.slice(0, ranges.length);
+    }
+    return this.readRanges(ranges);
+  }
+
+  private async readRanges(ranges: readonly { buffer: GPUBuffer; byteOffset?: number; bytes?: number }[]): Promise<ArrayBuffer[]> {
     const staged = ranges.map((r) => {
       const off = r.byteOffset ?? 0;
       const bytes = r.bytes ?? r.buffer.size - off;
@@ -365,6 +390,7 @@ export class Runtime {
       /* device may already be lost */
     }
     this.destroyed = true;
+    this.pendingChecks = [];
     this.profiler?.destroy();
     this.profiler = null;
     this.pool.destroyAll();

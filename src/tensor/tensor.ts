@@ -32,6 +32,22 @@ export interface GradNode {
 
 let nextId = 0;
 
+const mib = (b: number): string => `${(b / 2 ** 20).toFixed(b < 2 ** 20 ? 3 : 0)} MiB`;
+
+/**
+ * Every tensor is bound whole to kernels, so it must fit the device's maxStorageBufferBindingSize (and
+ * maxBufferSize). Checked here, at creation, so the error names the tensor instead of surfacing later
+ * as validation errors at read().
+ */
+export function checkAllocation(runtime: Runtime, shape: Shape, dtype: DType, bytes: number): void {
+  const lim = runtime.limits;
+  for (const [name, max] of [['maxStorageBufferBindingSize', lim.maxStorageBufferBindingSize], ['maxBufferSize', lim.maxBufferSize]] as const) {
+    if (bytes > max) {
+      throw new ShapeError(`Tensor.empty: a ${dtype} tensor of shape ${fmtShape(shape)} needs ${bytes} bytes (${mib(bytes)}), over this device's ${name} of ${max} bytes (${mib(max)}). Process the data in smaller pieces (e.g. a smaller --batch, fewer rows per call, or a chunked op), or use a device with a larger limit ('cmhash doctor' prints the limits)`);
+    }
+  }
+}
+
 export class Tensor {
   readonly id = nextId++;
   readonly shape: readonly number[];
@@ -49,7 +65,7 @@ export class Tensor {
     this.shape = Object.freeze([...shape]);
     this.size = sizeOf(shape);
     if (this.size * BYTES_PER_ELEMENT[dtype] > storage.bytes) {
-      throw new ShapeError(`Tensor: shape ${fmtShape(shape)} (${dtype}) needs ${this.size * 4} bytes, storage has ${storage.bytes}`);
+      throw new ShapeError(`Tensor: shape ${fmtShape(shape)} (${dtype}) needs ${this.size * BYTES_PER_ELEMENT[dtype]} bytes, storage has ${storage.bytes}`);
     }
     trackTensor(this);
   }
@@ -58,6 +74,7 @@ export class Tensor {
   static empty(runtime: Runtime, shape: Shape, dtype: DType = 'f32'): Tensor {
     validateShape('Tensor.empty', shape);
     const bytes = Math.max(4, sizeOf(shape) * BYTES_PER_ELEMENT[dtype]);
+    checkAllocation(runtime, shape, dtype, bytes);
     return new Tensor(new Storage(runtime, runtime.createStorage(bytes), bytes), shape, dtype);
   }
 

@@ -9,6 +9,7 @@ import { shapesEqual } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { HashModel, ModelInfo } from '../models/types.js';
 import type { SamplerState } from '../data/batcher.js';
+import { assertFinite } from '../io/finite.js';
 import { decodeSafetensors, encodeSafetensors, type SafeTensor } from '../io/safetensors.js';
 
 export const CHECKPOINT_FORMAT = 'cmhash-checkpoint/1';
@@ -23,8 +24,20 @@ export interface EpochRecord {
   val?: { i2t: number; t2i: number; mean: number };
 }
 
+/** A new random run identity (written at run start, kept by every checkpoint and result of the run). */
+export function newRunId(): string {
+  const c = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
+  if (c?.randomUUID) return c.randomUUID();
+  return Array.from({ length: 4 }, () => Math.floor(Math.random() * 2 ** 32).toString(16).padStart(8, '0')).join('-');
+}
+
 /** Loop state needed to continue a run exactly. */
 export interface LoopState {
+  /**
+   * Identity of the run (newRunId() at its start; a resume keeps it). Best/last checkpoints and
+   * results of different runs are told apart by it. Absent in checkpoints written before it existed.
+   */
+  runId?: string;
   /** Epochs completed. */
   epoch: number;
   sampler: SamplerState;
@@ -89,8 +102,9 @@ export async function captureCheckpoint(model: HashModel, meta: Omit<CheckpointM
 }
 
 /** Write host weights and state back into a model created with the same configuration. */
-export async function restoreCheckpoint(model: HashModel, ckpt: Checkpoint, where = 'checkpoint'): Promise<void> {
+export async function restoreCheckpoint(model: HashModel, ckpt: Checkpoint, where = 'checkpoint', opts: { resetState?: boolean } = {}): Promise<void> {
   const { meta } = ckpt;
+  checkCheckpointFinite(ckpt, where);
   if (meta.model.name !== model.info.name || meta.model.bits !== model.info.bits) {
     throw new CmhashError(`${where}: checkpoint is for ${meta.model.name} ${meta.model.bits} bits, the model is ${model.info.name} ${model.info.bits} bits`);
   }
@@ -106,7 +120,8 @@ export async function restoreCheckpoint(model: HashModel, ckpt: Checkpoint, wher
   if (model.setState && (meta.modelState || ckpt.stateTensors.size > 0)) {
     const uploaded = new Map<string, Tensor>();
     try {
-      for (const [name, t] of ckpt.stateTensors) {
+      // resetState: keep the JSON state (epoch counters, RNG) but start optimiser moments afresh.
+      for (const [name, t] of opts.resetState ? [] : ckpt.stateTensors) {
         uploaded.set(name, fromArray(model.runtime, t.data, t.shape, t.dtype === 'F32' ? 'f32' : t.dtype === 'U32' ? 'u32' : 'i32'));
       }
       await model.setState({ json: meta.modelState ?? {}, tensors: uploaded });
@@ -114,6 +129,15 @@ export async function restoreCheckpoint(model: HashModel, ckpt: Checkpoint, wher
     } finally {
       for (const t of uploaded.values()) t.dispose();
     }
+  }
+}
+
+const DIVERGED_HINT = '; the checkpoint is corrupt or its run diverged: resume or evaluate an earlier checkpoint';
+
+/** Every float tensor of a checkpoint (weights and state) must be finite; the error names the file and tensor. */
+export function checkCheckpointFinite(ckpt: Checkpoint, where: string): void {
+  for (const [file, tensors] of [['model.safetensors', ckpt.weights], ['state.safetensors', ckpt.stateTensors]] as const) {
+    for (const [name, t] of tensors) if (t.dtype === 'F32') assertFinite(t.data, t.shape, `${where}/${file}: tensor '${name}'`, DIVERGED_HINT);
   }
 }
 

@@ -8,11 +8,11 @@
  * state and the model's getState() go into every checkpoint, so continuing from a checkpoint
  * reproduces an uninterrupted run bit for bit.
  */
-import { CmhashError } from '../runtime/errors.js';
+import { CmhashError, DataError } from '../runtime/errors.js';
 import type { HashModel, StepResult, TrainingSetView } from '../models/types.js';
 import { BatchSampler, makeBatch, type ImageInput } from '../data/batcher.js';
 import { describeDataset, gatherRows, type Dataset } from '../data/dataset.js';
-import { captureCheckpoint, restoreCheckpoint, type Checkpoint, type EpochRecord, type LoopState } from './checkpoint.js';
+import { captureCheckpoint, newRunId, restoreCheckpoint, type Checkpoint, type EpochRecord, type LoopState } from './checkpoint.js';
 import { evaluateCrossModal, type CrossModalMetrics } from './evaluate.js';
 import { lrScale, type LrSchedule } from './schedule.js';
 
@@ -59,6 +59,15 @@ export interface TrainHooks {
   imageInput?: ImageInput;
   /** Stop request (e.g. SIGINT): checked between steps; the loop saves 'last' and returns. */
   shouldStop?(): boolean;
+  /** Identity of a new run (default: newRunId()); a resumed run keeps its checkpoint's. */
+  runId?: string;
+}
+
+export interface ResumeOptions {
+  /** Names the checkpoint in errors (e.g. its folder). */
+  where?: string;
+  /** Resume without the checkpoint's optimiser/state tensors (explicit opt-in: no longer an exact continuation). */
+  resetState?: boolean;
 }
 
 export interface TrainResult {
@@ -77,7 +86,9 @@ export function validateTrainConfig(c: TrainConfig): void {
     if (!Number.isInteger(v) || v < lo) throw new CmhashError(`train: ${k} must be an integer ≥ ${lo}, got ${v}`);
   };
   int('epochs', 1);
-  int('batchSize', 1);
+  if (!Number.isInteger(c.batchSize) || c.batchSize < 2) {
+    throw new CmhashError(`train: batchSize must be an integer ≥ 2, got ${c.batchSize} (the models learn from similarities between the items of a mini-batch; with one item every code collapses to the same value)`);
+  }
   int('evalEvery', 0);
   int('patience', 0);
   if (!Number.isInteger(c.seed)) throw new CmhashError(`train: seed must be an integer, got ${c.seed}`);
@@ -106,19 +117,28 @@ export const samplerSeed = (seed: number): number => (Math.imul(seed ^ 0x5bd1e99
  * Batch indices handed to the model are positions in the training split (0..n_train-1), matching the
  * rows of the TrainingSetView given to prepare().
  */
-export async function train(model: HashModel, ds: Dataset, config: TrainConfig, hooks: TrainHooks = {}, resume?: Checkpoint): Promise<TrainResult> {
+export async function train(model: HashModel, ds: Dataset, config: TrainConfig, hooks: TrainHooks = {}, resume?: Checkpoint, resumeOpts: ResumeOptions = {}): Promise<TrainResult> {
   validateTrainConfig(config);
   const rt = model.runtime;
   const trainRows = ds.splits.train;
   // The sampler draws positions in the training split; the dataset rows are trainRows[position].
   const positions = Uint32Array.from({ length: trainRows.length }, (_, i) => i);
   const sampler = new BatchSampler(positions, { batchSize: config.batchSize, seed: samplerSeed(config.seed) });
-  let state: LoopState = { epoch: 0, sampler: sampler.getState(), best: null, badEvals: 0, stopped: false, history: [] };
+  let state: LoopState = { runId: hooks.runId ?? newRunId(), epoch: 0, sampler: sampler.getState(), best: null, badEvals: 0, stopped: false, history: [] };
+  if (resume) {
+    const where = resumeOpts.where ?? 'checkpoint';
+    const d = resume.meta.dims;
+    for (const [k, have] of [['imageDim', ds.imageDim], ['textDim', ds.textDim], ['numLabels', ds.numLabels]] as const) {
+      if (d[k] !== have) throw new DataError(`${where}: the checkpoint was trained with ${k} ${d[k]}, dataset ${ds.name} has ${have} (resume with the dataset it was trained on)`);
+    }
+  }
   const view = trainingSetView(ds);
   if (model.prepare) await model.prepare(view);
   if (resume) {
-    await restoreCheckpoint(model, resume);
+    await restoreCheckpoint(model, resume, resumeOpts.where, { resetState: resumeOpts.resetState });
     state = structuredClone(resume.meta.loop);
+    // Checkpoints from before run identities: the resumed run gets one from here on.
+    state.runId ??= hooks.runId ?? newRunId();
     sampler.setState(state.sampler);
     if (state.imageInput !== undefined) {
       if (!hooks.imageInput?.setState) throw new CmhashError('train: the checkpoint holds raw-image augmentation state; resume it with the same image input');
@@ -135,8 +155,10 @@ export async function train(model: HashModel, ds: Dataset, config: TrainConfig, 
   hooks.onStart?.({ model, dataset: ds, config, startEpoch: state.epoch, stepsPerEpoch: sampler.batchesPerEpoch });
   const steps = sampler.batchesPerEpoch;
   let stopRequested = false;
+  // Closed-form models (the shallow baselines) are done after model.info.maxEpochs epochs.
+  const epochs = Math.min(config.epochs, model.info.maxEpochs ?? Infinity);
 
-  while (state.epoch < config.epochs && !state.stopped) {
+  while (state.epoch < epochs && !state.stopped) {
     const epoch = state.epoch; // 0-based index of the epoch being run
     const scale = config.lrSchedule ? lrScale(config.lrSchedule, epoch, config.epochs) : 1;
     if (config.lrSchedule) {
@@ -182,7 +204,7 @@ export async function train(model: HashModel, ds: Dataset, config: TrainConfig, 
     if (config.lrSchedule) rec.lrScale = scale;
     state.epoch = epoch + 1;
 
-    const last = state.epoch === config.epochs;
+    const last = state.epoch === epochs;
     let improved = false;
     if (config.evalEvery > 0 && ds.splits.val.length > 0 && (state.epoch % config.evalEvery === 0 || last)) {
       const metrics = await evaluateCrossModal(model, ds, ds.splits.val, ds.splits.train, { mapK: config.mapK, imageInput: hooks.imageInput });

@@ -20,9 +20,16 @@ export function readText(file: string): string {
   return new TextDecoder('utf-8').decode(readBytes(file));
 }
 
-/** Read the numeric variables of a MAT v5 file (optionally only some of them). */
+/**
+ * Read the numeric variables of a MAT v5 file (optionally only some of them). When a requested
+ * variable is absent, every variable is returned, so a "missing" error can list what the file holds.
+ */
 export function readMatFile(file: string, only?: readonly string[]): Map<string, MatArray> {
-  return readMat5(readBytes(file), { file, inflate: (d) => new Uint8Array(inflateSync(d)), only });
+  const bytes = readBytes(file);
+  const inflate = (d: Uint8Array) => new Uint8Array(inflateSync(d));
+  const vars = readMat5(bytes, { file, inflate, only });
+  if (only && only.some((n) => !vars.has(n))) return readMat5(bytes, { file, inflate });
+  return vars;
 }
 
 export function isDir(p: string): boolean {
