@@ -7,19 +7,25 @@
 // (scalarised) memory operations, so each sweep of 1024 items first records candidates as bits in
 // private masks (vector ops only), then drains the set bits with loops that run only while some lane
 // still has a candidate.
+// COLLECT = true (the one-scan top-k path, src/retrieval/hamming-plan.ts; info[q].x is then an upper
+// bound from a sample, not the exact k-th distance): no offsets to honour; each invocation appends every
+// item with d <= bound, in index order, to its own list out_idx[(q, b) * cap ..] as (d << 16) | (item -
+// block start) (blocks of at most 65536 items), and stores the list's full length — even past cap, so
+// hamming_gather can tell an overflowed list — in hist[q, b]. `bins` holds cap; out_dist is unused.
 struct Params {
   nq: u32,
   n: u32,
   block: u32,
   nblocks_total: u32,
   block0: u32,
-  bins: u32,
+  bins: u32,          // bits + 1; list capacity when COLLECT
   last_mask: u32,
   index0: u32,        // global database index of this chunk's first item
 }
 
 override WORDS: u32 = 2u;
 override WG: u32 = 32u;
+override COLLECT: bool = false;
 const QPI: u32 = 4u;        // queries per invocation, as in hamming_hist
 const SWEEP: u32 = 1024u;   // items per candidate mask (32 words of 32 bits)
 
@@ -58,6 +64,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: v
     // t holds T + 1 (select d < t); queries past the batch (padding lanes) get 0 and select nothing.
     t[j] = select(0u, info[q].x + 1u, q0 + j < p.nq);
   }
+  var found: array<u32, QPI>;   // COLLECT: list lengths so far
   let start = b * p.block;
   let end = min(start + p.block, p.n);
   for (var s = start; s < end; s += SWEEP) {
@@ -77,8 +84,9 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: v
     }
     for (var j = 0u; j < QPI; j++) {
       let q = q0 + j;
-      let row = (q * p.nblocks_total + p.block0 + b) * p.bins;
+      let row = (q * p.nblocks_total + p.block0 + b) * select(p.bins, 1u, COLLECT);
       let limit = info[min(q, p.nq - 1u)].z;
+      var listed = found[j];
       for (var c = 0u; c < 32u; c++) {
         var m = cand[j][c];
         loop {
@@ -86,14 +94,25 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: v
           let i = s + c * 32u + firstTrailingBit(m);
           m &= m - 1u;
           let d = distance(item(i), qv[j]);
-          let pos = hist[row + d];
-          if (pos < limit) {
-            out_idx[pos] = p.index0 + i;
-            out_dist[pos] = d;
-            hist[row + d] = pos + 1u;
+          if (COLLECT) {
+            if (listed < p.bins) { out_idx[row * p.bins + listed] = (d << 16u) | (i - start); }
+            listed += 1u;
+          } else {
+            let pos = hist[row + d];
+            if (pos < limit) {
+              out_idx[pos] = p.index0 + i;
+              out_dist[pos] = d;
+              hist[row + d] = pos + 1u;
+            }
           }
         }
       }
+      found[j] = listed;
+    }
+  }
+  if (COLLECT) {
+    for (var j = 0u; j < QPI; j++) {
+      if (q0 + j < p.nq) { hist[(q0 + j) * p.nblocks_total + p.block0 + b] = found[j]; }
     }
   }
 }

@@ -159,6 +159,54 @@ describe('HammingIndex', () => {
     copy.dispose();
   });
 
+  it('one-scan top-k equals the CPU reference across chunks, blocks, ties and list overflows', { timeout: 120_000 }, async () => {
+    const rt = await getRuntime();
+    for (const bits of [7, 64, 100, 128]) {
+      for (const n of [1, 1023, 20001]) {
+        const db = randomCodes(n, bits, 3 * n + bits, { distinct: Math.max(1, n >> 4), garbage: true });
+        const q = randomCodes(33, bits, 5 * bits + n, { garbage: true });
+        for (const [opts, what] of [
+          [{ chunkItems: 9000, sampleItems: 300 }, 'chunks'],
+          [{ sampleItems: 50, candidatesPerBlock: 3 }, 'tiny lists'],
+        ] as const) {
+          const index = HammingIndex.create(rt, bits, { strategy: 'one-scan', ...opts });
+          index.add(db);
+          for (const k of [...new Set([1, Math.min(17, n), Math.min(120, n), n])]) {
+            const got = await index.search(q, k);
+            const want = topKCpu(q, 33, db, n, bits, k);
+            const tag = `${what} bits=${bits} n=${n} k=${k} overflowed=${index.lastOverflowed}`;
+            expect(index.lastStrategy, tag).toBe('one-scan');
+            expect(Array.from(got.indices), tag).toEqual(Array.from(want.indices));
+            expect(Array.from(got.distances), tag).toEqual(Array.from(want.distances));
+            if (what === 'tiny lists' && n === 20001 && k === 17) expect(index.lastOverflowed, tag).toBeGreaterThan(0);
+          }
+          index.dispose();
+        }
+      }
+    }
+  });
+
+  it('auto picks one-scan for large databases, two-pass for small ones or large k', async () => {
+    const rt = await getRuntime();
+    const n = 4 * 4096 + 5, bits = 32;
+    const db = randomCodes(n, bits, 77);
+    const q = randomCodes(130, bits, 78);
+    const index = HammingIndex.create(rt, bits, { sampleItems: 4096 });
+    index.add(db);
+    for (const [k, path] of [[100, 'one-scan'], [1000, 'two-pass']] as const) {
+      const got = await index.search(q, k);
+      expect(index.lastStrategy).toBe(path);
+      expect(Array.from(got.indices)).toEqual(Array.from(topKCpu(q, 130, db, n, bits, k).indices));
+    }
+    const small = HammingIndex.create(rt, bits);
+    small.add(db);
+    await small.search(q, 10);
+    expect(small.lastStrategy).toBe('two-pass');
+    expect(() => HammingIndex.create(rt, bits, { strategy: 'fast' as never })).toThrow(/strategy must be/);
+    index.dispose();
+    small.dispose();
+  });
+
   it('radius search equals the CPU reference on random data', async () => {
     const rt = await getRuntime();
     for (const bits of [16, 33, 128]) {

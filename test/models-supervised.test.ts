@@ -243,7 +243,7 @@ describe('short training on the embedded Wikipedia set raises mAP', () => {
   const dims = { imageDim: ds.imageDim, textDim: ds.textDim, numLabels: ds.numLabels };
   for (const name of ['dcmh', 'ssah', 'hfah', 'udsph'] as const) {
     it(`${name}: trained mAP clearly above the untrained network`, async () => {
-      // SSAH/UDSPH with the adversarial weight picked on validation (0; see scripts/results-supervised.mjs).
+      // SSAH/UDSPH with the adversarial weight picked on validation (0; see README "Results").
       const config = name === 'ssah' ? { hidden: 128, adversarial: 0 } : name === 'udsph' ? { hidden: 128, adversarial: 0, crossAttention: 0.1 } : { hidden: name === 'dcmh' ? 512 : 128 };
       const model = await createModel(name, rt, { bits: name === 'ssah' ? 16 : 32, seed: 3, dims, config });
       await model.prepare?.(trainingSetView(ds));

@@ -1,8 +1,8 @@
 /**
  * Hashing and retrieval: exact top-100 Hamming search of 1,000 packed queries over 1M and 10M codes at
  * 32/64/128 bits, end to end (query upload, the three GPU passes, readback of indices and distances),
- * against the plain-TypeScript scan (SWAR popcount + histogram + counting top-k, one thread) on the same
- * data, with the bytes-moved bound of this machine (memcpy bandwidth measured in-process); and the
+ * against FAISS IndexBinaryFlat (1 and 2 OpenMP threads, results checked as sets per distance) and the
+ * plain-TypeScript scan (SWAR popcount + histogram + counting top-k, one thread) on the same data, with the bytes-moved bound of this machine (memcpy bandwidth measured in-process); and the
  * fused cosine-similarity kernel against row-normalise + GEMM.
  *
  * Throughput is queries × items per second. The TypeScript peer is timed on a subset of the queries
@@ -11,7 +11,6 @@
  */
 import { performance } from 'node:perf_hooks';
 import { readdirSync, readFileSync } from 'node:fs';
-import { getPriority, setPriority } from 'node:os';
 import { fromArray } from '../../src/ops/elementwise.js';
 import { cosineSimilarity, l2Normalize } from '../../src/ops/similarity.js';
 import { matmul } from '../../src/ops/matmul.js';
@@ -22,6 +21,8 @@ import { hammingTopKCpu } from '../../src/retrieval/cpu-scan.js';
 import { Rng } from '../../src/util/rng.js';
 import { gemmFlops, gflops, measure, median } from '../lib/measure.js';
 import type { BenchContext, ResultRow, Suite } from '../lib/types.js';
+import { atNormalPriority } from '../lib/priority.js';
+import { bestRun, faissDifference, runFaiss } from '../lib/faiss.js';
 
 /** Host memory bandwidth: median of copying a 256 MiB buffer (read + write bytes per second). */
 function memcpyGBps(): number {
@@ -83,37 +84,11 @@ async function timeRuns(runs: number, fn: () => Promise<unknown>): Promise<Timed
   return { medianMs: median(ts), samples: runs, cpuMain: (c1.main - c0.main) / runs, cpuOthers: (c1.others - c0.others) / runs };
 }
 
-/**
- * Run a CPU peer at the default priority: the runtime renices the main thread after its first submit
- * (niceMainThread), which would starve a single-threaded peer on a loaded machine. Returns whether the
- * priority could be restored (needs the right to lower niceness).
- */
-async function atNormalPriority<T>(fn: () => Promise<T>): Promise<{ value: T; normal: boolean }> {
-  let prev: number | null = null;
-  try {
-    prev = getPriority(0);
-    if (prev !== 0) setPriority(0, 0);
-  } catch {
-    prev = null;
-  }
-  try {
-    return { value: await fn(), normal: prev !== null };
-  } finally {
-    if (prev !== null && prev !== 0) {
-      try {
-        setPriority(0, prev);
-      } catch {
-        /* keep */
-      }
-    }
-  }
-}
-
 const fmtN = (n: number): string => (n >= 1e6 ? `${n / 1e6}M` : n >= 1e3 ? `${n / 1e3}K` : String(n));
 
 export const hammingSuite: Suite = {
   name: 'hamming',
-  description: 'top-100 Hamming search (1,000 queries over 1M/10M codes at 32/64/128 bits) vs plain TypeScript; fused cosine similarity vs normalise + GEMM',
+  description: 'top-100 Hamming search (1,000 queries over 1M/10M codes at 32/64/128 bits) vs FAISS IndexBinaryFlat and plain TypeScript; fused cosine similarity vs normalise + GEMM',
   async run(ctx: BenchContext): Promise<ResultRow[]> {
     const { rt, args } = ctx;
     const rows: ResultRow[] = [];
@@ -147,11 +122,27 @@ export const hammingSuite: Suite = {
         const gRate = pairs / g.medianMs / 1e3; // M pairs/s
         const gCpuRate = g.cpuOthers > 0 ? pairs / g.cpuOthers / 1e6 : NaN; // M pairs per worker CPU-second
         rows.push({
-          case: label, impl: `cmhash HammingIndex (${index.chunkCount} chunk${index.chunkCount > 1 ? 's' : ''})`, medianMs: g.medianMs, samples: g.samples,
+          case: label, impl: `cmhash HammingIndex (${index.lastStrategy}, ${index.chunkCount} chunk${index.chunkCount > 1 ? 's' : ''})`, medianMs: g.medianMs, samples: g.samples,
           gbps: (pairs * (bits / 8)) / g.medianMs / 1e6,
           note: `${gRate.toFixed(0)} M q·items/s; ${gCpuRate.toFixed(0)} M per worker CPU-s (workers ${g.cpuOthers.toFixed(1)} s, polling main thread ${g.cpuMain.toFixed(1)} s); bound: DB once ${(codeBytes / bw / 1e6).toFixed(1)} ms, streamed per query ${((pairs * (bits / 8)) / bw / 1e6).toFixed(0)} ms`,
         });
         ctx.log(`${label}: GPU ${g.medianMs.toFixed(0)} ms, ${gRate.toFixed(0)} M pairs/s, ${gCpuRate.toFixed(0)} M pairs per worker CPU-s`);
+        if (args.peers) {
+          const fr = await runFaiss(db, queries, bits, k, { threads: [1, 2], runs: n >= 10_000_000 ? 1 : 2 });
+          if (fr.ok) {
+            const ours = await index.search(queries, k);
+            const diff = faissDifference(ours, fr.result, db, queries, bits, k);
+            for (const r of fr.run.runs) {
+              rows.push({
+                case: label, impl: `FAISS ${fr.run.faiss} IndexBinaryFlat (${r.threads} thread${r.threads > 1 ? 's' : ''})`, medianMs: r.ms, samples: r.times.length,
+                gbps: (pairs * (bits / 8)) / r.ms / 1e6,
+                note: `${(pairs / r.ms / 1e3).toFixed(0)} M q·items/s; ours/FAISS ${(r.ms / g.medianMs).toFixed(2)}×; results ${diff === null ? 'equal as sets per distance' : `DIFFER: ${diff}`}${fr.normalPriority ? '' : ' (peer reniced)'}`,
+                extra: { times: r.times, equal: diff === null, difference: diff, nice: fr.run.nice },
+              });
+            }
+            ctx.log(`${label}: FAISS best ${bestRun(fr.run).ms.toFixed(0)} ms (${bestRun(fr.run).threads} threads), equal ${diff === null ? 'yes' : diff}`);
+          } else rows.push({ case: label, impl: 'FAISS IndexBinaryFlat', medianMs: NaN, samples: 0, note: `skipped: ${fr.missing}` });
+        }
         // Plain TypeScript on a subset of the queries.
         const cq = args.quick ? 16 : Math.max(8, Math.round(2e8 / n));
         const sub = queries.subarray(0, cq * w);

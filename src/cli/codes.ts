@@ -1,6 +1,5 @@
 /** `cmhash encode` (features → packed codes in a HammingIndex file) and `cmhash search` (top-k by Hamming distance). */
-import { writeFileSync } from 'node:fs';
-import { makeDirs } from '../train/node/durable.js';
+import { makeDirs, writeFileDurable } from '../train/node/durable.js';
 import { dirname, extname, resolve } from 'node:path';
 import { DataError } from '../runtime/errors.js';
 import type { Dataset } from '../data/dataset.js';
@@ -115,7 +114,7 @@ export async function encodeCommand(args: string[]): Promise<number> {
     index.add(codes);
     const out = resolve(v.output as string);
     makeDirs(dirname(out), '--output');
-    writeFileSync(out, index.save());
+    writeFileDurable(out, index.save(), '--output');
     info(`encoded ${codes.length / wordsFor(model.info.bits)} ${modality} items into ${model.info.bits}-bit codes: ${out}`);
     index.dispose();
     model.dispose();

@@ -1,5 +1,6 @@
 /** `cmhash export-demo`: a checkpoint + its dataset → the static files the browser demo loads (src/demo/format.ts). */
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, writeFileSync } from 'node:fs';
+import { ensureWritableDir } from '../train/node/durable.js';
 import { join, resolve } from 'node:path';
 import { loadDataset } from '../data/node/load.js';
 import { gatherRows } from '../data/dataset.js';
@@ -41,6 +42,7 @@ export async function exportDemoCommand(args: string[]): Promise<number> {
   const dir = resolve(v.checkpoint as string);
   const out = resolve(v.out as string);
   const ckpt = loadCheckpointDir(dir);
+  ensureWritableDir(out, '--out');
   const cli = (ckpt.meta.config.cli ?? {}) as Partial<CliTrainConfig>;
   const ds = loadDataset((v.data as string | undefined) ?? cli.data ?? 'default', { text: cli.text, valSize: cli.valSize, valSeed: cli.seed });
   const { imageDim, textDim } = ckpt.meta.dims;
@@ -56,7 +58,6 @@ export async function exportDemoCommand(args: string[]): Promise<number> {
   try {
     const model = await modelFromCheckpoint(rt, ckpt, dir);
     const bits = model.info.bits;
-    mkdirSync(out, { recursive: true });
     const f = DEMO_FILES;
     const features = (m: Modality) => (m === 'image' ? { data: ds.image, dim: ds.imageDim } : { data: ds.text, dim: ds.textDim });
     for (const m of MODALITIES) {

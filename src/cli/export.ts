@@ -4,7 +4,8 @@
  * of src/retrieval/code-bytes.ts), ids.npy (int64 [n]), labels.npy (uint8 [n, labels], when the dataset
  * is given) and meta.json.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { makeDirs } from '../train/node/durable.js';
 import { join, resolve } from 'node:path';
 import { readBytes } from '../data/node/files.js';
 import { loadCheckpointDir } from '../train/node/files.js';
@@ -79,7 +80,7 @@ export async function exportCommand(args: string[]): Promise<number> {
     source = `${file}; dataset ${ds.name}, split ${split}`;
   }
   const out = resolve(v.out as string);
-  mkdirSync(out, { recursive: true });
+  makeDirs(out, '--out'); // (Node's recursive mkdir spins forever under /proc)
   writeFileSync(join(out, 'codes.npy'), encodeNpy(packedToBytes(codes, bits), [n, bpc]));
   writeFileSync(join(out, 'ids.npy'), encodeNpy(ids, [n]));
   if (labels) writeFileSync(join(out, 'labels.npy'), encodeNpy(labels.data, [n, labels.names.length]));

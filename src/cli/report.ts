@@ -1,6 +1,6 @@
 /** Final test-set evaluation for `train` and `eval`: I→T and T→I metrics, random-code baseline, JSON and SVG plots. */
 import { writeFileSync } from 'node:fs';
-import { makeDirs } from '../train/node/durable.js';
+import { makeDirs, writeFileDurable } from '../train/node/durable.js';
 import { join } from 'node:path';
 import type { HashModel } from '../models/types.js';
 import { gatherRows, type Dataset } from '../data/dataset.js';
@@ -50,7 +50,7 @@ export async function evaluateAndReport(model: HashModel, ds: Dataset, outDir: s
     ...(run ? { run } : {}),
   };
   makeDirs(outDir, 'output folder');
-  writeFileSync(join(outDir, 'results.json'), JSON.stringify(report, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n');
+  writeFileDurable(join(outDir, 'results.json'), JSON.stringify(report, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n');
   const title = `${model.info.name} ${model.info.bits} bits on ${ds.name}`;
   const named = [{ name: 'image→text', metrics: m.i2t }, { name: 'text→image', metrics: m.t2i }, { name: 'random codes I→T', metrics: randomCodes.i2t }];
   writeFileSync(join(outDir, 'pr.svg'), prCurveSvg(named, `Precision–recall by Hamming radius: ${title}`));

@@ -225,7 +225,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     let weights: Record<string, unknown> = { source: 'last', epoch: result.state.epoch };
     let bestDir = join(out, 'checkpoints', 'best');
     if (result.best) {
-      const found = result.bestCheckpoint ? { ckpt: result.bestCheckpoint, dir: join(out, 'checkpoints', 'best') } : findBest(runId, result.best.epoch, [join(out, 'checkpoints', 'best'), ...(resumeDir ? [join(resolve(resumeDir), '..', 'best')] : [])]);
+      const found = result.bestCheckpoint ? { ckpt: result.bestCheckpoint, dir: join(out, 'checkpoints', 'best') } : findBest(runId, result.best, [join(out, 'checkpoints', 'best'), ...(resumeDir ? [join(resolve(resumeDir), '..', 'best')] : [])], resumeDir ? join(resolve(resumeDir), '..', 'best') : null);
       await restoreCheckpoint(model, found.ckpt, found.dir);
       weights = { source: 'best', epoch: result.best.epoch, checkpoint: found.dir };
       bestDir = found.dir;
@@ -245,10 +245,12 @@ export async function trainCommand(args: string[]): Promise<number> {
 }
 
 /**
- * The best checkpoint of run `runId` (validation best at `epoch`) among `dirs`. A folder holding
- * another run's best (e.g. an --out reused by a resume from elsewhere) is never used.
+ * The best checkpoint of run `runId` (validation best `best`) among `dirs`. A folder holding another
+ * run's best (e.g. an --out reused by a resume from elsewhere) is never used. A checkpoint written
+ * before run identities existed is accepted only from `legacyDir` (the resumed run's own folder) and
+ * only with the same best epoch and score.
  */
-function findBest(runId: string, epoch: number, dirs: string[]): { ckpt: Checkpoint; dir: string } {
+function findBest(runId: string, best: { score: number; epoch: number }, dirs: string[], legacyDir: string | null): { ckpt: Checkpoint; dir: string } {
   const seen: string[] = [];
   for (const dir of dirs) {
     if (!existsSync(join(dir, 'checkpoint.json'))) {
@@ -257,8 +259,9 @@ function findBest(runId: string, epoch: number, dirs: string[]): { ckpt: Checkpo
     }
     const ckpt = loadCheckpointDir(dir);
     const l = ckpt.meta.loop;
-    if (l.runId === runId && l.best?.epoch === epoch && l.epoch === epoch) return { ckpt, dir };
+    const same = l.best?.epoch === best.epoch && l.best.score === best.score && l.epoch === best.epoch;
+    if (same && (l.runId === runId || (l.runId === undefined && dir === legacyDir))) return { ckpt, dir };
     seen.push(`${dir} (run ${l.runId ?? 'without id'}, epoch ${l.epoch})`);
   }
-  throw new DataError(`the best weights of this run (run ${runId}, validation best at epoch ${epoch}) are in no checkpoint folder: ${seen.join('; ')}. Evaluate a checkpoint of this run with 'cmhash eval --checkpoint <dir>'`);
+  throw new DataError(`the best weights of this run (run ${runId}, validation best at epoch ${best.epoch}) are in no checkpoint folder: ${seen.join('; ')}. Evaluate a checkpoint of this run with 'cmhash eval --checkpoint <dir>'`);
 }

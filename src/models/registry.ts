@@ -48,7 +48,7 @@ export interface ModelEntry {
 }
 
 /** Model folders the lazy loader knows about (MODELS.md). */
-export const KNOWN_MODELS = ['jsghca', 'djsrh', 'umha', 'hfah', 'udsph', 'dcmh', 'ssah'] as const;
+export const KNOWN_MODELS = ['jsghca', 'djsrh', 'umha', 'hfah', 'udsph', 'dcmh', 'ssah', 'cca-itq', 'cmfh', 'scm-seq', 'ridge-itq'] as const;
 
 const registry = new Map<string, ModelEntry>();
 

@@ -25,6 +25,8 @@ export interface ModelInfo {
   supervised: boolean;
   /** Full hyper-parameter set, JSON-serialisable (saved in checkpoints). */
   config: Record<string, unknown>;
+  /** Epochs after which more training cannot change the model (closed-form baselines: 1); the loop stops there. */
+  maxEpochs?: number;
 }
 
 /** Whole-training-set access for models that need it (UMHA's auxiliary matrix, DCMH/SSAH/HFAH code matrix B). */

@@ -1,42 +1,33 @@
 /**
  * HammingIndex: a packed binary-code database on the GPU with exact top-k and radius search.
  *
- * Search is a counting selection by distance in three passes (kernels/hamming_hist, hamming_select,
- * hamming_emit): per-(query, block) private histograms, a per-query prefix sum that finds the k-th
- * distance and turns the histograms into output positions, and a stable compaction in database-index
- * order. No atomics, no comparison sort; results are ordered by (distance, index) and equal the CPU
- * scan exactly. The database is split into chunks of at most `maxStorageBufferBindingSize` bytes, each
- * its own buffer and dispatches; all chunks write into one histogram row per query, so selection across
- * chunks is exact without a separate merge. Queries are processed in batches sized so the histogram
- * and the outputs each fit in one binding.
+ * The class is the public face; the work is split by job: hamming-store.ts holds the codes (GPU chunks
+ * of at most `maxStorageBufferBindingSize` bytes, host mirror), hamming-plan.ts chooses the path and the
+ * layout of a search, hamming-search.ts records the passes (kernels/hamming_hist, hamming_select,
+ * hamming_emit, hamming_collect, hamming_gather). Every path is exact: results are ordered by
+ * (distance, database index) and equal the CPU scan (cpu-scan.ts) bit for bit. The file format
+ * (save/load) is below.
  */
 import type { Runtime } from '../runtime/runtime.js';
-import { CmhashError, DataError, ShapeError, fmtShape } from '../runtime/errors.js';
+import { CmhashError, DataError, ShapeError } from '../runtime/errors.js';
 import { Tensor } from '../tensor/tensor.js';
-import { Uniforms } from '../ops/uniforms.js';
-import { checkTensor } from '../ops/validate.js';
-import { checkBits, lastWordMask, wordsFor } from '../ops/hashing.js';
+import { checkBits, wordsFor } from '../ops/hashing.js';
 import type { RadiusResult, TopKResult } from './cpu-scan.js';
+import { HammingStore } from './hamming-store.js';
+import { HammingSearch } from './hamming-search.js';
+import { DEFAULT_SAMPLE_ITEMS, oneScanPlan } from './hamming-plan.js';
+import { MultiIndexHashing, type MultiIndexOptions } from './multi-index.js';
 
-/** Queries per workgroup in the scan passes (lanes = queries reading the same database item). */
-const SCAN_WG = 32;
-/** Queries per scan invocation (QPI in kernels/hamming_hist.wgsl and hamming_emit.wgsl). */
-const SCAN_QPI = 4;
-/** Queries per scan workgroup: query batches are rounded to multiples of this. */
-const SCAN_QUERIES = SCAN_WG * SCAN_QPI;
-/** Smallest scan block (items per invocation); larger databases get larger blocks (see layout()). */
-const MIN_BLOCK = 4096;
-const SELECT_WG = 64;
 const MAGIC = 0x49484d43; // 'CMHI' little-endian
 const VERSION = 1;
 const HEADER_BYTES = 24;
-/** Read results back once this many output bytes are pending. */
-const READ_BATCH_BYTES = 64 * 1024 * 1024;
+
+export type SearchStrategy = 'auto' | 'two-pass' | 'one-scan';
 
 export interface HammingIndexOptions {
   /**
-   * Items per scan block (one invocation scans one block for a few queries). Default: 4096, doubled
-   * per search until a full workgroup of queries' histograms fits one binding.
+   * Items per scan block of the two-pass path (one invocation scans one block for a few queries).
+   * Default: 4096, doubled per search until a full workgroup of queries' histograms fits one binding.
    */
   blockSize?: number;
   /**
@@ -44,37 +35,43 @@ export interface HammingIndexOptions {
    * `maxStorageBufferBindingSize`. Small values test chunking.
    */
   chunkItems?: number;
-  /** Upper bound on queries per batch (default: as many as the histogram binding allows). */
+  /** Upper bound on queries per batch (default: as many as the bindings allow). */
   maxQueryBatch?: number;
-}
-
-/** How one search splits the database into scan blocks. */
-interface Layout {
-  block: number;
-  /** Global index of each chunk's first block. */
-  block0: number[];
-  total: number;
-}
-
-interface Chunk {
-  /** Null until the first codes arrive. */
-  buffer: GPUBuffer | null;
-  /** Capacity in items. */
-  capacity: number;
-  count: number;
+  /**
+   * Top-k path (src/retrieval/hamming-plan.ts): 'one-scan' (a sample bounds the k-th distance, one scan
+   * collects candidates), 'two-pass' (histogram scan + emit scan), or 'auto' (default: one-scan when the
+   * database holds at least 4 samples and k ≤ sample / 16). Results are identical.
+   */
+  strategy?: SearchStrategy;
+  /** Codes in the one-scan path's sample (default 65536; at least k are used). */
+  sampleItems?: number;
+  /** One-scan candidate list capacity per (query, 4096-item block); default from k and the sample. Small values test the overflow fallback. */
+  candidatesPerBlock?: number;
+  /**
+   * Answer top-k searches with multi-index hashing (src/retrieval/multi-index.ts: substring tables on the
+   * host, built at the first search after an add) instead of a GPU scan: much faster on clustered
+   * (learned) codes, slower on uniform random ones. Results are identical. Radius search stays on the GPU.
+   */
+  multiIndex?: boolean | MultiIndexOptions;
 }
 
 export class HammingIndex {
   readonly words: number;
   readonly blockSize: number | null;
   readonly chunkItems: number;
+  readonly strategy: SearchStrategy;
   private readonly maxQueryBatch: number;
-  private chunks: Chunk[] = [];
-  private n = 0;
-  private host: Uint32Array;
-  private pendingReads = new Set<Promise<void>>();
-  private readError: Error | null = null;
+  private readonly sampleItems: number;
+  private readonly candidatesPerBlock: number | undefined;
+  private readonly store: HammingStore;
+  private readonly searcher: HammingSearch;
+  private readonly multiIndex: MultiIndexOptions | null;
+  private mih: MultiIndexHashing | null = null;
   private disposed = false;
+  /** Queries the last one-scan search had to answer again on the two-pass path (list overflow). */
+  lastOverflowed = 0;
+  /** Path the last top-k search took. */
+  lastStrategy: 'one-scan' | 'two-pass' | 'multi-index' | null = null;
 
   private constructor(readonly rt: Runtime, readonly bits: number, opts: HammingIndexOptions) {
     checkBits('HammingIndex', bits);
@@ -92,7 +89,15 @@ export class HammingIndex {
     }
     this.maxQueryBatch = opts.maxQueryBatch ?? Number.MAX_SAFE_INTEGER;
     if (!Number.isInteger(this.maxQueryBatch) || this.maxQueryBatch < 1) throw new RangeError(`HammingIndex: maxQueryBatch must be a positive integer, got ${opts.maxQueryBatch}`);
-    this.host = new Uint32Array(0);
+    this.strategy = opts.strategy ?? 'auto';
+    if (!['auto', 'two-pass', 'one-scan'].includes(this.strategy)) throw new RangeError(`HammingIndex: strategy must be 'auto', 'two-pass' or 'one-scan', got '${String(opts.strategy)}'`);
+    this.sampleItems = opts.sampleItems ?? DEFAULT_SAMPLE_ITEMS;
+    if (!Number.isInteger(this.sampleItems) || this.sampleItems < 1) throw new RangeError(`HammingIndex: sampleItems must be a positive integer, got ${opts.sampleItems}`);
+    this.candidatesPerBlock = opts.candidatesPerBlock;
+    if (this.candidatesPerBlock !== undefined && (!Number.isInteger(this.candidatesPerBlock) || this.candidatesPerBlock < 1)) throw new RangeError(`HammingIndex: candidatesPerBlock must be a positive integer, got ${opts.candidatesPerBlock}`);
+    this.multiIndex = opts.multiIndex ? (opts.multiIndex === true ? {} : opts.multiIndex) : null;
+    this.store = new HammingStore(rt, bits, this.words, this.chunkItems);
+    this.searcher = new HammingSearch(this.store, this.blockSize, this.maxQueryBatch);
   }
 
   static create(rt: Runtime, bits: number, opts: HammingIndexOptions = {}): HammingIndex {
@@ -101,187 +106,41 @@ export class HammingIndex {
 
   /** Number of codes in the index. */
   get size(): number {
-    return this.n;
+    return this.store.n;
+  }
+
+  /** The multi-index tables (null unless the multiIndex option is set and a search built them). */
+  get multiIndexTables(): MultiIndexHashing | null {
+    return this.mih;
   }
 
   /** Number of database chunks (buffers). */
   get chunkCount(): number {
-    return this.chunks.length;
+    return this.store.chunks.length;
   }
 
   private assertLive(what: string): void {
     if (this.disposed) throw new CmhashError(`HammingIndex.${what}: index was disposed`);
   }
 
-  private growHost(items: number): void {
-    const need = items * this.words;
-    if (need <= this.host.length) return;
-    const next = new Uint32Array(Math.max(need, Math.min(this.host.length * 2, need + 64 * 1024 * 1024)));
-    next.set(this.host.subarray(0, this.n * this.words));
-    this.host = next;
-  }
-
-  /** Reserve room for `items` more codes; returns the (chunk, item offset, count) pieces they go to. */
-  private reserve(items: number): { buffer: GPUBuffer; at: number; count: number; first: number }[] {
-    const pieces: { buffer: GPUBuffer; at: number; count: number; first: number }[] = [];
-    let left = items, first = 0;
-    while (left > 0) {
-      let c = this.chunks[this.chunks.length - 1];
-      if (!c || c.count === this.chunkItems) {
-        c = { buffer: null, capacity: 0, count: 0 };
-        this.chunks.push(c);
-      }
-      const take = Math.min(left, this.chunkItems - c.count);
-      const need = c.count + take;
-      if (need > c.capacity) {
-        const cap = Math.min(this.chunkItems, Math.max(need, 2 * c.capacity, 1024));
-        const buf = this.rt.createStorage(cap * this.words * 4, 'hamming-chunk');
-        if (c.buffer) {
-          if (c.count > 0) this.rt.copy(c.buffer, 0, buf, 0, c.count * this.words * 4);
-          this.rt.release(c.buffer);
-        }
-        c.buffer = buf;
-        c.capacity = cap;
-      }
-      pieces.push({ buffer: c.buffer!, at: c.count, count: take, first });
-      c.count = need;
-      left -= take;
-      first += take;
-    }
-    return pieces;
-  }
-
   /** Append packed codes: a Uint32Array of n × words, or a u32 tensor [n, words]. */
   add(packed: Uint32Array | Tensor): void {
     this.assertLive('add');
-    const w = this.words;
-    if (packed instanceof Uint32Array) {
-      if (packed.length % w !== 0) throw new ShapeError(`HammingIndex.add: packed has ${packed.length} words, not a multiple of ${w} (${this.bits}-bit codes)`);
-      const items = packed.length / w;
-      if (items === 0) return;
-      this.growHost(this.n + items);
-      this.host.set(packed, this.n * w);
-      for (const p of this.reserve(items)) this.rt.write(p.buffer, packed.subarray(p.first * w, (p.first + p.count) * w), p.at * w * 4);
-      this.n += items;
-      return;
-    }
-    checkTensor('HammingIndex.add', 'packed', packed, 'u32');
-    if (packed.rank !== 2 || packed.shape[1] !== w) throw new ShapeError(`HammingIndex.add: packed ${fmtShape(packed.shape)} must be [n, ${w}] for ${this.bits}-bit codes`);
-    const items = packed.shape[0]!;
-    if (items === 0) return;
-    const base = this.n;
-    this.growHost(base + items);
-    for (const p of this.reserve(items)) this.rt.copy(packed.buffer, p.first * w * 4, p.buffer, p.at * w * 4, p.count * w * 4);
-    this.n += items;
-    // Mirror on the host for save(); the copy is recorded now, so the caller may dispose the tensor.
-    const read: Promise<void> = packed.read().then(
-      (data) => {
-        if (!this.disposed) this.host.set(data as Uint32Array, base * w);
-        this.pendingReads.delete(read);
-      },
-      (e: unknown) => {
-        this.readError = e instanceof Error ? e : new CmhashError(String(e));
-        this.pendingReads.delete(read);
-      },
-    );
-    this.pendingReads.add(read);
+    this.store.add(packed);
+    this.mih = null;
   }
 
   /** Resolves once codes added as tensors are mirrored on the host (needed before save()). */
   async settled(): Promise<void> {
-    await Promise.all([...this.pendingReads]);
-    if (this.readError) throw this.readError;
+    await this.store.settled();
   }
 
   private checkQueries(op: string, queries: Uint32Array): number {
     this.assertLive(op);
     if (!(queries instanceof Uint32Array)) throw new ShapeError(`HammingIndex.${op}: queries must be a Uint32Array of packed codes`);
     if (queries.length % this.words !== 0) throw new ShapeError(`HammingIndex.${op}: queries has ${queries.length} words, not a multiple of ${this.words} (${this.bits}-bit codes)`);
-    if (this.n === 0) throw new CmhashError(`HammingIndex.${op}: the index is empty`);
+    if (this.store.n === 0) throw new CmhashError(`HammingIndex.${op}: the index is empty`);
     return queries.length / this.words;
-  }
-
-  private layoutFor(block: number): Layout {
-    const block0: number[] = [];
-    let total = 0;
-    for (const c of this.chunks) {
-      block0.push(total);
-      total += Math.ceil(c.count / block);
-    }
-    return { block, block0, total };
-  }
-
-  /**
-   * Scan blocks for a search of nq queries: the fixed blockSize, or the smallest power-of-two multiple
-   * of 4096 such that a full workgroup of queries' histograms fits one binding and every chunk's block
-   * count fits one dispatch dimension.
-   */
-  private layout(nq: number): Layout {
-    if (this.blockSize !== null) return this.layoutFor(this.blockSize);
-    const maxBind = this.rt.limits.maxStorageBufferBindingSize;
-    const maxDim = this.rt.limits.maxComputeWorkgroupsPerDimension;
-    const cols = Math.min(Math.max(1, nq), SCAN_QUERIES);
-    for (let block = MIN_BLOCK; ; block *= 2) {
-      const l = this.layoutFor(block);
-      if ((l.total * (this.bits + 1) * 4 * cols <= maxBind && Math.ceil(this.chunkItems / block) <= maxDim) || block >= this.chunkItems) return l;
-    }
-  }
-
-  /** Queries per batch such that the histogram (and `outPerQuery` u32 outputs) fit one binding. */
-  private queryBatch(op: string, nq: number, outPerQuery: number, l: Layout): number {
-    const maxBind = this.rt.limits.maxStorageBufferBindingSize;
-    const histPerQuery = l.total * (this.bits + 1) * 4;
-    let b = Math.min(nq, this.maxQueryBatch, Math.floor(maxBind / histPerQuery), Math.floor(maxBind / Math.max(4, outPerQuery * 4)));
-    if (b < 1) {
-      throw new RangeError(`HammingIndex.${op}: one query needs ${histPerQuery} bytes of histogram (${this.n} codes, blocks of ${l.block}) or ${outPerQuery * 4} bytes of output, over maxStorageBufferBindingSize ${maxBind}; use a larger blockSize or smaller k`);
-    }
-    if (b > SCAN_QUERIES && b < nq) b -= b % SCAN_QUERIES;
-    return b;
-  }
-
-  private scanParams(nq: number, chunkIndex: number, l: Layout): Uniforms {
-    const c = this.chunks[chunkIndex]!;
-    return new Uniforms()
-      .u32(nq).u32(c.count).u32(l.block).u32(l.total)
-      .u32(l.block0[chunkIndex]!).u32(this.bits + 1).u32(lastWordMask(this.bits)).u32(chunkIndex * this.chunkItems);
-  }
-
-  private chunkBinding(c: Chunk): GPUBufferBinding {
-    return { buffer: c.buffer!, offset: 0, size: c.count * this.words * 4 };
-  }
-
-  /** Pass 1 for every chunk. */
-  private dispatchHist(qbuf: GPUBuffer, nq: number, hist: GPUBufferBinding, l: Layout): void {
-    this.chunks.forEach((c, ci) => {
-      this.rt.dispatch(
-        { kernel: 'hamming_hist', constants: { WORDS: this.words, WG: SCAN_WG } },
-        [this.chunkBinding(c), qbuf, hist],
-        [Math.ceil(nq / SCAN_QUERIES), Math.ceil(c.count / l.block), 1],
-        this.scanParams(nq, ci, l).bytes(),
-      );
-    });
-  }
-
-  private dispatchSelect(mode: 0 | 1 | 2, nq: number, hist: GPUBufferBinding, info: GPUBuffer, l: Layout, k: number, radius: number): void {
-    const u = new Uniforms().u32(nq).u32(l.total).u32(this.bits + 1).u32(k).u32(radius).u32(0).u32(0).u32(0);
-    this.rt.dispatch({ kernel: 'hamming_select', constants: { MODE: mode, WG: SELECT_WG } }, [hist, info], this.rt.grid(Math.ceil(nq / SELECT_WG)), u.bytes());
-  }
-
-  private dispatchEmit(qbuf: GPUBuffer, nq: number, hist: GPUBufferBinding, info: GPUBuffer, outIdx: GPUBuffer, outDist: GPUBuffer, l: Layout): void {
-    this.chunks.forEach((c, ci) => {
-      this.rt.dispatch(
-        { kernel: 'hamming_emit', constants: { WORDS: this.words, WG: SCAN_WG } },
-        [this.chunkBinding(c), qbuf, hist, info, outIdx, outDist],
-        [Math.ceil(nq / SCAN_QUERIES), Math.ceil(c.count / l.block), 1],
-        this.scanParams(nq, ci, l).bytes(),
-      );
-    });
-  }
-
-  private uploadQueries(queries: Uint32Array, q0: number, nq: number): GPUBuffer {
-    const buf = this.rt.createStorage(nq * this.words * 4, 'hamming-queries');
-    this.rt.write(buf, queries.subarray(q0 * this.words, (q0 + nq) * this.words));
-    return buf;
   }
 
   /**
@@ -290,120 +149,40 @@ export class HammingIndex {
    */
   async search(queries: Uint32Array, k: number): Promise<TopKResult> {
     const nq = this.checkQueries('search', queries);
-    if (!Number.isInteger(k) || k < 1 || k > this.n) throw new RangeError(`HammingIndex.search: k must be an integer in 1..${this.n} (index size), got ${k}`);
-    const indices = new Uint32Array(nq * k), distances = new Uint32Array(nq * k);
-    if (nq === 0) return { indices, distances };
-    const rt = this.rt;
-    const l = this.layout(nq);
-    const batch = this.queryBatch('search', nq, k, l);
-    const histBytes = batch * l.total * (this.bits + 1) * 4;
-    const histBuf = rt.createStorage(histBytes, 'hamming-hist');
-    const info = rt.createStorage(batch * 16, 'hamming-info');
-    type Pending = { q0: number; nq: number; idx: GPUBuffer; dist: GPUBuffer; qbuf: GPUBuffer };
-    let pending: Pending[] = [];
-    const drain = async (): Promise<void> => {
-      const bufs = await rt.readMany(pending.flatMap((p) => [{ buffer: p.idx, bytes: p.nq * k * 4 }, { buffer: p.dist, bytes: p.nq * k * 4 }]));
-      pending.forEach((p, i) => {
-        indices.set(new Uint32Array(bufs[2 * i]!), p.q0 * k);
-        distances.set(new Uint32Array(bufs[2 * i + 1]!), p.q0 * k);
-        rt.release(p.idx);
-        rt.release(p.dist);
-        rt.release(p.qbuf);
-      });
-      pending = [];
-    };
-    try {
-      let pendingBytes = 0;
-      for (let q0 = 0; q0 < nq; q0 += batch) {
-        const b = Math.min(batch, nq - q0);
-        const hist = { buffer: histBuf, offset: 0, size: b * l.total * (this.bits + 1) * 4 };
-        const qbuf = this.uploadQueries(queries, q0, b);
-        const idx = rt.createStorage(b * k * 4, 'hamming-idx');
-        const dist = rt.createStorage(b * k * 4, 'hamming-dist');
-        this.dispatchHist(qbuf, b, hist, l);
-        this.dispatchSelect(0, b, hist, info, l, k, 0);
-        this.dispatchEmit(qbuf, b, hist, info, idx, dist, l);
-        pending.push({ q0, nq: b, idx, dist, qbuf });
-        pendingBytes += 2 * b * k * 4;
-        if (pendingBytes >= READ_BATCH_BYTES) {
-          await drain();
-          pendingBytes = 0;
-        }
-      }
-      if (pending.length) await drain();
-    } finally {
-      rt.release(histBuf);
-      rt.release(info);
+    if (!Number.isInteger(k) || k < 1 || k > this.store.n) throw new RangeError(`HammingIndex.search: k must be an integer in 1..${this.store.n} (index size), got ${k}`);
+    if (nq === 0) return { indices: new Uint32Array(0), distances: new Uint32Array(0) };
+    if (this.multiIndex) {
+      await this.store.settled();
+      this.mih ??= new MultiIndexHashing(this.store.codes(), this.bits, this.multiIndex);
+      this.lastStrategy = 'multi-index';
+      this.lastOverflowed = 0;
+      return this.mih.search(queries, k);
     }
-    return { indices, distances };
+    const plan = this.strategy === 'two-pass' ? null : oneScanPlan(
+      this.store.chunks.map((c) => c.count), this.bits, nq, k, this.rt.limits,
+      { sampleItems: this.sampleItems, cap: this.candidatesPerBlock, maxQueryBatch: this.maxQueryBatch }, this.strategy === 'one-scan',
+    );
+    if (!plan) {
+      this.lastStrategy = 'two-pass';
+      this.lastOverflowed = 0;
+      return this.searcher.topKTwoPass(queries, nq, k);
+    }
+    this.lastStrategy = 'one-scan';
+    const { overflowed, ...res } = await this.searcher.topKOneScan(queries, nq, k, plan);
+    this.lastOverflowed = overflowed;
+    return res;
   }
 
   /** Every code within Hamming distance r of each query, ordered by (distance, index) per query. */
   async searchRadius(queries: Uint32Array, r: number): Promise<RadiusResult> {
     const nq = this.checkQueries('searchRadius', queries);
     if (!Number.isInteger(r) || r < 0) throw new RangeError(`HammingIndex.searchRadius: radius must be a non-negative integer, got ${r}`);
-    const rr = Math.min(r, this.bits);
-    const rt = this.rt;
-    const l = this.layout(nq);
-    const batch = this.queryBatch('searchRadius', nq, 0, l);
-    const maxBind = rt.limits.maxStorageBufferBindingSize;
-    const histBuf = rt.createStorage(batch * l.total * (this.bits + 1) * 4, 'hamming-hist');
-    const info = rt.createStorage(batch * 16, 'hamming-info');
-    const offsets = new Uint32Array(nq + 1);
-    const idxParts: Uint32Array[] = [], distParts: Uint32Array[] = [];
-    try {
-      for (let q0 = 0; q0 < nq; q0 += batch) {
-        const b = Math.min(batch, nq - q0);
-        const hist = { buffer: histBuf, offset: 0, size: b * l.total * (this.bits + 1) * 4 };
-        const qbuf = this.uploadQueries(queries, q0, b);
-        this.dispatchHist(qbuf, b, hist, l);
-        this.dispatchSelect(1, b, hist, info, l, 0, rr);
-        const counts = new Uint32Array(await rt.read(info, 0, b * 16));
-        const qi = new Uint32Array(b * 4);
-        let total = 0;
-        for (let q = 0; q < b; q++) {
-          const c = counts[q * 4 + 3]!;
-          qi.set([rr, total, total + c, c], q * 4);
-          offsets[q0 + q + 1] = offsets[q0 + q]! + c;
-          total += c;
-        }
-        if (total * 4 > maxBind) {
-          rt.release(qbuf);
-          throw new RangeError(`HammingIndex.searchRadius: radius ${r} matches ${total} codes for queries ${q0}..${q0 + b - 1}, over one binding (${maxBind} bytes); use a smaller radius or fewer queries`);
-        }
-        rt.write(info, qi);
-        const idx = rt.createStorage(Math.max(4, total * 4), 'hamming-idx');
-        const dist = rt.createStorage(Math.max(4, total * 4), 'hamming-dist');
-        this.dispatchSelect(2, b, hist, info, l, 0, rr);
-        this.dispatchEmit(qbuf, b, hist, info, idx, dist, l);
-        const [bi, bd] = await rt.readMany([{ buffer: idx, bytes: total * 4 }, { buffer: dist, bytes: total * 4 }]);
-        idxParts.push(new Uint32Array(bi!));
-        distParts.push(new Uint32Array(bd!));
-        rt.release(idx);
-        rt.release(dist);
-        rt.release(qbuf);
-      }
-    } finally {
-      rt.release(histBuf);
-      rt.release(info);
-    }
-    const concat = (parts: Uint32Array[]): Uint32Array => {
-      const out = new Uint32Array(offsets[nq]!);
-      let at = 0;
-      for (const p of parts) {
-        out.set(p, at);
-        at += p.length;
-      }
-      return out;
-    };
-    return { offsets, indices: concat(idxParts), distances: concat(distParts) };
+    return this.searcher.radius(queries, nq, r);
   }
 
   /** The packed codes (host copy), n × words. */
   codes(): Uint32Array {
-    if (this.pendingReads.size) throw new CmhashError('HammingIndex.codes: codes added as tensors are still being read back; await index.settled() first');
-    if (this.readError) throw new CmhashError(`HammingIndex.codes: reading back codes added as a tensor failed: ${this.readError.message}`);
-    return this.host.slice(0, this.n * this.words);
+    return this.store.codes();
   }
 
   /**
@@ -419,8 +198,8 @@ export class HammingIndex {
     v.setUint32(4, VERSION, true);
     v.setUint32(8, this.bits, true);
     v.setUint32(12, this.words, true);
-    v.setUint32(16, this.n % 2 ** 32, true);
-    v.setUint32(20, Math.floor(this.n / 2 ** 32), true);
+    v.setUint32(16, this.store.n % 2 ** 32, true);
+    v.setUint32(20, Math.floor(this.store.n / 2 ** 32), true);
     for (let i = 0; i < codes.length; i++) v.setUint32(HEADER_BYTES + i * 4, codes[i]!, true);
     return out;
   }
@@ -453,8 +232,6 @@ export class HammingIndex {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    for (const c of this.chunks) if (c.buffer) this.rt.release(c.buffer);
-    this.chunks = [];
-    this.host = new Uint32Array(0);
+    this.store.dispose();
   }
 }

@@ -132,7 +132,7 @@ export class Runtime {
   createStorage(bytes: number, label?: string): GPUBuffer {
     this.assertAlive();
     const max = this.device.limits.maxBufferSize;
-    if (bytes > max) throw new RangeError(`buffer of ${bytes} bytes exceeds the device's maxBufferSize ${max}`);
+    if (bytes > max) throw new RangeError(`createStorage${label ? ` (${label})` : ''}: a buffer of ${bytes} bytes exceeds this device's maxBufferSize of ${max} bytes; process the data in smaller pieces, or use a device with a larger limit ('cmhash doctor' prints the limits)`);
     const buf = this.pool.acquire(bytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, label);
     if (this.poison) this.fillWords(buf, buf.size / 4, 0x7fc00000);
     return buf;

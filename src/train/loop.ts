@@ -155,8 +155,10 @@ export async function train(model: HashModel, ds: Dataset, config: TrainConfig, 
   hooks.onStart?.({ model, dataset: ds, config, startEpoch: state.epoch, stepsPerEpoch: sampler.batchesPerEpoch });
   const steps = sampler.batchesPerEpoch;
   let stopRequested = false;
+  // Closed-form models (the shallow baselines) are done after model.info.maxEpochs epochs.
+  const epochs = Math.min(config.epochs, model.info.maxEpochs ?? Infinity);
 
-  while (state.epoch < config.epochs && !state.stopped) {
+  while (state.epoch < epochs && !state.stopped) {
     const epoch = state.epoch; // 0-based index of the epoch being run
     const scale = config.lrSchedule ? lrScale(config.lrSchedule, epoch, config.epochs) : 1;
     if (config.lrSchedule) {
@@ -202,7 +204,7 @@ export async function train(model: HashModel, ds: Dataset, config: TrainConfig, 
     if (config.lrSchedule) rec.lrScale = scale;
     state.epoch = epoch + 1;
 
-    const last = state.epoch === config.epochs;
+    const last = state.epoch === epochs;
     let improved = false;
     if (config.evalEvery > 0 && ds.splits.val.length > 0 && (state.epoch % config.evalEvery === 0 || last)) {
       const metrics = await evaluateCrossModal(model, ds, ds.splits.val, ds.splits.train, { mapK: config.mapK, imageInput: hooks.imageInput });

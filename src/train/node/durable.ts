@@ -11,7 +11,7 @@ const reason = (e: unknown): string => {
   const err = e as NodeJS.ErrnoException;
   const why: Record<string, string> = {
     EROFS: 'read-only file system', EACCES: 'permission denied', EPERM: 'operation not permitted',
-    ENOTDIR: 'a parent is a file, not a folder', ENOENT: 'the file system refuses new folders here', ENOSPC: 'no space left on the device', EEXIST: 'a file of that name exists',
+    ENOTDIR: 'a parent is a file, not a folder', EISDIR: 'it is a folder', ENOENT: 'the file system refuses new folders here', ENOSPC: 'no space left on the device', EEXIST: 'a file of that name exists',
   };
   return err.code && why[err.code] ? `${why[err.code]} (${err.code})` : err.message;
 };

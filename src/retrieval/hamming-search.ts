@@ -1,0 +1,260 @@
+/**
+ * The GPU passes of HammingIndex's searches (paths and layouts: hamming-plan.ts). Each function records
+ * its dispatches for one query batch and reads results back; the store (hamming-store.ts) supplies the
+ * database chunks.
+ */
+import type { Runtime } from '../runtime/runtime.js';
+import { Uniforms } from '../ops/uniforms.js';
+import { lastWordMask } from '../ops/hashing.js';
+import type { HammingStore } from './hamming-store.js';
+import { SCAN_QUERIES, SCAN_WG, SELECT_WG, batchFor, twoPassLayout, type Layout, type OneScanPlan } from './hamming-plan.js';
+import type { RadiusResult, TopKResult } from './cpu-scan.js';
+
+/** Read results back once this many output bytes are pending. */
+const READ_BATCH_BYTES = 64 * 1024 * 1024;
+
+export class HammingSearch {
+  readonly rt: Runtime;
+  constructor(private readonly store: HammingStore, private readonly blockSize: number | null, private readonly maxQueryBatch: number) {
+    this.rt = store.rt;
+  }
+
+  private get bits(): number {
+    return this.store.bits;
+  }
+
+  private get words(): number {
+    return this.store.words;
+  }
+
+  private scanParams(nq: number, ci: number, l: Layout, sixth: number): Uniforms {
+    return new Uniforms()
+      .u32(nq).u32(l.counts[ci]!).u32(l.block).u32(l.total)
+      .u32(l.block0[ci]!).u32(sixth).u32(lastWordMask(this.bits)).u32(ci * this.store.chunkItems);
+  }
+
+  /** A scan kernel over every chunk's share of layout `l`. */
+  private dispatchScan(kernel: 'hamming_hist' | 'hamming_emit', nq: number, l: Layout, sixth: number, bindings: (ci: number) => (GPUBuffer | GPUBufferBinding)[], collect = false): void {
+    l.counts.forEach((count, ci) => {
+      if (count === 0) return;
+      this.rt.dispatch(
+        { kernel, constants: { WORDS: this.words, WG: SCAN_WG, ...(collect ? { COLLECT: 1 } : {}) } },
+        bindings(ci),
+        [Math.ceil(nq / SCAN_QUERIES), Math.ceil(count / l.block), 1],
+        this.scanParams(nq, ci, l, sixth).bytes(),
+      );
+    });
+  }
+
+  private dispatchHist(qbuf: GPUBuffer, nq: number, hist: GPUBufferBinding, l: Layout): void {
+    this.dispatchScan('hamming_hist', nq, l, this.bits + 1, (ci) => [this.store.binding(ci, l.counts[ci]), qbuf, hist]);
+  }
+
+  private dispatchSelect(mode: 0 | 1 | 2, nq: number, hist: GPUBufferBinding, info: GPUBuffer, l: Layout, k: number, radius: number): void {
+    const u = new Uniforms().u32(nq).u32(l.total).u32(this.bits + 1).u32(k).u32(radius).u32(0).u32(0).u32(0);
+    this.rt.dispatch({ kernel: 'hamming_select', constants: { MODE: mode, WG: SELECT_WG } }, [hist, info], this.rt.grid(Math.ceil(nq / SELECT_WG)), u.bytes());
+  }
+
+  private dispatchEmit(qbuf: GPUBuffer, nq: number, hist: GPUBufferBinding, info: GPUBuffer, outIdx: GPUBuffer, outDist: GPUBuffer, l: Layout): void {
+    this.dispatchScan('hamming_emit', nq, l, this.bits + 1, (ci) => [this.store.binding(ci), qbuf, hist, info, outIdx, outDist]);
+  }
+
+  private uploadQueries(queries: Uint32Array, q0: number, nq: number): GPUBuffer {
+    const buf = this.rt.createStorage(nq * this.words * 4, 'hamming-queries');
+    this.rt.write(buf, queries.subarray(q0 * this.words, (q0 + nq) * this.words));
+    return buf;
+  }
+
+  private layout(nq: number): Layout {
+    return twoPassLayout(this.store.chunks.map((c) => c.count), this.store.chunkItems, this.bits, nq, this.rt.limits, this.blockSize);
+  }
+
+  /** Queries per batch such that the histogram (and `outPerQuery` u32 outputs) fit one binding. */
+  private queryBatch(op: string, nq: number, outPerQuery: number, l: Layout): number {
+    const maxBind = this.rt.limits.maxStorageBufferBindingSize;
+    const histPerQuery = l.total * (this.bits + 1) * 4;
+    const b = batchFor(nq, this.maxQueryBatch, Math.max(histPerQuery, outPerQuery * 4), maxBind);
+    if (b < 1) {
+      throw new RangeError(`HammingIndex.${op}: one query needs ${histPerQuery} bytes of histogram (${this.store.n} codes, blocks of ${l.block}) or ${outPerQuery * 4} bytes of output, over maxStorageBufferBindingSize ${maxBind}; use a larger blockSize or smaller k`);
+    }
+    return b;
+  }
+
+  /** Exact top-k on the two-pass path (nq ≥ 1, 1 ≤ k ≤ n). */
+  async topKTwoPass(queries: Uint32Array, nq: number, k: number): Promise<TopKResult> {
+    const indices = new Uint32Array(nq * k), distances = new Uint32Array(nq * k);
+    const rt = this.rt;
+    const l = this.layout(nq);
+    const batch = this.queryBatch('search', nq, k, l);
+    const histBuf = rt.createStorage(batch * l.total * (this.bits + 1) * 4, 'hamming-hist');
+    const info = rt.createStorage(batch * 16, 'hamming-info');
+    type Pending = { q0: number; nq: number; idx: GPUBuffer; dist: GPUBuffer; qbuf: GPUBuffer };
+    let pending: Pending[] = [];
+    const drain = async (): Promise<void> => {
+      const bufs = await rt.readMany(pending.flatMap((p) => [{ buffer: p.idx, bytes: p.nq * k * 4 }, { buffer: p.dist, bytes: p.nq * k * 4 }]));
+      pending.forEach((p, i) => {
+        indices.set(new Uint32Array(bufs[2 * i]!), p.q0 * k);
+        distances.set(new Uint32Array(bufs[2 * i + 1]!), p.q0 * k);
+        rt.release(p.idx);
+        rt.release(p.dist);
+        rt.release(p.qbuf);
+      });
+      pending = [];
+    };
+    try {
+      let pendingBytes = 0;
+      for (let q0 = 0; q0 < nq; q0 += batch) {
+        const b = Math.min(batch, nq - q0);
+        const hist = { buffer: histBuf, offset: 0, size: b * l.total * (this.bits + 1) * 4 };
+        const qbuf = this.uploadQueries(queries, q0, b);
+        const idx = rt.createStorage(b * k * 4, 'hamming-idx');
+        const dist = rt.createStorage(b * k * 4, 'hamming-dist');
+        this.dispatchHist(qbuf, b, hist, l);
+        this.dispatchSelect(0, b, hist, info, l, k, 0);
+        this.dispatchEmit(qbuf, b, hist, info, idx, dist, l);
+        pending.push({ q0, nq: b, idx, dist, qbuf });
+        pendingBytes += 2 * b * k * 4;
+        if (pendingBytes >= READ_BATCH_BYTES) {
+          await drain();
+          pendingBytes = 0;
+        }
+      }
+      if (pending.length) await drain();
+    } finally {
+      rt.release(histBuf);
+      rt.release(info);
+    }
+    return { indices, distances };
+  }
+
+  /**
+   * Exact top-k on the one-scan path. Queries whose candidate lists overflowed are answered again with
+   * topKTwoPass; `overflowed` says how many.
+   */
+  async topKOneScan(queries: Uint32Array, nq: number, k: number, plan: OneScanPlan): Promise<TopKResult & { overflowed: number }> {
+    const indices = new Uint32Array(nq * k), distances = new Uint32Array(nq * k);
+    const rt = this.rt;
+    const { sample, scan, cap, batch } = plan;
+    const histBuf = rt.createStorage(batch * sample.total * (this.bits + 1) * 4, 'hamming-hist');
+    const countsBuf = rt.createStorage(batch * scan.total * 4, 'hamming-counts');
+    const candsBuf = rt.createStorage(batch * scan.total * cap * 4, 'hamming-cands');
+    const starts = new Uint32Array(scan.total);
+    scan.counts.forEach((c, ci) => {
+      for (let j = 0; j * scan.block < c; j++) starts[scan.block0[ci]! + j] = ci * this.store.chunkItems + j * scan.block;
+    });
+    const startsBuf = rt.createStorage(starts.byteLength, 'hamming-starts');
+    const unused = rt.createStorage(16, 'hamming-unused'); // hamming_emit's out_dist, not written when COLLECT
+    rt.write(startsBuf, starts);
+    const redo: number[] = [];
+    type Pending = { q0: number; nq: number; idx: GPUBuffer; dist: GPUBuffer; info: GPUBuffer; qbuf: GPUBuffer };
+    let pending: Pending[] = [];
+    const drain = async (): Promise<void> => {
+      const bufs = await rt.readMany(pending.flatMap((p) => [{ buffer: p.idx, bytes: p.nq * k * 4 }, { buffer: p.dist, bytes: p.nq * k * 4 }, { buffer: p.info, bytes: p.nq * 16 }]));
+      pending.forEach((p, i) => {
+        indices.set(new Uint32Array(bufs[3 * i]!), p.q0 * k);
+        distances.set(new Uint32Array(bufs[3 * i + 1]!), p.q0 * k);
+        const inf = new Uint32Array(bufs[3 * i + 2]!);
+        for (let q = 0; q < p.nq; q++) if (inf[q * 4 + 3] !== 0) redo.push(p.q0 + q);
+        for (const b of [p.idx, p.dist, p.info, p.qbuf]) rt.release(b);
+      });
+      pending = [];
+    };
+    try {
+      let pendingBytes = 0;
+      for (let q0 = 0; q0 < nq; q0 += batch) {
+        const b = Math.min(batch, nq - q0);
+        const qbuf = this.uploadQueries(queries, q0, b);
+        const info = rt.createStorage(b * 16, 'hamming-info');
+        const idx = rt.createStorage(b * k * 4, 'hamming-idx');
+        const dist = rt.createStorage(b * k * 4, 'hamming-dist');
+        const hist = { buffer: histBuf, offset: 0, size: b * sample.total * (this.bits + 1) * 4 };
+        const counts = { buffer: countsBuf, offset: 0, size: b * scan.total * 4 };
+        const cands = { buffer: candsBuf, offset: 0, size: b * scan.total * cap * 4 };
+        this.dispatchHist(qbuf, b, hist, sample);
+        this.dispatchSelect(0, b, hist, info, sample, k, 0);
+        this.dispatchScan('hamming_emit', b, scan, cap, (ci) => [this.store.binding(ci), qbuf, counts, info, cands, unused], true);
+        const u = new Uniforms().u32(b).u32(scan.total).u32(cap).u32(k).u32(0).u32(0).u32(0).u32(0);
+        rt.dispatch({ kernel: 'hamming_gather', constants: { WG: SELECT_WG } }, [counts, cands, startsBuf, info, idx, dist], rt.grid(Math.ceil(b / SELECT_WG)), u.bytes());
+        pending.push({ q0, nq: b, idx, dist, info, qbuf });
+        pendingBytes += 2 * b * k * 4;
+        if (pendingBytes >= READ_BATCH_BYTES) {
+          await drain();
+          pendingBytes = 0;
+        }
+      }
+      if (pending.length) await drain();
+    } finally {
+      for (const buf of [histBuf, countsBuf, candsBuf, startsBuf, unused]) rt.release(buf);
+    }
+    if (redo.length) {
+      const w = this.words;
+      const sub = new Uint32Array(redo.length * w);
+      redo.forEach((q, i) => sub.set(queries.subarray(q * w, (q + 1) * w), i * w));
+      const again = await this.topKTwoPass(sub, redo.length, k);
+      redo.forEach((q, i) => {
+        indices.set(again.indices.subarray(i * k, (i + 1) * k), q * k);
+        distances.set(again.distances.subarray(i * k, (i + 1) * k), q * k);
+      });
+    }
+    return { indices, distances, overflowed: redo.length };
+  }
+
+  /** Every code within Hamming distance r of each query, ordered by (distance, index) per query. */
+  async radius(queries: Uint32Array, nq: number, r: number): Promise<RadiusResult> {
+    const rr = Math.min(r, this.bits);
+    const rt = this.rt;
+    const l = this.layout(nq);
+    const batch = this.queryBatch('searchRadius', nq, 0, l);
+    const maxBind = rt.limits.maxStorageBufferBindingSize;
+    const histBuf = rt.createStorage(batch * l.total * (this.bits + 1) * 4, 'hamming-hist');
+    const info = rt.createStorage(batch * 16, 'hamming-info');
+    const offsets = new Uint32Array(nq + 1);
+    const idxParts: Uint32Array[] = [], distParts: Uint32Array[] = [];
+    try {
+      for (let q0 = 0; q0 < nq; q0 += batch) {
+        const b = Math.min(batch, nq - q0);
+        const hist = { buffer: histBuf, offset: 0, size: b * l.total * (this.bits + 1) * 4 };
+        const qbuf = this.uploadQueries(queries, q0, b);
+        this.dispatchHist(qbuf, b, hist, l);
+        this.dispatchSelect(1, b, hist, info, l, 0, rr);
+        const counts = new Uint32Array(await rt.read(info, 0, b * 16));
+        const qi = new Uint32Array(b * 4);
+        let total = 0;
+        for (let q = 0; q < b; q++) {
+          const c = counts[q * 4 + 3]!;
+          qi.set([rr, total, total + c, c], q * 4);
+          offsets[q0 + q + 1] = offsets[q0 + q]! + c;
+          total += c;
+        }
+        if (total * 4 > maxBind) {
+          rt.release(qbuf);
+          throw new RangeError(`HammingIndex.searchRadius: radius ${r} matches ${total} codes for queries ${q0}..${q0 + b - 1}, over one binding (${maxBind} bytes); use a smaller radius or fewer queries`);
+        }
+        rt.write(info, qi);
+        const idx = rt.createStorage(Math.max(4, total * 4), 'hamming-idx');
+        const dist = rt.createStorage(Math.max(4, total * 4), 'hamming-dist');
+        this.dispatchSelect(2, b, hist, info, l, 0, rr);
+        this.dispatchEmit(qbuf, b, hist, info, idx, dist, l);
+        const [bi, bd] = await rt.readMany([{ buffer: idx, bytes: total * 4 }, { buffer: dist, bytes: total * 4 }]);
+        idxParts.push(new Uint32Array(bi!));
+        distParts.push(new Uint32Array(bd!));
+        rt.release(idx);
+        rt.release(dist);
+        rt.release(qbuf);
+      }
+    } finally {
+      rt.release(histBuf);
+      rt.release(info);
+    }
+    const concat = (parts: Uint32Array[]): Uint32Array => {
+      const out = new Uint32Array(offsets[nq]!);
+      let at = 0;
+      for (const p of parts) {
+        out.set(p, at);
+        at += p.length;
+      }
+      return out;
+    };
+    return { offsets, indices: concat(idxParts), distances: concat(distParts) };
+  }
+}

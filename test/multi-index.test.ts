@@ -1,0 +1,84 @@
+/** Multi-index hashing: exact top-k equal to the flat scan (ties by index), on clustered and random codes. */
+import { describe, expect, it } from 'vitest';
+import { MultiIndexHashing, defaultSubstrings } from '../src/retrieval/multi-index.js';
+import { hammingTopKCpu } from '../src/retrieval/cpu-scan.js';
+import { HammingIndex } from '../src/retrieval/hamming-index.js';
+import { lastWordMask, wordsFor } from '../src/ops/hashing.js';
+import { Rng } from '../src/util/rng.js';
+import { getRuntime } from './helpers.js';
+
+/** Clustered codes: `pool` centres, each item a centre with about `flips` random bit flips; padding garbage optional. */
+function clustered(n: number, bits: number, seed: number, pool: number, flips: number, garbage = false): Uint32Array {
+  const r = new Rng(seed), w = wordsFor(bits), mask = lastWordMask(bits);
+  const centres = Array.from({ length: pool }, () => Array.from({ length: w }, () => r.nextU32()));
+  const out = new Uint32Array(n * w);
+  for (let i = 0; i < n; i++) {
+    const c = centres[r.int(pool)]!;
+    for (let j = 0; j < w; j++) out[i * w + j] = c[j]!;
+    for (let f = r.int(flips + 1); f > 0; f--) {
+      const b = r.int(bits);
+      out[i * w + (b >> 5)]! ^= 1 << (b & 31);
+    }
+    if (!garbage) out[i * w + w - 1]! &= mask;
+    else out[i * w + w - 1]! |= ~mask;
+  }
+  return out;
+}
+
+describe('multi-index hashing', () => {
+  it('equals the flat scan exactly on clustered and random codes, any substring count', () => {
+    for (const bits of [13, 32, 64, 100, 128]) {
+      for (const [n, pool, flips] of [[1, 1, 0], [257, 20, 3], [5000, 50, 6], [3000, 3000, 0]] as const) {
+        const db = clustered(n, bits, bits + n, pool, flips, bits === 100);
+        const q = clustered(19, bits, 7 * bits + n, Math.max(1, pool >> 1), flips + 2, bits === 100);
+        for (const m of [undefined, Math.ceil(bits / 20), Math.min(bits, 7)]) {
+          const mih = new MultiIndexHashing(db, bits, { substrings: m });
+          for (const k of [...new Set([1, Math.min(10, n), Math.min(100, n), n])]) {
+            const got = mih.search(q, k);
+            const want = hammingTopKCpu(q, db, bits, k);
+            const tag = `bits=${bits} n=${n} m=${mih.m} k=${k}`;
+            expect(Array.from(got.indices), tag).toEqual(Array.from(want.indices));
+            expect(Array.from(got.distances), tag).toEqual(Array.from(want.distances));
+          }
+        }
+      }
+    }
+  });
+
+  it('looks at a small part of a clustered database', () => {
+    const bits = 64, n = 50_000;
+    const db = clustered(n, bits, 1, 500, 3);
+    const mih = new MultiIndexHashing(db, bits);
+    expect(mih.m).toBe(defaultSubstrings(bits, n));
+    const q = db.slice(0, 20 * 2);
+    mih.search(q, 10);
+    expect(mih.stats.candidates / 20).toBeLessThan(n / 20);
+  });
+
+  it('rejects bad arguments by name', () => {
+    expect(() => new MultiIndexHashing(new Uint32Array(3), 64)).toThrow(/3 words, not a multiple of 2/);
+    expect(() => new MultiIndexHashing(new Uint32Array(4), 64, { substrings: 2 })).toThrow(/substrings must be/);
+    const mih = new MultiIndexHashing(new Uint32Array(4), 64);
+    expect(() => mih.search(new Uint32Array(2), 3)).toThrow(/k must be an integer in 1\.\.2/);
+  });
+
+  it('is a HammingIndex option with the same results as the GPU scan', async () => {
+    const rt = await getRuntime();
+    const bits = 64, n = 3001;
+    const db = clustered(n, bits, 5, 40, 4);
+    const q = clustered(33, bits, 6, 20, 6);
+    const gpu = HammingIndex.create(rt, bits);
+    const mi = HammingIndex.create(rt, bits, { multiIndex: true });
+    gpu.add(db);
+    mi.add(db.subarray(0, 2000));
+    await mi.search(q, 5); // builds tables, then an add must rebuild them
+    mi.add(db.subarray(2000));
+    const a = await gpu.search(q, 50), b = await mi.search(q, 50);
+    expect(mi.lastStrategy).toBe('multi-index');
+    expect(mi.multiIndexTables!.n).toBe(n);
+    expect(Array.from(b.indices)).toEqual(Array.from(a.indices));
+    expect(Array.from(b.distances)).toEqual(Array.from(a.distances));
+    gpu.dispose();
+    mi.dispose();
+  });
+});
