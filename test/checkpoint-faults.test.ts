@@ -146,6 +146,21 @@ describe('crash-safe checkpoint saves', () => {
       b.dispose();
     }
   }, 600_000);
+
+  it('library resume: a NaN checkpoint is refused naming the tensor (was: "diverged; lower the learning rate" after a step)', async () => {
+    const rt = await getRuntime();
+    const ds = smallDataset();
+    const dims = { imageDim: ds.imageDim, textDim: ds.textDim, numLabels: ds.numLabels };
+    const make = () => tinyModelFactory(lib)(rt, { bits: 16, seed: 3, dims, lr: 0.2 }) as HashModel;
+    const a = make();
+    let ck: Checkpoint | null = null;
+    await train(a, ds, { epochs: 1, batchSize: 32, seed: 5, evalEvery: 0, patience: 0 }, { saveCheckpoint: async (c) => { ck = c; } });
+    a.dispose();
+    (ck!.weights.get('text.w')!.data as Float32Array)[3] = NaN;
+    const b = make();
+    await expect(train(b, ds, { epochs: 2, batchSize: 32, seed: 5, evalEvery: 0, patience: 0 }, {}, ck!, { where: 'runs/x/last' })).rejects.toThrow(/runs\/x\/last\/model\.safetensors: tensor 'text\.w' has NaN at index \[0, 3\]/);
+    b.dispose();
+  });
 });
 
 describe('loaded checkpoints are checked', () => {

@@ -18,6 +18,7 @@ import { centredData } from '../src/models/shallow/data.js';
 import { cca } from '../src/models/cca-itq/index.js';
 import { cmfhDefaults, cmfhSolve } from '../src/models/cmfh/index.js';
 import { crossSimilarity, fitScmSeq, rowNormalise, scmResidual, topSingularPair } from '../src/models/scm-seq/index.js';
+import { fitRidgeItq, ridge } from '../src/models/ridge-itq/index.js';
 import { createModel } from '../src/models/registry.js';
 import type { HashModel, TrainingSetView } from '../src/models/types.js';
 import { train, trainingSetView } from '../src/train/loop.js';
@@ -183,6 +184,28 @@ describe('CCA, CMFH and SCM-seq fits', () => {
     // topSingularPair agrees with the SVD.
     const m = gauss(6, 9, rng);
     expect(topSingularPair(m).sigma).toBeCloseTo(svd(m).s[0]!, 10);
+  });
+});
+
+describe('ridge + ITQ', () => {
+  it('ridge solves the regularised normal equations; more labels than bits goes through PCA to k columns', () => {
+    const rng = new Rng(23);
+    const x = gauss(80, 6, rng), t = gauss(80, 3, rng);
+    const w = ridge(x, t, 0.1);
+    const g = matmulTN(x, x);
+    const lam = 0.1 * (Array.from({ length: 6 }, (_, i) => g.data[i * 6 + i]!).reduce((a, b) => a + b, 0) / 6);
+    const lhs = matmul(g, w);
+    for (let i = 0; i < 6; i++) for (let j = 0; j < 3; j++) lhs.data[i * 3 + j]! += lam * w.data[i * 3 + j]!;
+    expect(maxAbsDiff(lhs, matmulTN(x, t))).toBeLessThan(1e-9);
+    const n = 90, c = 24;
+    const view: TrainingSetView = {
+      n, imageDim: 7, textDim: 5, labelDim: c,
+      image: Float32Array.from({ length: n * 7 }, () => rng.normal()), text: Float32Array.from({ length: n * 5 }, () => rng.normal()),
+      labels: Float32Array.from({ length: n * c }, () => (rng.next() < 0.2 ? 1 : 0)),
+    };
+    const fit = fitRidgeItq(centredData(view, 'ridge-itq', true), 16, new Rng(1), { reg: 1e-2, itqIterations: 10 });
+    expect([fit.image.rows, fit.image.cols, fit.text.rows, fit.text.cols]).toEqual([7, 16, 5, 16]);
+    expect(fit.image.data.every(Number.isFinite)).toBe(true);
   });
 });
 

@@ -117,7 +117,9 @@ describe('loss terms vs float64 on a tiny batch', () => {
         for (let a = 0; a < m; a++) {
           const g = variant === 'awm' ? tTot / rTot[a]! : 1;
           const wI = (rI[a]! / tI) * g, wT = (rT[a]! / tT) * g;
-          for (let b = 0; b < m; b++) f[a * m + b] = wI * sI[a * m + b]! + wT * sT[a * m + b]! - (rescale ? 1 : 0);
+          // ½(w_I·r(S_I) + w_T·r(S_T)), r = 2x − 1 when rescaled (targets.ts; every rescale combination in models-faithfulness).
+          const r = (v: number) => (rescale ? 2 * v - 1 : v);
+          for (let b = 0; b < m; b++) f[a * m + b] = 0.5 * (wI * r(sI[a * m + b]!) + wT * r(sT[a * m + b]!));
         }
         const want = jointCpu(f, m, 0.4, 1.5);
         const r = allClose(got, want, 2e-5, 2e-5);
@@ -201,13 +203,16 @@ describe('UMHA', () => {
       await model.prepare(v);
       const A = model.affinity!;
       expect(model.neighbours(n)).toBe(3);
-      // B after prepare = sign(G + ρ·A·G/n) from the untrained nets' codes.
+      // B after prepare = sign(G + ρ·D⁻¹A·G) (D = row sums of |A|) from the untrained nets' codes.
       const hI = await encodeHost(model, 'image', v.image, n, di), hT = await encodeHost(model, 'text', v.text, n, dt);
       const B = new Float64Array(n * k);
       for (let a = 0; a < n; a++) for (let j = 0; j < k; j++) {
-        let s = 0;
-        for (let p = A.rowPtr[a]!; p < A.rowPtr[a + 1]!; p++) s += A.vals[p]! * (hI[A.cols[p]! * k + j]! + hT[A.cols[p]! * k + j]!);
-        const g = hI[a * k + j]! + hT[a * k + j]! + s / n;
+        let s = 0, deg = 0;
+        for (let p = A.rowPtr[a]!; p < A.rowPtr[a + 1]!; p++) {
+          s += A.vals[p]! * (hI[A.cols[p]! * k + j]! + hT[A.cols[p]! * k + j]!);
+          deg += Math.abs(A.vals[p]!);
+        }
+        const g = hI[a * k + j]! + hT[a * k + j]! + s / deg;
         B[a * k + j] = g >= 0 ? 1 : -1;
         if (Math.abs(g) > 1e-5) expect(model.codes![a * k + j]).toBe(B[a * k + j]);
       }

@@ -159,13 +159,23 @@ export function betaMix(sI: Tensor, sT: Tensor, beta: number): Tensor {
 export interface AdaptiveWeightFusionOptions {
   /** 'eq5' (default): w_i = (r_i/t_i)·(t_total/r_total); 'alg1': w_i = r_i/t_i (JSGHCA Alg. 1). */
   variant?: 'eq5' | 'alg1';
+  /**
+   * The matrices the weights multiply (default: sI and sT themselves). The weights always come from the
+   * row means of sI and sT; JSGHCA passes the 2x − 1 rescaled cosines here so each rescaled modality is
+   * centred while its weights still come from the non-negative raw cosines.
+   */
+  values?: [Tensor, Tensor];
 }
+
+/** Smallest divisor in the AWM weights (kernels/awf_weights.wgsl `EPS`; the CPU reference uses the same). */
+export const AWM_EPS = 1e-6;
 
 /**
  * JSGHCA adaptive-weight fusion of two batch similarity matrices sI, sT [m, m]:
  * S_f[a,b] = w_I[a]·S_I[a,b] + w_T[a]·S_T[a,b], with per-row weights from the row means (see
- * kernels/awf_weights.wgsl). A target: no gradient. Row means must not be zero (non-negative
- * similarities, e.g. cosines of non-negative features, as in the paper).
+ * kernels/awf_weights.wgsl). A target: no gradient. The paper assumes non-negative similarities (cosines of
+ * non-negative features); negative row means count as 0 and every divisor is at least AWM_EPS, so an
+ * all-zero row gets weight 0 rather than NaN/inf.
  */
 export function adaptiveWeightFusion(sI: Tensor, sT: Tensor, opts: AdaptiveWeightFusionOptions = {}): Tensor {
   const op = 'adaptiveWeightFusion';
@@ -175,6 +185,10 @@ export function adaptiveWeightFusion(sI: Tensor, sT: Tensor, opts: AdaptiveWeigh
   checkSameRuntime(op, sI, sT);
   const variant = opts.variant ?? 'eq5';
   if (variant !== 'eq5' && variant !== 'alg1') throw new RangeError(`${op}: variant must be 'eq5' or 'alg1', got ${String(variant)}`);
+  const [vI, vT] = opts.values ?? [sI, sT];
+  checkSameShape(op, 'values[0]', vI, 'sI', sI);
+  checkSameShape(op, 'values[1]', vT, 'sT', sT);
+  checkSameRuntime(op, sI, vI, vT);
   const rt = sI.runtime;
   const [rI, rT] = noGrad(() => [mean(sI, 1), mean(sT, 1)]);
   // Row means side by side: r = [r_I; r_T] (2m values).
@@ -185,9 +199,9 @@ export function adaptiveWeightFusion(sI: Tensor, sT: Tensor, opts: AdaptiveWeigh
   rT.dispose();
   const w = Tensor.empty(rt, [2, m], 'f32');
   const u = new Uniforms().u32(m).u32(0).u32(0).u32(0);
-  rt.dispatch({ kernel: 'awf_weights', constants: { EQ5: variant === 'eq5', WG } }, [r.buffer, w.buffer], rt.grid(Math.ceil(m / WG)), u.bytes());
+  rt.dispatch({ kernel: 'awf_weights', constants: { EQ5: variant === 'eq5', WG, EPS: AWM_EPS } }, [r.buffer, w.buffer], rt.grid(Math.ceil(m / WG)), u.bytes());
   const y = Tensor.empty(rt, [m, m], 'f32');
-  rt.dispatch({ kernel: 'awf_fuse', constants: { WG: 256 } }, [sI.buffer, sT.buffer, w.buffer, y.buffer], rt.grid(Math.ceil((m * m) / 256)), u.bytes());
+  rt.dispatch({ kernel: 'awf_fuse', constants: { WG: 256 } }, [vI.buffer, vT.buffer, w.buffer, y.buffer], rt.grid(Math.ceil((m * m) / 256)), u.bytes());
   r.dispose();
   w.dispose();
   return y;

@@ -13,6 +13,54 @@ import type { RadiusResult, TopKResult } from './cpu-scan.js';
 /** Read results back once this many output bytes are pending. */
 const READ_BATCH_BYTES = 64 * 1024 * 1024;
 
+/** One query batch's result buffers; `info` (one-scan path) flags queries to redo. */
+interface PendingBatch { q0: number; nq: number; idx: GPUBuffer; dist: GPUBuffer; info: GPUBuffer | null; release: GPUBuffer[] }
+
+/**
+ * Reads top-k batches back together (one wait per READ_BATCH_BYTES of results: each wait busy-polls a
+ * core on lavapipe), copies them into place and releases their buffers; collects the queries flagged
+ * in `info`.w for the two-pass redo.
+ */
+class TopKReader {
+  private pending: PendingBatch[] = [];
+  private bytes = 0;
+  readonly redo: number[] = [];
+  readonly indices: Uint32Array;
+  readonly distances: Uint32Array;
+
+  constructor(private readonly rt: Runtime, nq: number, private readonly k: number) {
+    this.indices = new Uint32Array(nq * k);
+    this.distances = new Uint32Array(nq * k);
+  }
+
+  async add(p: PendingBatch): Promise<void> {
+    this.pending.push(p);
+    this.bytes += 2 * p.nq * this.k * 4;
+    if (this.bytes >= READ_BATCH_BYTES) await this.drain();
+  }
+
+  async drain(): Promise<void> {
+    if (this.pending.length === 0) return;
+    const k = this.k, per = (p: PendingBatch): number => (p.info ? 3 : 2);
+    const bufs = await this.rt.readMany(this.pending.flatMap((p) => [
+      { buffer: p.idx, bytes: p.nq * k * 4 }, { buffer: p.dist, bytes: p.nq * k * 4 }, ...(p.info ? [{ buffer: p.info, bytes: p.nq * 16 }] : []),
+    ]));
+    let at = 0;
+    for (const p of this.pending) {
+      this.indices.set(new Uint32Array(bufs[at]!), p.q0 * k);
+      this.distances.set(new Uint32Array(bufs[at + 1]!), p.q0 * k);
+      if (p.info) {
+        const inf = new Uint32Array(bufs[at + 2]!);
+        for (let q = 0; q < p.nq; q++) if (inf[q * 4 + 3] !== 0) this.redo.push(p.q0 + q);
+      }
+      at += per(p);
+      for (const b of [p.idx, p.dist, ...(p.info ? [p.info] : []), ...p.release]) this.rt.release(b);
+    }
+    this.pending = [];
+    this.bytes = 0;
+  }
+}
+
 export class HammingSearch {
   readonly rt: Runtime;
   constructor(private readonly store: HammingStore, private readonly blockSize: number | null, private readonly maxQueryBatch: number) {
@@ -82,27 +130,13 @@ export class HammingSearch {
 
   /** Exact top-k on the two-pass path (nq ≥ 1, 1 ≤ k ≤ n). */
   async topKTwoPass(queries: Uint32Array, nq: number, k: number): Promise<TopKResult> {
-    const indices = new Uint32Array(nq * k), distances = new Uint32Array(nq * k);
     const rt = this.rt;
     const l = this.layout(nq);
     const batch = this.queryBatch('search', nq, k, l);
     const histBuf = rt.createStorage(batch * l.total * (this.bits + 1) * 4, 'hamming-hist');
     const info = rt.createStorage(batch * 16, 'hamming-info');
-    type Pending = { q0: number; nq: number; idx: GPUBuffer; dist: GPUBuffer; qbuf: GPUBuffer };
-    let pending: Pending[] = [];
-    const drain = async (): Promise<void> => {
-      const bufs = await rt.readMany(pending.flatMap((p) => [{ buffer: p.idx, bytes: p.nq * k * 4 }, { buffer: p.dist, bytes: p.nq * k * 4 }]));
-      pending.forEach((p, i) => {
-        indices.set(new Uint32Array(bufs[2 * i]!), p.q0 * k);
-        distances.set(new Uint32Array(bufs[2 * i + 1]!), p.q0 * k);
-        rt.release(p.idx);
-        rt.release(p.dist);
-        rt.release(p.qbuf);
-      });
-      pending = [];
-    };
+    const reader = new TopKReader(rt, nq, k);
     try {
-      let pendingBytes = 0;
       for (let q0 = 0; q0 < nq; q0 += batch) {
         const b = Math.min(batch, nq - q0);
         const hist = { buffer: histBuf, offset: 0, size: b * l.total * (this.bits + 1) * 4 };
@@ -112,19 +146,14 @@ export class HammingSearch {
         this.dispatchHist(qbuf, b, hist, l);
         this.dispatchSelect(0, b, hist, info, l, k, 0);
         this.dispatchEmit(qbuf, b, hist, info, idx, dist, l);
-        pending.push({ q0, nq: b, idx, dist, qbuf });
-        pendingBytes += 2 * b * k * 4;
-        if (pendingBytes >= READ_BATCH_BYTES) {
-          await drain();
-          pendingBytes = 0;
-        }
+        await reader.add({ q0, nq: b, idx, dist, info: null, release: [qbuf] });
       }
-      if (pending.length) await drain();
+      await reader.drain();
     } finally {
       rt.release(histBuf);
       rt.release(info);
     }
-    return { indices, distances };
+    return { indices: reader.indices, distances: reader.distances };
   }
 
   /**
@@ -132,7 +161,6 @@ export class HammingSearch {
    * topKTwoPass; `overflowed` says how many.
    */
   async topKOneScan(queries: Uint32Array, nq: number, k: number, plan: OneScanPlan): Promise<TopKResult & { overflowed: number }> {
-    const indices = new Uint32Array(nq * k), distances = new Uint32Array(nq * k);
     const rt = this.rt;
     const { sample, scan, cap, batch } = plan;
     const histBuf = rt.createStorage(batch * sample.total * (this.bits + 1) * 4, 'hamming-hist');
@@ -145,22 +173,8 @@ export class HammingSearch {
     const startsBuf = rt.createStorage(starts.byteLength, 'hamming-starts');
     const unused = rt.createStorage(16, 'hamming-unused'); // hamming_emit's out_dist, not written when COLLECT
     rt.write(startsBuf, starts);
-    const redo: number[] = [];
-    type Pending = { q0: number; nq: number; idx: GPUBuffer; dist: GPUBuffer; info: GPUBuffer; qbuf: GPUBuffer };
-    let pending: Pending[] = [];
-    const drain = async (): Promise<void> => {
-      const bufs = await rt.readMany(pending.flatMap((p) => [{ buffer: p.idx, bytes: p.nq * k * 4 }, { buffer: p.dist, bytes: p.nq * k * 4 }, { buffer: p.info, bytes: p.nq * 16 }]));
-      pending.forEach((p, i) => {
-        indices.set(new Uint32Array(bufs[3 * i]!), p.q0 * k);
-        distances.set(new Uint32Array(bufs[3 * i + 1]!), p.q0 * k);
-        const inf = new Uint32Array(bufs[3 * i + 2]!);
-        for (let q = 0; q < p.nq; q++) if (inf[q * 4 + 3] !== 0) redo.push(p.q0 + q);
-        for (const b of [p.idx, p.dist, p.info, p.qbuf]) rt.release(b);
-      });
-      pending = [];
-    };
+    const reader = new TopKReader(rt, nq, k);
     try {
-      let pendingBytes = 0;
       for (let q0 = 0; q0 < nq; q0 += batch) {
         const b = Math.min(batch, nq - q0);
         const qbuf = this.uploadQueries(queries, q0, b);
@@ -175,17 +189,13 @@ export class HammingSearch {
         this.dispatchScan('hamming_emit', b, scan, cap, (ci) => [this.store.binding(ci), qbuf, counts, info, cands, unused], true);
         const u = new Uniforms().u32(b).u32(scan.total).u32(cap).u32(k).u32(0).u32(0).u32(0).u32(0);
         rt.dispatch({ kernel: 'hamming_gather', constants: { WG: SELECT_WG } }, [counts, cands, startsBuf, info, idx, dist], rt.grid(Math.ceil(b / SELECT_WG)), u.bytes());
-        pending.push({ q0, nq: b, idx, dist, info, qbuf });
-        pendingBytes += 2 * b * k * 4;
-        if (pendingBytes >= READ_BATCH_BYTES) {
-          await drain();
-          pendingBytes = 0;
-        }
+        await reader.add({ q0, nq: b, idx, dist, info, release: [qbuf] });
       }
-      if (pending.length) await drain();
+      await reader.drain();
     } finally {
       for (const buf of [histBuf, countsBuf, candsBuf, startsBuf, unused]) rt.release(buf);
     }
+    const { indices, distances, redo } = reader;
     if (redo.length) {
       const w = this.words;
       const sub = new Uint32Array(redo.length * w);

@@ -696,6 +696,7 @@ const hashingFamily: KernelFamily = {
     { name: 'HammingIndex 64-bit, one chunk', run: (rt) => indexChecks(rt, 64, 1023, 5, {}, 11) },
     { name: 'HammingIndex 33-bit, several chunks', run: (rt) => indexChecks(rt, 33, 255, 3, { blockSize: 16, chunkItems: 64 }, 12) },
     { name: 'HammingIndex 128-bit, query batches', run: (rt) => indexChecks(rt, 128, 100, 7, { blockSize: 8, chunkItems: 32, maxQueryBatch: 2 }, 13) },
+    { name: 'HammingIndex 64-bit, one-scan path (sample bound, candidate lists, gather)', run: (rt) => indexChecks(rt, 64, 1023, 5, { strategy: 'one-scan', sampleItems: 64, chunkItems: 400 }, 14) },
   ],
 };
 

@@ -2,10 +2,19 @@
  * Base of the label-guided adversarial models (SSAH, HFAH, UDSPH; MODELS.md): a label network whose
  * semantic features and codes supervise an image and a text network through pairwise NLL terms, a
  * per-item code matrix B (updated after each epoch), label prediction, and adversarial training
- * against discriminators. The subclasses differ by configuration:
+ * against discriminators. As in SSAH's reference code, every pairwise NLL pairs the batch with the
+ * label-net features F^l and codes H^l of all n training items (S = batch labels × all labels, [m, n]).
+ * [ours] F^l, H^l are the current label net's outputs, not a store refreshed batch by batch: the label
+ * net is a function of the label vector, so it runs on the u distinct label vectors of the training set
+ * (10 on Wikipedia) and each column is weighted by how many items share it — exactly the mean over the
+ * m × n pairs, at m × u cost. With the reference's stale store (rows refreshed only when their item is in
+ * a batch) the label net did not learn under our Adam rates: 40 label-net steps on Wikipedia (hidden 128,
+ * 16 bits) left its code NLL at 0.70 → 0.75, against 0.70 → 0.46 (feature NLL 2.03 → 0.21) with fresh
+ * features. The subclasses differ by configuration:
  *  - SSAH: discriminators on the 512-d features (label features real, modality features fake);
- *  - HFAH: hybrid-attention gate, feature reconstruction with two cross-modal decoders and D1/D2 on the
- *    reconstructions, B = sign(H^l + H^x + H^y);
+ *  - HFAH: the paper's Eq. 5 modality loss (feature NLL + quantisation + reconstruction; no code NLL and
+ *    no label prediction), hybrid-attention gate, feature reconstruction with four decoders from the
+ *    codes H (the hash layer's output) and D1/D2 on the reconstructions, B = sign(H^l + H^x + H^y);
  *  - UDSPH: SSAH plus the cross-modal attention loss between the two nets' features.
  *
  * One trainStep = (1) label-net update, (2) image/text (generator) update with the label net frozen,
@@ -52,14 +61,18 @@ export interface LabelGuidedConfig extends ImageInputConfig {
   halveEvery: number;
   /** Weight of NLL(S, ½ f^l f*ᵀ) (feature level). */
   alpha: number;
-  /** Weight of NLL(S, ½ H^l H*ᵀ) (code level). */
+  /** Weight of NLL(S, ½ H^l H*ᵀ) (code level) in the label net's loss. */
   gamma: number;
+  /** Weight of the code-level NLL(S, ½ H*·H^lᵀ) in the image/text nets' loss (SSAH: = gamma; HFAH Eq. 5: 0). */
+  gammaModality: number;
   /** Weight of the quantisation ‖H − B‖² (mean squared). */
   beta: number;
   /** Weight of HFAH's consistency with the label net's binary code, ‖H* − sign(H^l)‖² (0: off). */
   labelCode: number;
-  /** Weight of the label prediction ‖L̂ − L‖² (mean squared). */
+  /** Weight of the label prediction ‖L̂ − L‖² (mean squared) in the label net's loss. */
   eta: number;
+  /** Weight of the image/text nets' label prediction (SSAH: = eta; HFAH Eq. 5: 0). */
+  etaModality: number;
   /** Weight of the generator's adversarial term (0: no discriminators). */
   adversarial: number;
   /** Where the discriminators look: the 512-d features vs the label net's (SSAH), or the reconstructions (HFAH D1/D2). */
@@ -98,8 +111,11 @@ export class LabelGuidedModel implements HashModel {
   readonly textNet: ModalityNet;
   readonly discImage: Discriminator | null = null;
   readonly discText: Discriminator | null = null;
+  /** HFAH decoders: image features from H^x (own) and from H^y (cross); text features from H^y and from H^x. */
   readonly decImage: Decoder | null = null;
   readonly decText: Decoder | null = null;
+  readonly decImageFromText: Decoder | null = null;
+  readonly decTextFromImage: Decoder | null = null;
   private readonly opts: Opt[] = [];
   private readonly optLabel: Adam;
   private readonly optImage: Adam | null;
@@ -108,6 +124,9 @@ export class LabelGuidedModel implements HashModel {
   private readonly optDisc: Adam | null = null;
   /** Per-item codes B [n, bits] (±1), built in prepare() and after each epoch. */
   B: Tensor | null = null;
+  /** The distinct label vectors of the training set [u, c] and their weights count·u/n [1, u] (set in prepare()). */
+  labelsUnique: Tensor | null = null;
+  private labelWeights: Tensor | null = null;
   private train: TrainingSetView | null = null;
   private readonly lr: HalvingLr;
 
@@ -142,8 +161,12 @@ export class LabelGuidedModel implements HashModel {
     const drng = rng.fork();
     if (cfg.reconstruction > 0) {
       if (!this.imageNet) throw new CmhashError(`${name}: feature reconstruction needs image features`);
-      this.decImage = new Decoder(runtime, feat, feat, feat, drng);
-      this.decText = new Decoder(runtime, feat, feat, feat, drng);
+      // HFAH Eqs. 7–8: four decoders from the codes H (bits → feat → feat): from each modality's code, one
+      // rebuilds its own features and one the other modality's.
+      this.decImage = new Decoder(runtime, bits, feat, feat, drng);
+      this.decText = new Decoder(runtime, bits, feat, feat, drng);
+      this.decImageFromText = new Decoder(runtime, bits, feat, feat, drng);
+      this.decTextFromImage = new Decoder(runtime, bits, feat, feat, drng);
     }
     if (cfg.adversarial > 0) {
       if (cfg.discriminate === 'reconstructions' && !this.decImage) throw new CmhashError(`${name}: discriminate 'reconstructions' needs reconstruction > 0`);
@@ -153,7 +176,9 @@ export class LabelGuidedModel implements HashModel {
     this.optLabel = adam('label', cfg.lrLabel, [this.labelNet]);
     this.optImage = this.imageNet ? adam('image', cfg.lrImage, [this.imageNet]) : null;
     this.optText = adam('text', cfg.lrText, [this.textNet]);
-    if (this.decImage && this.decText) this.optDecoder = adam('decoder', cfg.lrDecoder, [this.decImage, this.decText]);
+    if (this.decImage && this.decText && this.decImageFromText && this.decTextFromImage) {
+      this.optDecoder = adam('decoder', cfg.lrDecoder, [this.decImage, this.decText, this.decImageFromText, this.decTextFromImage]);
+    }
     const discs = [this.discImage, this.discText].filter((d): d is Discriminator => d !== null);
     if (discs.length) this.optDisc = adam('disc', cfg.lrDisc, discs);
   }
@@ -162,13 +187,14 @@ export class LabelGuidedModel implements HashModel {
   private modules(): [string, Module | null][] {
     return [
       ['label.', this.labelNet], ['image.', this.imageNet], ['text.', this.textNet],
-      ['decImage.', this.decImage], ['decText.', this.decText], ['discImage.', this.discImage], ['discText.', this.discText],
+      ['decImage.', this.decImage], ['decText.', this.decText], ['decImageFromText.', this.decImageFromText], ['decTextFromImage.', this.decTextFromImage],
+      ['discImage.', this.discImage], ['discText.', this.discText],
     ];
   }
 
   /** Parameters the generator step may change (label net excluded: it has its own step). */
   generatorModules(): Module[] {
-    return [this.imageNet, this.textNet, this.decImage, this.decText].filter((m): m is NonNullable<typeof m> => m !== null);
+    return [this.imageNet, this.textNet, this.decImage, this.decText, this.decImageFromText, this.decTextFromImage].filter((m): m is NonNullable<typeof m> => m !== null);
   }
 
   discriminatorModules(): Module[] {
@@ -189,7 +215,30 @@ export class LabelGuidedModel implements HashModel {
       this.textNet.inputScale = unitVarianceScale(train.text, train.textDim);
     }
     this.info.config = { ...this.info.config, inputScale: this.inputScales() };
+    this.setLabelTable(train.labels, train.n, train.labelDim);
     await this.updateCodeMatrix();
+  }
+
+  /** Distinct label rows and their column weights (count·u/n, so a mean over [m, u] equals the mean over [m, n]). */
+  private setLabelTable(labels: Float32Array, n: number, c: number): void {
+    const index = new Map<string, number>();
+    const rows: number[] = [], counts: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const key = Array.prototype.join.call(labels.subarray(i * c, i * c + c), ',');
+      const u = index.get(key);
+      if (u === undefined) {
+        index.set(key, rows.length);
+        rows.push(i);
+        counts.push(1);
+      } else counts[u]!++;
+    }
+    const u = rows.length;
+    const table = new Float32Array(u * c);
+    rows.forEach((r, j) => table.set(labels.subarray(r * c, r * c + c), j * c));
+    this.labelsUnique?.dispose();
+    this.labelWeights?.dispose();
+    this.labelsUnique = keep(fromArray(this.runtime, table, [u, c], 'f32'));
+    this.labelWeights = keep(fromArray(this.runtime, Float32Array.from(counts, (k) => (k * u) / n), [1, u], 'f32'));
   }
 
   private inputScales(): { image: number; text: number } {
@@ -221,7 +270,12 @@ export class LabelGuidedModel implements HashModel {
     if (!this.B) throw new CmhashError(`${this.info.name}: prepare() was not called (no code matrix B)`);
     const L = batch.labels;
     const m = L.shape[0]!;
-    const S = labelSimilarity(L, L);
+    if (!this.labelsUnique || !this.labelWeights) throw new CmhashError(`${this.info.name}: prepare() was not called (no label table)`);
+    // S [m, u]: batch items × the distinct training label vectors; with the column weights W every NLL is
+    // the mean over the batch × all n training items (SSAH's reference pairs the batch with all n).
+    const S = labelSimilarity(L, this.labelsUnique);
+    const W = this.labelWeights;
+    const Lu = this.labelsUnique;
     const idx = fromArray(this.runtime, batch.indices, [m], 'u32');
     const Bb = noGrad(() => gather(this.B!, idx));
     const out: Record<string, Tensor> = {};
@@ -229,9 +283,10 @@ export class LabelGuidedModel implements HashModel {
 
     // (1) label network
     const lab = this.labelNet.run(L);
+    const all = noGrad(() => this.labelNet.run(Lu)); // F^l, H^l of all items (constants for this loss)
     const l = {
-      featNll: pairwiseNll(S, lab.feat, lab.feat),
-      codeNll: pairwiseNll(S, lab.code, lab.code),
+      featNll: pairwiseNll(S, lab.feat, all.feat, W),
+      codeNll: pairwiseNll(S, lab.code, all.code, W),
       quant: mse(lab.code, Bb),
       pred: mse(lab.labels, L),
     };
@@ -243,16 +298,28 @@ export class LabelGuidedModel implements HashModel {
     }
     Object.assign(out, { label: lossLabel, labelFeatNll: l.featNll, labelCodeNll: l.codeNll, labelQuant: l.quant, labelPred: l.pred });
 
-    // (2) image and text networks (generators) against the updated, frozen label net
+    // (2) image and text networks (generators) against the updated, frozen label net (F^l, H^l of all items).
     const sem = noGrad(() => this.labelNet.run(L));
+    const { feat: FL, code: HL } = noGrad(() => this.labelNet.run(Lu));
     const semCode = cfg.labelCode > 0 ? signCodes(sem.code) : null;
     const ox = this.imageNet ? this.imageNet.run(batch.image) : null;
     const oy = this.textNet.run(batch.text);
     const terms: Tensor[] = [];
     const modality = (key: string, o: { feat: Tensor; code: Tensor; labels: Tensor }): void => {
-      const fn = pairwiseNll(S, sem.feat, o.feat), cn = pairwiseNll(S, sem.code, o.code), q = mse(o.code, Bb), p = mse(o.labels, L);
-      out[`${key}FeatNll`] = fn; out[`${key}CodeNll`] = cn; out[`${key}Quant`] = q; out[`${key}Pred`] = p;
-      terms.push(mulScalar(fn, cfg.alpha), mulScalar(cn, cfg.gamma), mulScalar(q, cfg.beta), mulScalar(p, cfg.eta));
+      const fn = pairwiseNll(S, o.feat, FL, W), q = mse(o.code, Bb);
+      out[`${key}FeatNll`] = fn; out[`${key}Quant`] = q;
+      terms.push(mulScalar(fn, cfg.alpha), mulScalar(q, cfg.beta));
+      // SSAH's code NLL and label prediction; HFAH's Eq. 5 has neither (weights 0: not computed).
+      if (cfg.gammaModality > 0) {
+        const cn = pairwiseNll(S, o.code, HL, W);
+        out[`${key}CodeNll`] = cn;
+        terms.push(mulScalar(cn, cfg.gammaModality));
+      }
+      if (cfg.etaModality > 0) {
+        const p = mse(o.labels, L);
+        out[`${key}Pred`] = p;
+        terms.push(mulScalar(p, cfg.etaModality));
+      }
       if (semCode) {
         const lc = mse(o.code, semCode);
         out[`${key}LabelCode`] = lc;
@@ -262,11 +329,15 @@ export class LabelGuidedModel implements HashModel {
     if (ox) modality('image', ox);
     modality('text', oy);
     let rec: { imgOwn: Tensor; imgCross: Tensor; txtOwn: Tensor; txtCross: Tensor } | null = null;
-    if (ox && this.decImage && this.decText) {
-      // Eqs. 7–8: each decoder rebuilds its modality's features from the own and from the other embedding;
-      // the targets are detached (otherwise shrinking f would be a free win) [ours].
+    if (ox && this.decImage && this.decText && this.decImageFromText && this.decTextFromImage) {
+      // Eqs. 7–8: from each modality's code H (the hash layer's output, so L_r and D1/D2 reach the hash
+      // layer) one decoder rebuilds its own features and one the other modality's; the feature targets
+      // are detached (otherwise shrinking f would be a free win) [ours].
       const fx = detach(ox.feat), fy = detach(oy.feat);
-      rec = { imgOwn: this.decImage.forward(ox.feat), imgCross: this.decImage.forward(oy.feat), txtOwn: this.decText.forward(oy.feat), txtCross: this.decText.forward(ox.feat) };
+      rec = {
+        imgOwn: this.decImage.forward(ox.code), imgCross: this.decImageFromText.forward(oy.code),
+        txtOwn: this.decText.forward(oy.code), txtCross: this.decTextFromImage.forward(ox.code),
+      };
       const lrImage = add(mse(rec.imgOwn, fx), mse(rec.imgCross, fx));
       const lrText = add(mse(rec.txtOwn, fy), mse(rec.txtCross, fy));
       out.imageRecon = lrImage; out.textRecon = lrText;
@@ -405,5 +476,8 @@ export class LabelGuidedModel implements HashModel {
     for (const m of this.allModules()) m.dispose();
     this.B?.dispose();
     this.B = null;
+    this.labelsUnique?.dispose();
+    this.labelWeights?.dispose();
+    this.labelsUnique = this.labelWeights = null;
   }
 }

@@ -42,7 +42,9 @@ export function cosineReconstructionLoss(S: Tensor, bI: Tensor, bT: Tensor, lamb
  * computed stably through softplus. `s` is the 0/1 similarity [m, n]; a [m, k], b [n, k].
  * Averaged over the m·n pairs so the scale does not depend on the batch size [ours].
  */
-export function pairwiseNll(s: Tensor, a: Tensor, b: Tensor): Tensor {
+export function pairwiseNll(s: Tensor, a: Tensor, b: Tensor, colWeights?: Tensor): Tensor {
   const theta = affine(matmul(a, b, { transB: true }), 0.5, 0);
-  return mean(sub(softplus(theta), mul(s, theta)));
+  const l = sub(softplus(theta), mul(s, theta));
+  // Column weights [1, n] (mean 1): the rows of b stand for several items each (label-guided models).
+  return mean(colWeights ? mul(l, colWeights) : l);
 }

@@ -21,10 +21,14 @@ import { jointTarget, type TargetConfig } from './targets.js';
 import { readScalars, stepResult } from './step.js';
 import { collectModuleState, restoreModuleState } from './state.js';
 import { shouldRescaleCosine } from './rescale.js';
+import { CmhashError } from '../../runtime/errors.js';
 
 export interface PairedConfig extends ImageInputConfig {
   hidden: number;
+  /** Dropout after the image net's hidden layer (feature input; CNN-F has its own after fc6). */
   dropout: number;
+  /** Dropout in the text net: 0, as DJSRH's reference text net (BoW → 4096 → ReLU → hash) has none [ref]. */
+  textDropout: number;
   lrImage: number;
   lrText: number;
   momentum: number;
@@ -37,7 +41,12 @@ export interface PairedConfig extends ImageInputConfig {
   textOnlyEpochs: number;
   imageAttention: HashNetOptions['attention'];
   textAttention: HashNetOptions['attention'];
-  /** 'auto': rescale a modality's cosines to 2x − 1 when its features are dense and non-negative (see shouldRescaleCosine). */
+  /**
+   * 'auto': rescale a modality's cosines to 2x − 1 when its features are dense and non-negative (see
+   * shouldRescaleCosine); 'on' / 'off': both modalities. Under 'auto', a `target.rescaleImage` or
+   * `target.rescaleText` given in the model config is kept for that modality (only the other is detected);
+   * under 'on' / 'off' a conflicting one is an error.
+   */
   rescale: 'auto' | 'on' | 'off';
   /** Scale each modality's inputs to unit mean square per dimension (computed once in prepare()). */
   normalizeInputs: boolean;
@@ -55,6 +64,21 @@ export function applyBaseLr(cfg: PairedConfig, lr: number | undefined): void {
 
 export type Stage = 'image' | 'text' | 'joint';
 
+/** The per-modality rescale flags the user set explicitly in a model config (`target.rescaleImage/Text`). */
+export interface PinnedRescale {
+  image?: boolean;
+  text?: boolean;
+}
+
+/** Read the explicit `target.rescaleImage` / `target.rescaleText` from raw model-config overrides. */
+export function pinnedRescale(overrides: Record<string, unknown> | undefined): PinnedRescale {
+  const t = overrides?.target as Record<string, unknown> | undefined;
+  const out: PinnedRescale = {};
+  if (typeof t?.rescaleImage === 'boolean') out.image = t.rescaleImage;
+  if (typeof t?.rescaleText === 'boolean') out.text = t.rescaleText;
+  return out;
+}
+
 export abstract class PairedHashModel implements HashModel {
   readonly info: ModelInfo;
   readonly imageNet: FeatureHashNet;
@@ -64,13 +88,27 @@ export abstract class PairedHashModel implements HashModel {
   /** Scaled-tanh slope δ = √(epoch + 1). */
   delta = 1;
   stage: Stage = 'joint';
+  /** Training-loop learning-rate factor (--lr-schedule), applied to both nets' base rates. */
+  lrScale = 1;
+  private readonly pinned: PinnedRescale;
 
-  constructor(readonly runtime: Runtime, name: string, bits: number, readonly cfg: PairedConfig, dims: ModelDims, seed: number, private readonly readFile?: HostFileReader) {
+  /**
+   * `readFile`: host file access (CNN-F weights); `overrides`: the raw model config, to tell explicit
+   * target.rescaleImage/Text from defaults (see PairedConfig.rescale).
+   */
+  constructor(readonly runtime: Runtime, name: string, bits: number, readonly cfg: PairedConfig, dims: ModelDims, seed: number, private readonly readFile?: HostFileReader, overrides?: Record<string, unknown>) {
     if (!Number.isInteger(bits) || bits < 8 || bits > 128) throw new RangeError(`${name}: bits must be an integer in [8, 128], got ${bits}`);
     cfg = this.cfg = withRawImageDims(name, cfg, dims);
     const rawImages = (cfg as ImageInputConfig).imageInput === 'cnnf';
     if ((!rawImages && dims.imageDim <= 0) || dims.textDim <= 0) throw new RangeError(`${name}: needs image and text features (imageDim ${dims.imageDim}, textDim ${dims.textDim})`);
     this.info = { name, bits, supervised: false, config: { ...cfg, bits, seed, dims } };
+    this.pinned = pinnedRescale(overrides);
+    if (cfg.rescale !== 'auto') {
+      const on = cfg.rescale === 'on';
+      for (const [side, v] of Object.entries(this.pinned)) {
+        if (v !== on) throw new CmhashError(`${name}: config target.rescale${side === 'image' ? 'Image' : 'Text'} = ${v} contradicts rescale '${cfg.rescale}'; use rescale 'auto' to set one modality explicitly`);
+      }
+    }
     validateImageInput(name, cfg);
     const rng = new Rng(seed);
     // Raw images: CNN-F replaces fc(hidden); the image Si-Attention becomes JSGHCA's conv-map mask after conv5.
@@ -81,7 +119,7 @@ export abstract class PairedHashModel implements HashModel {
     }
     const cnnf = raw ? { imageSize: cfg.imageSize, channels: cfg.cnnfChannels, siAttention: cfg.imageAttention !== 'none' } : undefined;
     this.imageNet = new FeatureHashNet(runtime, { inDim: dims.imageDim, hidden: cfg.hidden, bits, dropout: cfg.dropout, attention: raw ? 'none' : cfg.imageAttention, rng: rng.fork(), cnnf, ...this.netExtras('image') });
-    this.textNet = new FeatureHashNet(runtime, { inDim: dims.textDim, hidden: cfg.hidden, bits, dropout: cfg.dropout, attention: cfg.textAttention, rng: rng.fork(), ...this.netExtras('text') });
+    this.textNet = new FeatureHashNet(runtime, { inDim: dims.textDim, hidden: cfg.hidden, bits, dropout: cfg.textDropout, attention: cfg.textAttention, rng: rng.fork(), ...this.netExtras('text') });
     this.buildExtra(runtime, bits, rng.fork());
     const sgd = (lr: number, mods: Module[]): SGD =>
       new SGD(mods.flatMap((m) => m.namedParameters()), { lr, momentum: cfg.momentum, weightDecay: cfg.weightDecay });
@@ -130,8 +168,9 @@ export abstract class PairedHashModel implements HashModel {
 
   async prepare(train: TrainingSetView): Promise<void> {
     if (this.cfg.rescale === 'auto') {
-      this.cfg.target.rescaleImage = shouldRescaleCosine(train.image, train.imageDim);
-      this.cfg.target.rescaleText = shouldRescaleCosine(train.text, train.textDim);
+      // An explicit per-modality setting from the model config wins over detection.
+      this.cfg.target.rescaleImage = this.pinned.image ?? shouldRescaleCosine(train.image, train.imageDim);
+      this.cfg.target.rescaleText = this.pinned.text ?? shouldRescaleCosine(train.text, train.textDim);
     } else {
       this.cfg.target.rescaleImage = this.cfg.target.rescaleText = this.cfg.rescale === 'on';
     }
@@ -147,6 +186,14 @@ export abstract class PairedHashModel implements HashModel {
 
   private inputScales(): { image: number; text: number } {
     return { image: this.imageNet.inputScale, text: this.textNet.inputScale };
+  }
+
+  /** --lr-schedule: scale both nets' learning rates (the config's lrImage / lrText) by `scale`. */
+  setLrScale(scale: number): void {
+    if (!(Number.isFinite(scale) && scale >= 0)) throw new CmhashError(`${this.info.name}: learning-rate scale must be a finite number ≥ 0, got ${scale}`);
+    this.lrScale = scale;
+    this.optImage.lr = this.cfg.lrImage * scale;
+    this.optText.lr = this.cfg.lrText * scale;
   }
 
   startEpoch(epoch: number): void {
@@ -172,12 +219,15 @@ export abstract class PairedHashModel implements HashModel {
       // A frozen net runs without recording (its codes are constants for this step).
       const qI = trainImage ? this.imageNet.forward(batch.image) : noGrad(() => this.imageNet.forward(batch.image));
       const qT = trainText ? this.textNet.forward(batch.text) : noGrad(() => this.textNet.forward(batch.text));
-      const { hImage, hText } = this.combine(qI, qT);
+      // Image-only stage (JSGHCA §3.4 "image net alone"): the text net is still untrained, so its codes
+      // (and Jo-Attention weights) carry no information; fit only ‖S − cos(B_I,B_I)‖² [ours].
+      const imageAlone = this.stage === 'image';
+      const { hImage, hText } = imageAlone ? { hImage: qI, hText: qT } : this.combine(qI, qT);
       const bI = tanh(mulScalar(hImage, this.delta));
       const bT = tanh(mulScalar(hText, this.delta));
       const l = cosineReconstructionLoss(S, bI, bT, this.cfg.lambda1, this.cfg.lambda2);
-      const extra = this.extraLoss(batch, bI, bT);
-      let total = l.total;
+      const extra = imageAlone ? {} : this.extraLoss(batch, bI, bT);
+      let total = imageAlone ? l.intraImage : l.total;
       for (const t of Object.values(extra)) total = add(total, t);
       backward(total);
       if (trainImage) this.optImage.step();
@@ -205,7 +255,7 @@ export abstract class PairedHashModel implements HashModel {
     for (const [k, t] of Object.entries(img.tensors)) tensors.set(`optImage.${k}`, t);
     for (const [k, t] of Object.entries(txt.tensors)) tensors.set(`optText.${k}`, t);
     return {
-      json: { delta: this.delta, stage: this.stage, optImage: img.scalars, optText: txt.scalars, modules: collectModuleState(this.allModules()), target: this.cfg.target, inputScale: this.inputScales() },
+      json: { delta: this.delta, stage: this.stage, lrScale: this.lrScale, optImage: img.scalars, optText: txt.scalars, modules: collectModuleState(this.allModules()), target: this.cfg.target, inputScale: this.inputScales() },
       tensors,
     };
   }
@@ -213,7 +263,7 @@ export abstract class PairedHashModel implements HashModel {
   async setState(state: { json: Record<string, unknown>; tensors: Map<string, Tensor> }): Promise<void> {
     const j = state.json as {
       delta: number; stage: Stage; optImage: Record<string, number>; optText: Record<string, number>; modules: unknown;
-      target?: TargetConfig; inputScale?: { image: number; text: number };
+      target?: TargetConfig; inputScale?: { image: number; text: number }; lrScale?: number;
     };
     const pick = (prefix: string): Record<string, Tensor> =>
       Object.fromEntries([...state.tensors].filter(([k]) => k.startsWith(prefix)).map(([k, t]) => [k.slice(prefix.length), t]));
@@ -221,6 +271,7 @@ export abstract class PairedHashModel implements HashModel {
     this.optText.setState({ scalars: j.optText, tensors: pick('optText.') });
     this.delta = j.delta;
     this.stage = j.stage;
+    this.lrScale = j.lrScale ?? 1;
     if (j.target) this.cfg.target = { ...j.target };
     if (j.inputScale) {
       this.imageNet.inputScale = j.inputScale.image;

@@ -21,9 +21,10 @@ export interface TargetConfig {
   eta: number;
   mu: number;
   /**
-   * DJSRH rescales cosines of non-negative features to 2x − 1 (so unrelated items sit near −1, not 0).
-   * Applied for the β-mix and single-modality targets; the AWM weights need the raw non-negative
-   * cosines (row means are divided by), so AWM fuses raw cosines and rescales the fused matrix [ours].
+   * DJSRH rescales cosines of non-negative features to 2x − 1 (so unrelated items sit near −1, not 0),
+   * per modality. The β-mix and single-modality targets mix the rescaled matrices; AWM takes its weights
+   * from the raw non-negative cosines (row means are divided by) and applies them to the per-modality
+   * (rescaled or raw) matrices, so a rescaled modality is centred whatever the other one does.
    */
   rescaleImage: boolean;
   rescaleText: boolean;
@@ -48,10 +49,12 @@ export function jointTarget(image: Tensor, text: Tensor, c: TargetConfig): Tenso
       break;
     case 'awm':
     case 'awm-alg1': {
-      const f = adaptiveWeightFusion(sI, sT, { variant: c.fusion === 'awm' ? 'eq5' : 'alg1' });
-      // The weights average to ~1 per modality, so the fused matrix spans about [0, 2]; map it to
-      // [−1, 1] like the β-mix when the features are non-negative.
-      fused = c.rescaleImage && c.rescaleText ? affine(f, 1, -1) : f;
+      // [ours] S_f = ½(w_I ⊙ r_I(S_I) + w_T ⊙ r_T(S_T)), weights from the raw cosines (Eq. 5 / Alg. 1).
+      // The ½: the paper's weights average 1 per modality (exactly so for Alg. 1), so its S_f spans twice
+      // the β-mix's range; halved, uniform weights give exactly the β = ½ mix, and JSGHCA-3 (β-mix, β = ½)
+      // changes only "adaptive per-row weights → constant weights of the same mean".
+      const f = adaptiveWeightFusion(sI, sT, { variant: c.fusion === 'awm' ? 'eq5' : 'alg1', values: [rescale(sI, c.rescaleImage), rescale(sT, c.rescaleText)] });
+      fused = affine(f, 0.5, 0);
       break;
     }
   }

@@ -5,7 +5,10 @@ import { imageInputDefaults } from '../common/cnnf.js';
 export function djsrhDefaults(): PairedConfig {
   return {
     hidden: 4096,
+    // Image net (feature input): dropout after the hidden layer, as after AlexNet's fc6/fc7 [ours for features].
     dropout: 0.5,
+    // Text net: none, as DJSRH's reference TxtNet (BoW → 4096 → ReLU → hash) [ref].
+    textDropout: 0,
     lrImage: 0.001,
     lrText: 0.01,
     momentum: 0.9,
@@ -24,3 +27,13 @@ export function djsrhDefaults(): PairedConfig {
     ...imageInputDefaults(),
   };
 }
+
+/**
+ * Named settings over the defaults, chosen with `{"preset": "<name>"}` in the model config (other keys
+ * still apply on top). 'wikipedia-ref': DJSRH's reference code for Wikipedia (settings.py, WIKI): β = 0.3,
+ * λ1 = λ2 = 0.3, lr 0.01 for both nets [ref].
+ */
+export const PRESETS = {
+  'wikipedia-ref': { lambda1: 0.3, lambda2: 0.3, lrImage: 0.01, lrText: 0.01, target: { beta: 0.3 } },
+} as const satisfies Record<string, Record<string, unknown>>;
+export type Preset = keyof typeof PRESETS;

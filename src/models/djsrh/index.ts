@@ -5,4 +5,4 @@ export const description = 'DJSRH (ICCV 2019): joint-semantics affinity reconstr
 export const supervised = false;
 export const createModel: ModelFactory = (rt, opts) => new DjsrhModel(rt, opts);
 export { DjsrhModel } from './model.js';
-export { djsrhDefaults } from './config.js';
+export { PRESETS, djsrhDefaults, type Preset } from './config.js';

@@ -3,14 +3,19 @@ import type { LabelGuidedConfig } from '../common/label-guided.js';
 import { ssahDefaults } from '../ssah/config.js';
 
 /**
- * Ablation switches [ours: MODELS.md says "as in the paper" without listing them; these remove HFAH's
- * three components one at a time].
+ * Ablations, cumulative as in the paper: each adds one component to the previous one.
+ *   HFAH-1: the label-guided base only (no hybrid attention, plain fc text net, no reconstruction, no D1/D2);
+ *   HFAH-2: HFAH-1 + hybrid attention in the image net;
+ *   HFAH-3: HFAH-2 + multi-scale fusion in the text net (= HFAH without reconstruction and D1/D2);
+ *   HFAH:   HFAH-3 + feature reconstruction and D1/D2.
+ * (The paper's text is not available offline; the order of the first two steps follows the code review's
+ * note that -3 was right and -1/-2 were not cumulative.)
  */
 export const ABLATIONS = {
   full: 'HFAH',
-  '1': 'HFAH-1: no hybrid attention in the image net',
-  '2': 'HFAH-2: no multi-scale fusion in the text net (plain fc on the BoW)',
-  '3': 'HFAH-3: no feature reconstruction and no D1/D2 adversarial learning',
+  '1': 'HFAH-1: label-guided base (no hybrid attention, no multi-scale fusion, no reconstruction, no D1/D2)',
+  '2': 'HFAH-2: HFAH-1 + hybrid attention',
+  '3': 'HFAH-3: HFAH-2 + multi-scale fusion (no feature reconstruction and no D1/D2)',
 } as const;
 export type Ablation = keyof typeof ABLATIONS;
 
@@ -18,7 +23,11 @@ export function hfahDefaults(): LabelGuidedConfig {
   return {
     ...ssahDefaults(),
     hybridAttention: true,
-    // Eqs. 7–12: two cross-modal decoders, D1/D2 on the reconstructions.
+    // Eq. 5: L* = NLL(s, ½ f^lᵀ f*) + β(‖H* − B*‖² + ‖B*′ − B*‖²) + γL_r* — no code-level NLL and no label
+    // prediction on the image/text nets (the label net keeps both, Eq. 3).
+    gammaModality: 0,
+    etaModality: 0,
+    // Eqs. 7–12: four decoders from the codes (own and cross features per modality), D1/D2 on the reconstructions.
     reconstruction: 1,
     discriminate: 'reconstructions',
     // β(‖H* − B*‖² + ‖B*′ − B*‖²): the second term, between two binary codes, has no gradient as written;
@@ -33,8 +42,8 @@ export function applyAblation(cfg: LabelGuidedConfig, ablation: Ablation): Label
   const c: LabelGuidedConfig = { ...cfg, fusionWidths: [...cfg.fusionWidths] };
   switch (ablation) {
     case 'full': break;
-    case '1': c.hybridAttention = false; break;
-    case '2': c.fusionWidths = []; break;
+    case '1': c.hybridAttention = false; c.fusionWidths = []; c.reconstruction = 0; c.adversarial = 0; break;
+    case '2': c.fusionWidths = []; c.reconstruction = 0; c.adversarial = 0; break;
     case '3': c.reconstruction = 0; c.adversarial = 0; break;
     default: throw new RangeError(`hfah: unknown ablation '${String(ablation)}' (one of ${Object.keys(ABLATIONS).join(', ')})`);
   }

@@ -11,7 +11,7 @@ export const ABLATIONS = {
   full: 'JSGHCA',
   '1': 'JSGHCA-1: S = S_I only',
   '2': 'JSGHCA-2: S = S_T only',
-  '3': 'JSGHCA-3: no adaptive weight mixing (β-mix)',
+  '3': 'JSGHCA-3: no adaptive weight mixing (constant weights: β-mix with β = ½)',
   '4': 'JSGHCA-4: no Si-Attention',
   '5': 'JSGHCA-5: no Jo-Attention',
   '6': 'JSGHCA-6: no attention at all',
@@ -23,9 +23,12 @@ export function jsghcaDefaults(): JsghcaConfig {
   return {
     ...base,
     target: { ...base.target, fusion: 'awm' },
-    // §3.4: image net alone, then text net alone, then both jointly.
-    imageOnlyEpochs: 1,
-    textOnlyEpochs: 1,
+    // §3.4 trains the image net alone, then the text net alone, then both jointly. [ours] Joint training
+    // from the first epoch: on the validation split (64 bits, seed 1) joint training scored 0.1729 vs 0.1672
+    // for 1 image-only + 1 text-only epoch (README "Selection on the validation split"). The staged
+    // schedule stays available (imageOnlyEpochs / textOnlyEpochs).
+    imageOnlyEpochs: 0,
+    textOnlyEpochs: 0,
     // Si-Attention on the feature inputs of both nets [ours: MODELS.md suggests the 4096-d hidden layer for
     // 1386-d BoW; with Wikipedia's 1000-d tf-idf the input mask is 16× cheaper. 'hidden' stays selectable].
     imageAttention: 'input',
@@ -41,7 +44,9 @@ export function applyAblation(cfg: JsghcaConfig, ablation: Ablation): JsghcaConf
     case 'full': break;
     case '1': c.target.fusion = 'image'; break;
     case '2': c.target.fusion = 'text'; break;
-    case '3': c.target.fusion = 'beta'; break;
+    // [ours] β = ½: AWM's weights average 1 per modality and the fused matrix is halved (targets.ts), so
+    // the β = ½ mix is AWM with every row's weights replaced by their mean — one change only.
+    case '3': c.target.fusion = 'beta'; c.target.beta = 0.5; break;
     case '4': c.imageAttention = 'none'; c.textAttention = 'none'; break;
     case '5': c.joAttention = false; break;
     case '6': c.imageAttention = 'none'; c.textAttention = 'none'; c.joAttention = false; break;

@@ -25,7 +25,7 @@ export class JsghcaModel extends PairedHashModel {
     const { ablation, ...rest } = (opts.config ?? {}) as { ablation?: Ablation } & Record<string, unknown>;
     const cfg = applyAblation(mergeConfig<JsghcaConfig>('jsghca', jsghcaDefaults(), rest), ablation ?? 'full');
     applyBaseLr(cfg, opts.lr);
-    super(rt, 'jsghca', opts.bits, cfg, opts.dims, opts.seed, opts.readFile);
+    super(rt, 'jsghca', opts.bits, cfg, opts.dims, opts.seed, opts.readFile, rest);
     this.info.config = { ...this.info.config, ablation: ablation ?? 'full' };
   }
 

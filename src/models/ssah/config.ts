@@ -24,9 +24,12 @@ export function ssahDefaults(): LabelGuidedConfig {
     // NLL from dominating early, β = 0.05, adversarial weight 0.01 (the discriminator wins quickly) [ours].
     alpha: 0.1,
     gamma: 1,
+    // SSAH's image/text losses carry the code-level NLL and the label prediction too [ref].
+    gammaModality: 1,
     beta: 0.05,
     labelCode: 0,
     eta: 1,
+    etaModality: 1,
     adversarial: 0.01,
     discriminate: 'label-features',
     reconstruction: 0,

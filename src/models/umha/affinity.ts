@@ -166,9 +166,23 @@ export function gatherBlock(a: SparseRows, rows: ArrayLike<number>, scale: numbe
   return out;
 }
 
-/** The collaborative step B = sign(G + ρ·A·G/n), G = H_I + H_T ([n, k] row-major); sign(0) = +1. */
-export function updateCodes(a: SparseRows, hImage: Float32Array, hText: Float32Array, k: number, rho: number): Int8Array {
+/**
+ * How the neighbourhood sum A·G is scaled in the collaborative step:
+ *  - 'degree' [ours, default]: D⁻¹A·G with D_aa = Σ_b |A_ab|, a weighted mean of the neighbours' G, on
+ *    G's own scale, so ρ = 1 weighs an item's own code and its neighbourhood's equally (the seed's
+ *    "collaborative" intent);
+ *  - 'n' (MODELS.md as first written): A·G/n. Each row keeps ~K = 5% of n entries, so this term is only
+ *    ~2–5% of G and B ≈ sign(H_I + H_T).
+ */
+export type CollaborativeNorm = 'degree' | 'n';
+
+/** Smallest row degree Σ|A_ab| divided by; rows at or below it get no neighbourhood term (all-zero rows). */
+export const DEGREE_EPS = 1e-12;
+
+/** The collaborative step B = sign(G + ρ·N(A)·G), G = H_I + H_T ([n, k] row-major), N per `norm`; sign(0) = +1. */
+export function updateCodes(a: SparseRows, hImage: Float32Array, hText: Float32Array, k: number, rho: number, norm: CollaborativeNorm = 'degree'): Int8Array {
   const n = a.n;
+  if (norm !== 'degree' && norm !== 'n') throw new CmhashError(`UMHA: collaborative normalisation must be 'degree' or 'n', got '${String(norm)}'`);
   if (hImage.length !== n * k || hText.length !== n * k) throw new CmhashError(`UMHA: code matrices hold ${hImage.length} and ${hText.length} values, expected ${n}×${k}`);
   const g = new Float64Array(n * k);
   for (let i = 0; i < n * k; i++) g[i] = hImage[i]! + hText[i]!;
@@ -176,11 +190,14 @@ export function updateCodes(a: SparseRows, hImage: Float32Array, hText: Float32A
   const acc = new Float64Array(k);
   for (let r = 0; r < n; r++) {
     acc.fill(0);
+    let degree = 0;
     for (let p = a.rowPtr[r]!; p < a.rowPtr[r + 1]!; p++) {
       const c = a.cols[p]!, v = a.vals[p]!;
+      degree += Math.abs(v);
       for (let j = 0; j < k; j++) acc[j] += v * g[c * k + j]!;
     }
-    for (let j = 0; j < k; j++) b[r * k + j] = g[r * k + j]! + (rho * acc[j]!) / n >= 0 ? 1 : -1;
+    const f = norm === 'n' ? rho / n : degree > DEGREE_EPS ? rho / degree : 0;
+    for (let j = 0; j < k; j++) b[r * k + j] = g[r * k + j]! + f * acc[j]! >= 0 ? 1 : -1;
   }
   return b;
 }

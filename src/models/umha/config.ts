@@ -1,13 +1,22 @@
 /** UMHA defaults (MODELS.md seed 000: the seed gives the idea; the layers and numbers are [ours] unless marked). */
 import type { TokenPool } from '../common/nets.js';
+import type { CollaborativeNorm } from './affinity.js';
 import type { PairedConfig } from '../common/paired-model.js';
 import { djsrhDefaults } from '../djsrh/config.js';
 
 export interface UmhaConfig extends PairedConfig {
   /** Weight γ of the code-matrix term γ(‖H_I − B_batch‖² + ‖H_T − B_batch‖²) (mean squared, like the other terms). */
   gamma: number;
-  /** Weight ρ of the collaborative (neighbourhood) step B = sign(G + ρ·A·G/n), G = H_I + H_T. */
+  /** Weight ρ of the collaborative (neighbourhood) step B = sign(G + ρ·N(A)·G), G = H_I + H_T. */
   rho: number;
+  /** N(A) in the collaborative step: 'degree' = D⁻¹A (row-normalised, default [ours]) or 'n' = A/n (see affinity.ts). */
+  collaborativeNorm: CollaborativeNorm;
+  /**
+   * Ablation switch for the whole-set top-K neighbourhoods. false: no auxiliary matrix A — the batch target
+   * is DJSRH's batch S and the code step is B = sign(H_I + H_T) (what is left is DJSRH + token attention +
+   * the learned B with γ).
+   */
+  neighbourhoods: boolean;
   /** Neighbours kept per row of the auxiliary matrix: K = round(topKFraction · n) (5%). */
   topKFraction: number;
   /** Tokens the hidden vector is split into (16 tokens of hidden/16: 256 at the seed's 4096). */
@@ -38,6 +47,8 @@ export function umhaDefaults(): UmhaConfig {
     target: { ...base.target, fusion: 'beta' },
     gamma: 0.1,
     rho: 1,
+    collaborativeNorm: 'degree',
+    neighbourhoods: true,
     topKFraction: 0.05,
     tokens: 16,
     heads: 8,

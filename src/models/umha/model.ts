@@ -7,7 +7,8 @@
  *  - Hash-code matrix B ∈ {−1,+1}^{n×k} of all training items, learned with the nets. Per batch:
  *      ‖μA_batch − cos(H_I,H_T)‖² + λ1‖μA_batch − cos(H_I,H_I)‖² + λ2‖μA_batch − cos(H_T,H_T)‖²
  *      + γ(‖H_I − B_batch‖² + ‖H_T − B_batch‖²)           (mean squared, H = tanh(δ·h))
- *    per epoch (endEpoch): B = sign(G + ρ·A·G/n), G = H_I + H_T over the whole training set (inference mode).
+ *    per epoch (endEpoch): B = sign(G + ρ·D⁻¹A·G), G = H_I + H_T over the whole training set (inference mode),
+ *    D = the row degrees Σ|A_ab| [ours; A·G/n with collaborativeNorm 'n', see affinity.ts].
  *    B starts from the same update with the untrained nets [ours, as DCMH initialises B from its nets].
  */
 import type { Runtime } from '../../runtime/runtime.js';
@@ -40,9 +41,10 @@ export class UmhaModel extends PairedHashModel {
       if (!(Number.isFinite(v) && v >= 0)) throw new CmhashError(`umha: ${k} must be a finite number ≥ 0, got ${v}`);
     }
     if (!(cfg.topKFraction > 0 && cfg.topKFraction <= 1)) throw new CmhashError(`umha: topKFraction must be in (0, 1], got ${cfg.topKFraction}`);
+    if (cfg.collaborativeNorm !== 'degree' && cfg.collaborativeNorm !== 'n') throw new CmhashError(`umha: collaborativeNorm must be 'degree' or 'n', got '${String(cfg.collaborativeNorm)}'`);
     if (cfg.fill !== 'zero' && cfg.fill !== 'batch') throw new CmhashError(`umha: fill must be 'zero' or 'batch', got '${String(cfg.fill)}'`);
     if (cfg.target.fusion !== 'beta') throw new CmhashError(`umha: the auxiliary matrix fuses with a β-mix (target.fusion 'beta'), got '${cfg.target.fusion}'`);
-    super(rt, 'umha', opts.bits, cfg, opts.dims, opts.seed, opts.readFile);
+    super(rt, 'umha', opts.bits, cfg, opts.dims, opts.seed, opts.readFile, opts.config);
   }
 
   private get ucfg(): UmhaConfig {
@@ -64,6 +66,13 @@ export class UmhaModel extends PairedHashModel {
     await super.prepare(train); // rescale flags and input scales
     const t = this.cfg.target;
     this.trainSet = train;
+    if (!this.ucfg.neighbourhoods) {
+      // Ablation: no A (an empty sparse matrix: every batch pair takes DJSRH's S, B = sign(G)).
+      this.affinity = { n: train.n, rowPtr: new Uint32Array(train.n + 1), cols: new Uint32Array(0), vals: new Float32Array(0) };
+      this.info.config = { ...this.info.config, neighbours: 0, affinityNonZeros: 0 };
+      await this.updateB();
+      return;
+    }
     this.affinity = await auxiliaryAffinity(this.runtime, train.image, train.imageDim, train.text, train.textDim, {
       beta: t.beta, eta: t.eta, rescaleImage: t.rescaleImage, rescaleText: t.rescaleText, k: this.neighbours(train.n), tileRows: this.ucfg.tileRows,
     });
@@ -80,6 +89,7 @@ export class UmhaModel extends PairedHashModel {
   protected override target(batch: Batch): Tensor {
     const { a } = this.requirePrepared('trainStep');
     const m = batch.indices.length;
+    if (!this.ucfg.neighbourhoods) return super.target(batch);
     if (this.ucfg.fill === 'zero') return fromArray(this.runtime, gatherBlock(a, batch.indices, this.cfg.target.mu), [m, m], 'f32');
     // 'batch': DJSRH's batch target S (μ included) outside the neighbourhoods, μ·A inside.
     const keepMask = new Float32Array(m * m);
@@ -130,7 +140,7 @@ export class UmhaModel extends PairedHashModel {
     if (!train || !a) throw new CmhashError('umha: updateB() before prepare(trainingSet)');
     const hI = await this.encodeAll('image', train.image, train.imageDim);
     const hT = await this.encodeAll('text', train.text, train.textDim);
-    this.codes = updateCodes(a, hI, hT, this.info.bits, this.ucfg.rho);
+    this.codes = updateCodes(a, hI, hT, this.info.bits, this.ucfg.rho, this.ucfg.collaborativeNorm);
   }
 
   async endEpoch(_epoch: number): Promise<void> {

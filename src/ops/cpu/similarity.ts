@@ -37,32 +37,35 @@ export function jointSimilarityCpu(s: ArrayLike<number>, m: number, eta: number,
 
 /**
  * JSGHCA adaptive-weight fusion written as the paper's Algorithm 1 (and Eq. 5 with `variant: 'eq5'`):
- * row averages r_i, their mean t_i, per-row weights, then S_f = w_I ⊙_rows S_I + w_T ⊙_rows S_T.
+ * row averages r_i, their mean t_i, per-row weights, then S_f = w_I ⊙_rows V_I + w_T ⊙_rows V_T with
+ * (V_I, V_T) = `values` (default S_I, S_T). Guards as the kernel: negative row means count as 0, every
+ * divisor is at least `eps` (1e-6, AWM_EPS).
  */
-export function adaptiveWeightFusionCpu(sI: ArrayLike<number>, sT: ArrayLike<number>, m: number, variant: 'eq5' | 'alg1'): Float64Array {
+export function adaptiveWeightFusionCpu(sI: ArrayLike<number>, sT: ArrayLike<number>, m: number, variant: 'eq5' | 'alg1', values?: [ArrayLike<number>, ArrayLike<number>], eps = 1e-6): Float64Array {
   const rowMeans = (s: ArrayLike<number>): Float64Array => {
     const r = new Float64Array(m);
     for (let a = 0; a < m; a++) {
       let acc = 0;
       for (let b = 0; b < m; b++) acc += s[a * m + b]!;
-      r[a] = acc / m;
+      r[a] = Math.max(acc / m, 0);
     }
     return r;
   };
   const meanOf = (r: Float64Array): number => r.reduce((p, v) => p + v, 0) / r.length;
   const rI = rowMeans(sI), rT = rowMeans(sT);
   const tI = meanOf(rI), tT = meanOf(rT);
-  const sTot = Float64Array.from({ length: m * m }, (_, i) => sI[i]! + sT[i]!);
-  const rTot = rowMeans(sTot);
+  // r_total = r_I + r_T (row means of S_I + S_T), t_total = its mean.
+  const rTot = rI.map((v, a) => v + rT[a]!);
   const tTot = meanOf(rTot);
+  const [vI, vT] = values ?? [sI, sT];
   const out = new Float64Array(m * m);
   for (let a = 0; a < m; a++) {
-    let wI = rI[a]! / tI, wT = rT[a]! / tT;
+    let wI = rI[a]! / Math.max(tI, eps), wT = rT[a]! / Math.max(tT, eps);
     if (variant === 'eq5') {
-      wI *= tTot / rTot[a]!;
-      wT *= tTot / rTot[a]!;
+      wI *= tTot / Math.max(rTot[a]!, eps);
+      wT *= tTot / Math.max(rTot[a]!, eps);
     }
-    for (let b = 0; b < m; b++) out[a * m + b] = wI * sI[a * m + b]! + wT * sT[a * m + b]!;
+    for (let b = 0; b < m; b++) out[a * m + b] = wI * vI[a * m + b]! + wT * vT[a * m + b]!;
   }
   return out;
 }
