@@ -19,3 +19,4 @@ export * from './io/safetensors.js';
 export * from './train/index.js';
 export * from './models/registry.js';
 export type * from './models/types.js';
+export * from './api/index.js';

@@ -4,3 +4,5 @@ export * from './index.js';
 export { createNodeRuntime, INSTALL_HINT, type NodeBackend, type NodeRuntimeOptions } from './runtime/node-provider.js';
 export * from './data/node/index.js';
 export * from './train/node/index.js';
+// The Node loadModel (paths and URLs) takes the place of the browser-safe one exported by ./index.js.
+export { loadModel, readIndexFile, writeIndexFile } from './api/node.js';

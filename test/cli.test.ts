@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { writeMat5 } from '../src/data/mat5.js';
 import { loadDefaultDataset } from '../src/data/node/packed-file.js';
 import { sharedDataDir } from '../src/data/node/files.js';
+import { decodeIndexFile } from '../src/retrieval/index-file.js';
 
 const root = resolve(__dirname, '..');
 const main = join(root, 'dist', 'src', 'cli', 'main.js');
@@ -94,12 +95,18 @@ describe('cmhash CLI', () => {
     const db = join(tmp, 'db.cmhi'), q = join(tmp, 'q.cmhi');
     expect(cli('encode', '--plugin', plugin, '--checkpoint', ck, '--modality', 'image', '--data', 'default', '--split', 'retrieval', '--output', db).code).toBe(0);
     expect(cli('encode', '--plugin', plugin, '--checkpoint', ck, '--modality', 'text', '--data', 'default', '--split', 'query', '--output', q).code).toBe(0);
-    expect(readFileSync(db).length).toBe(24 + 2173 * 4);
+    const dbf = decodeIndexFile(readFileSync(db));
+    expect(dbf.codes.length).toBe(2173);
+    expect(dbf.ids![0]).toBe('0'); // the default dataset has no ids: row numbers
+    expect(dbf.labelNames![0]).toBe('art');
     const gpu = cli('search', '--index', db, '--queries', q, '--rows', '0,7', '--k', '5', '--json');
     expect(gpu.code, gpu.err).toBe(0);
     const sg = JSON.parse(gpu.out);
     expect(sg.queries.map((x: { query: number }) => x.query)).toEqual([0, 7]);
     expect(sg.queries[0].results.length).toBe(5);
+    // ids and labels come from the files: row numbers of the default dataset, one Wikipedia category each.
+    expect(sg.queries[0].labels).toHaveLength(1);
+    for (const h of sg.queries[0].results) expect([h.id, h.labels.length]).toEqual([String(h.row), 1]);
     const d = sg.queries[0].results.map((x: { distance: number }) => x.distance);
     expect([...d].sort((x: number, y: number) => x - y)).toEqual(d);
     const cpu = JSON.parse(cli('search', '--index', db, '--queries', q, '--rows', '0,7', '--k', '5', '--json', '--cpu').out);
@@ -112,7 +119,7 @@ describe('cmhash CLI', () => {
     writeFileSync(join(tmp, 'f.mat'), writeMat5([{ name: 'X', data: feats, rows: 5, cols: 128, className: 'single' }]));
     const fm = cli('encode', '--plugin', plugin, '--checkpoint', ck, '--modality', 'image', '--input', join(tmp, 'f.mat'), '--output', join(tmp, 'f.cmhi'));
     expect(fm.code, fm.err).toBe(0);
-    expect(Buffer.compare(readFileSync(join(tmp, 'f.cmhi')).subarray(24), readFileSync(db).subarray(24, 24 + 20))).toBe(0);
+    expect(Array.from(decodeIndexFile(readFileSync(join(tmp, 'f.cmhi'))).codes)).toEqual(Array.from(dbf.codes.subarray(0, 5)));
     const wrongDim = cli('encode', '--plugin', plugin, '--checkpoint', ck, '--modality', 'text', '--input', join(tmp, 'f.mat'), '--output', join(tmp, 'g.cmhi'));
     expect(wrongDim.err).toMatch(/text features have 128 columns, the model expects 10/);
 
@@ -121,7 +128,7 @@ describe('cmhash CLI', () => {
     writeFileSync(bad, readFileSync(db).subarray(0, 100));
     const sb = cli('search', '--index', bad, '--queries', q);
     expect(sb.code).toBe(1);
-    expect(sb.err).toMatch(/bad\.cmhi: HammingIndex\.load/);
+    expect(sb.err).toMatch(/bad\.cmhi: header says 2173 codes/);
   });
 
   const hasPhotos = (() => { try { return existsSync(join(sharedDataDir(), 'mirflickr25k', 'images', 'rows.tsv')); } catch { return false; } })();
@@ -140,6 +147,6 @@ describe('cmhash CLI', () => {
     expect(b.queries).toBe(30);
     const enc = cli('encode', '--plugin', plugin, '--checkpoint', join(out, 'checkpoints', 'last'), '--modality', 'image', '--data', 'mirflickr', '--split', 'query', '--output', join(out, 'q.cmhi'));
     expect(enc.code, enc.err).toBe(0);
-    expect(readFileSync(join(out, 'q.cmhi')).length).toBe(24 + 30 * 4);
+    expect(decodeIndexFile(readFileSync(join(out, 'q.cmhi'))).codes.length).toBe(30);
   });
 });

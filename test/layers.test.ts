@@ -27,6 +27,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['nn', 'optim', 'data', 'retrieval'],
   ['models'],
   ['train'],
+  ['api'],
   ['.'],
   ['demo'],
   ['cli'],

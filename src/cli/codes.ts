@@ -1,75 +1,63 @@
-/** `cmhash encode` (features → packed codes in a HammingIndex file) and `cmhash search` (top-k by Hamming distance). */
-import { makeDirs, writeFileDurable } from '../train/node/durable.js';
+/** `cmhash encode` (features or captions → packed codes, ids and labels in an index file) and `cmhash search` (top-k by Hamming distance). */
 import { dirname, extname, resolve } from 'node:path';
 import { DataError } from '../runtime/errors.js';
 import type { Dataset } from '../data/dataset.js';
-import { readBytes, readMatFile } from '../data/node/files.js';
-import { requireMatrix } from '../data/mat5.js';
-import { decodeSafetensors } from '../io/safetensors.js';
-import { wordsFor } from '../ops/hashing.js';
+import { readText } from '../data/node/files.js';
+import { MATRIX_EXTENSIONS, readMatrixFile } from '../data/node/matrix-file.js';
+import { readLabelFile } from '../data/node/pack.js';
+import { textLines } from '../data/labels.js';
+import { checkTextVectorizer, vectorizeText } from '../data/text-vectorizer.js';
 import { encodeFeatures, encodeImages } from '../train/evaluate.js';
 import { loadCheckpointDir } from '../train/node/files.js';
-import { HammingIndex, hammingTopKCpu } from '../retrieval/index.js';
+import { wordsFor } from '../ops/hashing.js';
+import { encodeIndexFile, indexFileId, indexFileLabels, indexFileSize, labelLists, type IndexFileContents } from '../retrieval/index-file.js';
+import { readIndexFile } from '../api/node.js';
+import { searchIndexFile } from '../api/search.js';
+import { makeDirs, writeFileDurable } from '../train/node/durable.js';
 import type { Modality } from '../models/types.js';
 import { info } from './output.js';
 import { COMMON_HELP, COMMON_OPTIONS, datasetFor, imageInputFor, int, intList, loadPlugins, modelFromCheckpoint, parse, runtimeFor, UsageError } from './common.js';
 import type { CliTrainConfig } from './train.js';
 
-export const ENCODE_HELP = `cmhash encode --checkpoint <dir> --modality <image|text> (--input <file> | --data <spec> --split <name>) --output <file>
+export const ENCODE_HELP = `cmhash encode --checkpoint <dir> --modality <image|text> (--input <file> | --captions <file> | --data <spec> --split <name>) --output <file>
 
-Encodes feature vectors into packed binary codes with a trained model and writes a HammingIndex file
-(the database format 'cmhash search' reads).
+Encodes items into packed binary codes with a trained model and writes an index file (.cmhi,
+docs/index-format.md) holding the codes with each item's id and labels: the database and the
+query files 'cmhash search' reads.
 
 Options:
-  --checkpoint <dir>       checkpoint folder
+  --checkpoint <dir>       checkpoint folder (e.g. runs/mine/checkpoints/best)
   --modality <image|text>  which hash network to use
-  --input <file>           features: a MAT v5 file (--var names the matrix, rows = items) or a safetensors
-                           file (--var names the tensor, F32 [n, dim])
+  --input <file>           feature rows: .npy, .csv, .mat (--var names the matrix) or .safetensors (--var: the tensor)
   --var <name>             variable / tensor name in --input (default: the only one in the file)
+  --captions <file>        (text) one caption per line, through the vocabulary the model was trained with
+  --ids <file>             ids of the --input / --captions rows, one per line (default: the row number)
+  --labels <file>          labels of those rows (as for 'cmhash pack --labels'; optional)
   --data <spec>            or encode rows of a dataset (default, wikipedia, mirflickr, folder) …
-  --split <name>           … from this split: query, retrieval, train, val or all (default retrieval)
-  --output <file>          output HammingIndex file (e.g. db.cmhi)
+  --split <name>           … from this split: query, retrieval, train, val or all (default retrieval);
+                           the dataset's ids and labels go into the file
+  --output <file>          output index file (e.g. db.cmhi)
 ${COMMON_HELP}`;
 
 export const SEARCH_HELP = `cmhash search --index <file> --queries <file> [options]
 
-Top-k search by Hamming distance (ties by ascending database index) in a HammingIndex file written by
-'cmhash encode'. Prints, per query, the database rows and their distances.
+Top-k search by Hamming distance (ties by ascending database position) in an index file written by
+'cmhash encode'. Prints, per query, its id and labels, then the hits: id, Hamming distance, labels
+(files from before ids were stored print row numbers and no labels).
 
 Options:
-  --index <file>      database codes (HammingIndex file)
-  --queries <file>    query codes (HammingIndex file from 'cmhash encode')
+  --index <file>      database index file (.cmhi)
+  --queries <file>    query codes (an index file from 'cmhash encode')
   --rows <list>       only these query rows, e.g. 0,5,9 (default: all)
   --k <n>             results per query (default 10)
   --cpu               rank on the CPU instead of the GPU
-  --json              print JSON instead of text
+  --json              print JSON: { bits, database, k, queries: [{ query, id, labels, results: [{ row, id, labels, distance }] }] }
 ${COMMON_HELP}`;
-
-function readFeatures(file: string, name: string | undefined): { data: Float32Array; rows: number; cols: number } {
-  const ext = extname(file).toLowerCase();
-  if (ext === '.mat') {
-    const vars = readMatFile(file, name ? [name] : undefined);
-    const key = name ?? (vars.size === 1 ? [...vars.keys()][0]! : undefined);
-    if (!key) throw new DataError(`${file}: holds ${vars.size} variables (${[...vars.keys()].join(', ')}); name one with --var`);
-    return requireMatrix(vars, file, key);
-  }
-  if (ext === '.safetensors') {
-    const { tensors } = decodeSafetensors(readBytes(file), file);
-    const key = name ?? (tensors.size === 1 ? [...tensors.keys()][0]! : undefined);
-    if (!key) throw new DataError(`${file}: holds ${tensors.size} tensors (${[...tensors.keys()].join(', ')}); name one with --var`);
-    const t = tensors.get(key);
-    if (!t) throw new DataError(`${file}: no tensor '${key}' (the file holds: ${[...tensors.keys()].join(', ') || 'no tensors'})`);
-    if (t.dtype !== 'F32' || t.shape.length !== 2) throw new DataError(`${file}: tensor '${key}' is ${t.dtype} [${t.shape.join(', ')}], expected F32 [n, dim]`);
-    if (t.shape[0] === 0 || t.shape[1] === 0) throw new DataError(`${file}: tensor '${key}' is empty (shape [${t.shape.join(', ')}])`);
-    for (let i = 0; i < t.data.length; i++) if (!Number.isFinite(t.data[i]!)) throw new DataError(`${file}: tensor '${key}' has ${t.data[i]} at row ${Math.floor(i / t.shape[1]!)}, column ${i % t.shape[1]!}`);
-    return { data: t.data as Float32Array, rows: t.shape[0]!, cols: t.shape[1]! };
-  }
-  throw new UsageError(`--input ${file}: expected a .mat or .safetensors file`);
-}
 
 export async function encodeCommand(args: string[]): Promise<number> {
   const v = parse(args, {
     ...COMMON_OPTIONS, checkpoint: { type: 'string' }, modality: { type: 'string' }, input: { type: 'string' }, var: { type: 'string' },
+    captions: { type: 'string' }, ids: { type: 'string' }, labels: { type: 'string' },
     data: { type: 'string' }, split: { type: 'string' }, output: { type: 'string' },
   });
   if (v.help) {
@@ -80,17 +68,31 @@ export async function encodeCommand(args: string[]): Promise<number> {
   if (!v.output) throw new UsageError('--output <file> is required');
   const modality = v.modality as Modality | undefined;
   if (modality !== 'image' && modality !== 'text') throw new UsageError('--modality must be image or text');
-  if (!!v.input === !!v.data) throw new UsageError('give exactly one of --input <file> or --data <spec>');
+  if ([v.input, v.captions, v.data].filter((x) => x).length !== 1) throw new UsageError('give exactly one of --input <file>, --captions <file> or --data <spec>');
+  if (v.captions && modality !== 'text') throw new UsageError('--captions needs --modality text');
+  if (v.data && (v.ids || v.labels)) throw new UsageError('--ids and --labels go with --input or --captions; with --data the dataset\'s own are used');
   await loadPlugins(v.plugin);
   const dir = resolve(v.checkpoint as string);
   const ckpt = loadCheckpointDir(dir);
   const cli = (ckpt.meta.config.cli ?? {}) as Partial<CliTrainConfig>;
   let features: Float32Array, dim: number, rows: Uint32Array | null = null;
   let ds: Dataset | null = null;
+  const meta: Record<string, unknown> = { modality, model: { name: ckpt.meta.model.name, bits: ckpt.meta.model.bits }, checkpoint: dir };
   if (v.input) {
-    const f = readFeatures(resolve(v.input as string), v.var as string | undefined);
+    if (!MATRIX_EXTENSIONS.includes(extname(v.input as string).toLowerCase() as typeof MATRIX_EXTENSIONS[number])) {
+      throw new UsageError(`--input ${v.input}: expected a ${MATRIX_EXTENSIONS.join(', ').replace(/, ([^,]*)$/, ' or $1')} file`);
+    }
+    const f = readMatrixFile(resolve(v.input as string), v.var as string | undefined);
     features = f.data;
     dim = f.cols;
+    meta.source = { input: resolve(v.input as string) };
+  } else if (v.captions) {
+    const tv = ckpt.meta.config.textVectorizer;
+    if (tv === undefined) throw new DataError(`${dir}: the model was trained on text features, not captions (no vocabulary in its checkpoint); encode feature rows with --input`);
+    const spec = checkTextVectorizer(tv, `${dir}/checkpoint.json config.textVectorizer`);
+    features = vectorizeText(spec, textLines(readText(resolve(v.captions as string))));
+    dim = spec.vocabulary.length;
+    meta.source = { captions: resolve(v.captions as string) };
   } else {
     ds = datasetFor({ ...cli, data: v.data as string });
     const split = (v.split as string | undefined) ?? 'retrieval';
@@ -99,24 +101,42 @@ export async function encodeCommand(args: string[]): Promise<number> {
     else throw new UsageError(`--split must be query, retrieval, train, val or all, got '${split}'`);
     features = modality === 'image' ? ds.image : ds.text;
     dim = modality === 'image' ? ds.imageDim : ds.textDim;
+    meta.source = { data: v.data, dataset: ds.name, split };
   }
   const rawImages = modality === 'image' && !!cli.rawImages;
   if (rawImages && !ds) throw new UsageError('the model was trained on raw photos: encode images with --data, not --input');
   const want = modality === 'image' ? ckpt.meta.dims.imageDim : ckpt.meta.dims.textDim;
-  if (!rawImages && dim !== want) throw new DataError(`${v.input ?? v.data}: ${modality} features have ${dim} columns, the model expects ${want}`);
+  if (!rawImages && dim !== want) throw new DataError(`${v.input ?? v.captions ?? v.data}: ${modality} features have ${dim} columns, the model expects ${want}`);
+  const count = rows ? rows.length : features.length / dim;
+  // Ids and labels of the encoded items: the dataset's, or the files given with --input / --captions.
+  const contents: Omit<IndexFileContents, 'codes'> = { bits: ckpt.meta.model.bits, meta };
+  if (ds) {
+    contents.ids = Array.from(rows!, (r) => ds!.ids?.[r] ?? String(r));
+    contents.labelNames = ds.labelNames;
+    contents.labels = labelLists(ds.labels, ds.numLabels, rows);
+  } else {
+    if (v.ids) {
+      const f = resolve(v.ids as string);
+      contents.ids = textLines(readText(f)).map((x) => x.trim());
+      if (contents.ids.length !== count) throw new DataError(`${f}: ${contents.ids.length} ids for the ${count} rows of ${v.input ?? v.captions}`);
+    }
+    if (v.labels) {
+      const l = readLabelFile({ file: v.labels as string });
+      if (l.rows !== count) throw new DataError(`${l.file}: ${l.rows} label rows for the ${count} rows of ${v.input ?? v.captions}`);
+      contents.labelNames = l.names;
+      contents.labels = labelLists(l.labels, l.names.length);
+    }
+  }
   const rt = await runtimeFor(v.backend ?? cli.backend);
   try {
     const model = await modelFromCheckpoint(rt, ckpt, dir);
     const codes = rawImages
       ? await encodeImages(model, ds!, rows!, imageInputFor(rt, ds!, { data: 'default', ...cli }))
       : await encodeFeatures(model, modality, features, dim, rows);
-    const index = HammingIndex.create(rt, model.info.bits);
-    index.add(codes);
     const out = resolve(v.output as string);
     makeDirs(dirname(out), '--output');
-    writeFileDurable(out, index.save(), '--output');
-    info(`encoded ${codes.length / wordsFor(model.info.bits)} ${modality} items into ${model.info.bits}-bit codes: ${out}`);
-    index.dispose();
+    writeFileDurable(out, encodeIndexFile({ ...contents, codes }), '--output');
+    info(`encoded ${count} ${modality} items into ${model.info.bits}-bit codes${contents.ids ? ' with ids' : ''}${contents.labels ? ' and labels' : ''}: ${out}`);
     model.dispose();
     return 0;
   } finally {
@@ -134,41 +154,35 @@ export async function searchCommand(args: string[]): Promise<number> {
     return 0;
   }
   if (!v.index || !v.queries) throw new UsageError('--index <file> and --queries <file> are required');
-  const rt = await runtimeFor(v.backend);
+  // Both files are read as host codes; only the database goes to the GPU (and not even that with --cpu).
+  const db = readIndexFile(v.index as string);
+  const qf = readIndexFile(v.queries as string);
+  if (qf.bits !== db.bits) throw new DataError(`${v.queries}: ${qf.bits}-bit codes, the index has ${db.bits}-bit codes`);
+  const n = indexFileSize(db);
+  if (n === 0) throw new DataError(`${v.index}: the index holds no codes (0 database items); encode a non-empty split into it`);
+  const words = wordsFor(db.bits);
+  const nq = indexFileSize(qf);
+  if (nq === 0) throw new DataError(`${v.queries}: the query file holds no codes`);
+  const rows = v.rows !== undefined ? intList('rows', v.rows as string) : Array.from({ length: nq }, (_, i) => i);
+  for (const r of rows) if (r >= nq) throw new UsageError(`--rows: query row ${r} is out of range (the query file has ${nq})`);
+  const q = new Uint32Array(rows.length * words);
+  rows.forEach((r, i) => q.set(qf.codes.subarray(r * words, (r + 1) * words), i * words));
+  const k = Math.min(int('k', v.k, 10, 1), n);
+  const rt = v.cpu ? null : await runtimeFor(v.backend);
   try {
-    const load = (f: string) => {
-      try {
-        return HammingIndex.load(rt, readBytes(resolve(f)));
-      } catch (e) {
-        throw new DataError(`${f}: ${(e as Error).message}`);
-      }
-    };
-    const db = load(v.index as string);
-    const qi = load(v.queries as string);
-    if (qi.bits !== db.bits) throw new DataError(`${v.queries}: ${qi.bits}-bit codes, the index has ${db.bits}-bit codes`);
-    const words = wordsFor(db.bits);
-    const all = qi.codes();
-    const nq = all.length / words;
-    if (db.size === 0) throw new DataError(`${v.index}: the index holds no codes (0 database items); encode a non-empty split into it`);
-    if (nq === 0) throw new DataError(`${v.queries}: the query file holds no codes`);
-    const rows = v.rows !== undefined ? intList('rows', v.rows as string) : Array.from({ length: nq }, (_, i) => i);
-    for (const r of rows) if (r >= nq) throw new UsageError(`--rows: query row ${r} is out of range (the query file has ${nq})`);
-    const q = new Uint32Array(rows.length * words);
-    rows.forEach((r, i) => q.set(all.subarray(r * words, (r + 1) * words), i * words));
-    const k = Math.min(int('k', v.k, 10, 1), db.size);
-    const res = v.cpu ? hammingTopKCpu(q, db.codes(), db.bits, k) : await db.search(q, k);
-    const results = rows.map((r, i) => ({
-      query: r,
-      results: Array.from(res.indices.subarray(i * k, (i + 1) * k), (idx, j) => ({ row: idx, distance: res.distances[i * k + j]! })),
-    }));
-    if (v.json) console.log(JSON.stringify({ bits: db.bits, database: db.size, k, queries: results }, null, 2));
+    const hits = await searchIndexFile(db, q, k, rt ? { runtime: rt } : {});
+    const results = rows.map((r, i) => ({ query: r, id: indexFileId(qf, r), labels: indexFileLabels(qf, r), results: hits[i]! }));
+    if (v.json) console.log(JSON.stringify({ bits: db.bits, database: n, k, queries: results }, null, 2));
     else {
-      for (const r of results) console.log(`query ${r.query}: ${r.results.map((x) => `${x.row}(${x.distance})`).join(' ')}`);
+      const lab = (l: string[]) => (l.length ? `  [${l.join(', ')}]` : '');
+      const w = Math.max(...results.flatMap((r) => r.results.map((h) => h.id.length)), 2);
+      for (const r of results) {
+        console.log(`query ${r.id}${r.id !== String(r.query) ? ` (row ${r.query})` : ''}${lab(r.labels)}`);
+        r.results.forEach((h, j) => console.log(`  ${String(j + 1).padStart(String(k).length)}. ${h.id.padEnd(w)}  distance ${String(h.distance).padStart(3)}${lab(h.labels)}`));
+      }
     }
-    db.dispose();
-    qi.dispose();
     return 0;
   } finally {
-    await rt.destroy();
+    await rt?.destroy();
   }
 }

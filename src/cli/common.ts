@@ -6,10 +6,9 @@ import { pathToFileURL } from 'node:url';
 import { CmhashError, DataError } from '../runtime/errors.js';
 import { createNodeRuntime, type NodeBackend } from '../runtime/node-provider.js';
 import type { Runtime } from '../runtime/runtime.js';
-import { createModel } from '../models/registry.js';
 import type { HashModel } from '../models/types.js';
 import type { Checkpoint } from '../train/checkpoint.js';
-import { restoreCheckpoint } from '../train/checkpoint.js';
+import { modelFromCheckpoint as modelFromCheckpointWith } from '../train/model-from-checkpoint.js';
 import { loadDataset, parseSplitSpec } from '../data/node/load.js';
 import { photoSubset, type Dataset } from '../data/dataset.js';
 import { rawImageInput } from '../data/node/images.js';
@@ -92,20 +91,9 @@ export async function loadPlugins(files: unknown): Promise<void> {
   for (const f of (files as string[] | undefined) ?? []) await import(pathToFileURL(resolve(f)).href);
 }
 
-/** Rebuild the model a checkpoint was trained with and load its weights and state. */
-export async function modelFromCheckpoint(rt: Runtime, ckpt: Checkpoint, where: string): Promise<HashModel> {
-  const cli = (ckpt.meta.config.cli ?? {}) as { seed?: number; lr?: number; batch?: number; modelConfig?: Record<string, unknown> };
-  const model = await createModel(ckpt.meta.model.name, rt, {
-    bits: ckpt.meta.model.bits,
-    seed: cli.seed ?? 0,
-    dims: ckpt.meta.dims,
-    lr: cli.lr,
-    batchSize: cli.batch,
-    config: cli.modelConfig,
-    readFile: (p) => readFile(p),
-  });
-  await restoreCheckpoint(model, ckpt, where);
-  return model;
+/** Rebuild a checkpoint's model (src/train/model-from-checkpoint.ts) with Node's file reader for weight files it names. */
+export function modelFromCheckpoint(rt: Runtime, ckpt: Checkpoint, where: string): Promise<HashModel> {
+  return modelFromCheckpointWith(rt, ckpt, where, { readFile: (p) => readFile(p) });
 }
 
 /** The dataset's feature widths must be the checkpoint's (the error names both, instead of a GEMM shape error later). */

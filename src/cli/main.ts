@@ -7,6 +7,7 @@ import { EVAL_HELP, evalCommand } from './eval.js';
 import { ENCODE_HELP, encodeCommand, SEARCH_HELP, searchCommand } from './codes.js';
 import { BENCH_HELP, benchCommand } from './bench.js';
 import { EXPORT_DEMO_HELP, exportDemoCommand } from './export-demo.js';
+import { PACK_HELP, packCommand } from './pack.js';
 import { EXPORT_HELP, exportCommand } from './export.js';
 import { packageVersion, setQuiet } from './output.js';
 import { needsStderrRelay, relayStderr } from './stderr-relay.js';
@@ -21,6 +22,8 @@ Prints the WebGPU adapter, backend, features and limits, and runs a one-kernel s
 const USAGE = `cmhash <command> [options]      (cmhash <command> --help for each)
 
 Commands:
+  pack     your own files (features, labels, captions, photos) → a dataset folder for --data
+           cmhash pack --image-features img.npy --captions captions.txt --labels labels.csv --out mydata
   train    train a model on a dataset, evaluate mAP, write checkpoints, results.json and plots
            cmhash train --model jsghca --bits 64 --data default
   eval     evaluate a checkpoint (I→T and T→I mAP@all, mAP@50, P@K, PR; JSON + SVG plots)
@@ -43,7 +46,7 @@ Common options:
   --version                                      print the cmhash version
 `;
 
-const HELP: Record<string, string> = { train: TRAIN_HELP, eval: EVAL_HELP, encode: ENCODE_HELP, search: SEARCH_HELP, bench: BENCH_HELP, 'export-demo': EXPORT_DEMO_HELP, export: EXPORT_HELP, doctor: DOCTOR_HELP };
+const HELP: Record<string, string> = { train: TRAIN_HELP, eval: EVAL_HELP, encode: ENCODE_HELP, search: SEARCH_HELP, bench: BENCH_HELP, 'export-demo': EXPORT_DEMO_HELP, export: EXPORT_HELP, doctor: DOCTOR_HELP, pack: PACK_HELP };
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === '--version' || argv[0] === '-v' || argv[0] === 'version') {
@@ -62,6 +65,7 @@ async function main(argv: string[]): Promise<number> {
   }
   try {
     switch (cmd) {
+      case 'pack': return await packCommand(args);
       case 'train': return await trainCommand(args);
       case 'eval': return await evalCommand(args);
       case 'encode': return await encodeCommand(args);

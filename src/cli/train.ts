@@ -202,7 +202,8 @@ export async function trainCommand(args: string[]): Promise<number> {
     log.write('start', { runId, config: cfg, dataset: describeDataset(ds), model: model.info, adapter: rt.info, resumedFrom: resumeDir ?? null, resetOptimizer });
     if (resetOptimizer) console.error('cmhash train: --reset-optimizer: optimiser state restarts from zero (not an exact continuation)');
     const result = await train(model, ds, trainConfig, {
-      checkpointConfig: { cli: cfg },
+      // The caption vectorizer travels with the weights, so loadModel().encodeText(captions) matches training.
+      checkpointConfig: { cli: cfg, ...(ds.textVectorizer ? { textVectorizer: ds.textVectorizer } : {}) },
       imageInput,
       onStep: bar.onStep,
       onEpoch: (r) => {

@@ -4,6 +4,7 @@
  */
 import { DataError } from '../runtime/errors.js';
 import { Rng } from '../util/rng.js';
+import type { TextVectorizerSpec } from './text-vectorizer.js';
 
 export interface DatasetSplits {
   /** Query items (evaluation queries). */
@@ -37,6 +38,10 @@ export interface Dataset {
   imageRoot?: string;
   /** Where it came from, for manifests and logs. */
   source?: string;
+  /** Item id per row (packed datasets with ids; otherwise rows are named by their index). */
+  ids?: string[];
+  /** The fitted vectorizer that turned captions into `text`, when the text features came from captions. */
+  textVectorizer?: TextVectorizerSpec;
 }
 
 /** Check lengths, finiteness, label values and split indices; throws DataError naming `where` and the field. */
@@ -57,6 +62,8 @@ export function validateDataset(ds: Dataset, where = ds.name): Dataset {
   check('image', ds.imageDim);
   check('text', ds.textDim);
   check('labels', ds.numLabels);
+  if (ds.ids && ds.ids.length !== n) throw new DataError(`${where}: ${ds.ids.length} ids for ${n} rows`);
+  if (ds.imageFiles && ds.imageFiles.length !== n) throw new DataError(`${where}: ${ds.imageFiles.length} image files for ${n} rows`);
   if (ds.labelNames.length !== ds.numLabels) throw new DataError(`${where}: ${ds.labelNames.length} label names for ${ds.numLabels} labels`);
   const seen = new Map<string, Uint8Array>();
   for (const key of ['query', 'retrieval', 'train', 'val'] as const) {
@@ -140,7 +147,7 @@ export function parseIndexList(text: string, file: string, n: number): Uint32Arr
 /** Dataset summary for logs and manifests. */
 export function describeDataset(ds: Dataset): Record<string, unknown> {
   return {
-    name: ds.name, n: ds.n, imageDim: ds.imageDim, textDim: ds.textDim, numLabels: ds.numLabels,
+    name: ds.name, n: ds.n, imageDim: ds.imageDim, textDim: ds.textDim, numLabels: ds.numLabels, labelNames: ds.labelNames,
     query: ds.splits.query.length, retrieval: ds.splits.retrieval.length, train: ds.splits.train.length, val: ds.splits.val.length,
     source: ds.source,
   };
@@ -157,6 +164,7 @@ export function subsetDataset(ds: Dataset, rows: ArrayLike<number>, splits: Data
     image: gatherRows(ds.image, ds.imageDim, r), text: gatherRows(ds.text, ds.textDim, r), labels: gatherRows(ds.labels, ds.numLabels, r),
     splits,
     imageFiles: ds.imageFiles ? Array.from(r, (i) => ds.imageFiles![i]!) : undefined,
+    ids: ds.ids ? Array.from(r, (i) => ds.ids![i]!) : undefined,
     source: `${ds.source ?? ds.name}, ${r.length} rows`,
   }, name);
 }

@@ -4,3 +4,7 @@ export * from './batcher.js';
 export * from './mat5.js';
 export * from './packed.js';
 export * from './image.js';
+export * from './npy.js';
+export * from './csv.js';
+export * from './labels.js';
+export * from './text-vectorizer.js';

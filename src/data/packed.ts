@@ -8,8 +8,13 @@
  */
 import { DataError } from '../runtime/errors.js';
 import { carveValidation, validateDataset, type Dataset } from './dataset.js';
+import { checkTextVectorizer } from './text-vectorizer.js';
+import { textLines } from './labels.js';
 
-export const PACKED_FORMAT = 'cmhash-dataset/1';
+/** The format written now (docs/dataset-format.md). Version 2 adds the optional `ids`, `vectorizers` and `images`. */
+export const PACKED_FORMAT = 'cmhash-dataset/2';
+/** Still read: the embedded default dataset and folders packed before version 2. */
+export const PACKED_FORMAT_V1 = 'cmhash-dataset/1';
 
 export type PackedDType = 'f32' | 'u8' | 'u32';
 
@@ -22,7 +27,7 @@ export interface PackedArrayEntry {
 }
 
 export interface PackedManifest {
-  format: typeof PACKED_FORMAT;
+  format: typeof PACKED_FORMAT | typeof PACKED_FORMAT_V1;
   name: string;
   n: number;
   labelNames: string[];
@@ -33,6 +38,12 @@ export interface PackedManifest {
   source: string;
   licence: string;
   description?: string;
+  /** v2: a UTF-8 text file with one item id per row (n lines, unique, no tabs or newlines). */
+  ids?: string;
+  /** v2: text variant → JSON file of the fitted caption vectorizer (TextVectorizerSpec) that made it. */
+  vectorizers?: Record<string, string>;
+  /** v2: raw images: `root` folder (relative to the dataset folder) and `files`, a text file with one path per row under it ('' = none). */
+  images?: { root: string; files: string };
 }
 
 const BYTES: Record<PackedDType, number> = { f32: 4, u8: 1, u32: 4 };
@@ -44,7 +55,7 @@ export function checkManifest(m: unknown, file: string): PackedManifest {
   };
   if (!m || typeof m !== 'object') throw new DataError(`${file}: manifest is not a JSON object`);
   const o = m as Record<string, unknown>;
-  if (o.format !== PACKED_FORMAT) fail('format', `is ${JSON.stringify(o.format)}, expected "${PACKED_FORMAT}"`);
+  if (o.format !== PACKED_FORMAT && o.format !== PACKED_FORMAT_V1) fail('format', `is ${JSON.stringify(o.format)}, expected "${PACKED_FORMAT}" (or "${PACKED_FORMAT_V1}")`);
   if (typeof o.name !== 'string') fail('name', 'must be a string');
   if (!Number.isInteger(o.n) || (o.n as number) <= 0) fail('n', `must be a positive integer (got ${JSON.stringify(o.n)})`);
   if (!Array.isArray(o.labelNames) || !o.labelNames.every((s) => typeof s === 'string')) fail('labelNames', 'must be an array of strings');
@@ -65,6 +76,24 @@ export function checkManifest(m: unknown, file: string): PackedManifest {
   for (const req of ['image', 'labels', 'split_query', 'split_retrieval', 'split_train']) if (!(req in (o.arrays as object))) fail(`arrays.${req}`, 'is missing');
   if (typeof o.source !== 'string') fail('source', 'must be a string');
   if (typeof o.licence !== 'string') fail('licence', 'must be a string');
+  const plain = (x: unknown) => typeof x === 'string' && /^[\w.-]+$/.test(x) && x !== '.' && x !== '..';
+  if (o.format === PACKED_FORMAT_V1) {
+    for (const k of ['ids', 'vectorizers', 'images']) if (o[k] !== undefined) fail(k, `needs format "${PACKED_FORMAT}" (this manifest says "${PACKED_FORMAT_V1}")`);
+  }
+  if (o.ids !== undefined && !plain(o.ids)) fail('ids', 'must be a plain file name');
+  if (o.vectorizers !== undefined) {
+    if (!o.vectorizers || typeof o.vectorizers !== 'object') fail('vectorizers', 'must be an object: text variant → file name');
+    for (const [v, f] of Object.entries(o.vectorizers as Record<string, unknown>)) {
+      if (!(v in variants)) fail(`vectorizers.${v}`, `names text variant ${JSON.stringify(v)}, not one of ${Object.keys(variants).join(', ')}`);
+      if (!plain(f)) fail(`vectorizers.${v}`, 'must be a plain file name');
+    }
+  }
+  if (o.images !== undefined) {
+    const im = o.images as Record<string, unknown> | null;
+    if (!im || typeof im !== 'object') fail('images', 'must be { root, files }');
+    if (!plain(im!.root)) fail('images.root', 'must be a plain folder name inside the dataset folder');
+    if (!plain(im!.files)) fail('images.files', 'must be a plain file name');
+  }
   return o as unknown as PackedManifest;
 }
 
@@ -99,7 +128,7 @@ export interface PackedLoadOptions {
  * Build a Dataset from a manifest and the decompressed bytes of its arrays.
  * `read(entry)` returns the decompressed bytes of one array file.
  */
-export function decodePackedDataset(manifest: PackedManifest, read: (name: string, entry: PackedArrayEntry) => Uint8Array, where: string, opts: PackedLoadOptions = {}): Dataset {
+export function decodePackedDataset(manifest: PackedManifest, read: (name: string, entry: PackedArrayEntry) => Uint8Array, where: string, opts: PackedLoadOptions = {}, readText?: (file: string) => string): Dataset {
   const n = manifest.n;
   const textVariant = opts.text ?? manifest.text.default;
   const textArray = manifest.text.variants[textVariant];
@@ -134,7 +163,44 @@ export function decodePackedDataset(manifest: PackedManifest, read: (name: strin
     splits: { query: split('split_query'), retrieval: split('split_retrieval'), train, val },
     source: `${manifest.source} (packed ${where}, text ${textVariant})`,
   };
+  const side = (file: string): string => {
+    if (!readText) throw new DataError(`${where}/manifest.json: names side file '${file}', but no reader for it was given`);
+    return readText(file);
+  };
+  if (manifest.ids) ds.ids = readLines(side(manifest.ids), `${where}/${manifest.ids}`, n);
+  const vfile = manifest.vectorizers?.[textVariant];
+  if (vfile) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(side(vfile));
+    } catch (e) {
+      if (e instanceof DataError) throw e;
+      throw new DataError(`${where}/${vfile}: not valid JSON (${(e as Error).message})`);
+    }
+    ds.textVectorizer = checkTextVectorizer(parsed, `${where}/${vfile}`);
+    if (ds.textVectorizer.vocabulary.length !== ds.textDim) throw new DataError(`${where}/${vfile}: ${ds.textVectorizer.vocabulary.length} words, but text variant '${textVariant}' has ${ds.textDim} columns`);
+  }
+  if (manifest.images) {
+    ds.imageFiles = readLines(side(manifest.images.files), `${where}/${manifest.images.files}`, n, true);
+    ds.imageRoot = `${where}/${manifest.images.root}`;
+  }
   return validateDataset(ds, where);
+}
+
+/** One line per row (LF or CRLF, a final newline optional): exactly `n` lines; unique unless `blankOk` (then '' = none). */
+export function readLines(text: string, file: string, n: number, blankOk = false): string[] {
+  const lines = textLines(text);
+  if (lines.length !== n) throw new DataError(`${file}: ${lines.length} lines, expected one per row (${n})`);
+  if (!blankOk) {
+    const seen = new Map<string, number>();
+    lines.forEach((l, i) => {
+      if (l === '') throw new DataError(`${file}: line ${i + 1} is empty (every row needs an id)`);
+      const j = seen.get(l);
+      if (j !== undefined) throw new DataError(`${file}: line ${i + 1} repeats the id ${JSON.stringify(l)} of line ${j + 1} (ids must be unique)`);
+      seen.set(l, i);
+    });
+  }
+  return lines;
 }
 
 /** Encode arrays for a packed dataset: little-endian bytes (the caller gzips and writes them). */
@@ -185,5 +251,10 @@ export async function fetchPackedDataset(baseUrl: string, opts: PackedLoadOption
     const raw = new Uint8Array(await (await get(e.file)).arrayBuffer());
     bytes.set(name, await gunzipStream(raw, new URL(e.file, baseUrl).href));
   }));
-  return decodePackedDataset(manifest, (name) => bytes.get(name)!, baseUrl.replace(/\/$/, ''), opts);
+  const sideFiles = [manifest.ids, manifest.vectorizers?.[opts.text ?? manifest.text.default]].filter((f): f is string => !!f);
+  const texts = new Map<string, string>();
+  await Promise.all(sideFiles.map(async (f) => { texts.set(f, await (await get(f)).text()); }));
+  // Raw images are a Node-side path (decoding JPEG files); the page never fetches them.
+  const m = manifest.images ? { ...manifest, images: undefined } : manifest;
+  return decodePackedDataset(m, (name) => bytes.get(name)!, baseUrl.replace(/\/$/, ''), opts, (f) => texts.get(f)!);
 }

@@ -6,7 +6,7 @@
  * layout of a search, hamming-search.ts records the passes (kernels/hamming_hist, hamming_select,
  * hamming_emit, hamming_collect, hamming_gather). Every path is exact: results are ordered by
  * (distance, database index) and equal the CPU scan (cpu-scan.ts) bit for bit. The file format
- * (save/load) is below.
+ * (save/load) is index-file.ts.
  */
 import type { Runtime } from '../runtime/runtime.js';
 import { CmhashError, DataError, ShapeError } from '../runtime/errors.js';
@@ -17,10 +17,7 @@ import { HammingStore } from './hamming-store.js';
 import { HammingSearch } from './hamming-search.js';
 import { DEFAULT_SAMPLE_ITEMS, oneScanPlan } from './hamming-plan.js';
 import { MultiIndexHashing, type MultiIndexOptions } from './multi-index.js';
-
-const MAGIC = 0x49484d43; // 'CMHI' little-endian
-const VERSION = 1;
-const HEADER_BYTES = 24;
+import { decodeIndexFile, encodeIndexFile } from './index-file.js';
 
 export type SearchStrategy = 'auto' | 'two-pass' | 'one-scan';
 
@@ -185,40 +182,15 @@ export class HammingIndex {
     return this.store.codes();
   }
 
-  /**
-   * Compact file: 24-byte little-endian header (magic 'CMHI', version, bits, words, n as two u32
-   * halves) followed by the n × words packed u32 codes.
-   */
+  /** The codes as an index file (docs/index-format.md; src/retrieval/index-file.ts); ids and labels: encodeIndexFile. */
   save(): Uint8Array {
     this.assertLive('save');
-    const codes = this.codes();
-    const out = new Uint8Array(HEADER_BYTES + codes.byteLength);
-    const v = new DataView(out.buffer);
-    v.setUint32(0, MAGIC, true);
-    v.setUint32(4, VERSION, true);
-    v.setUint32(8, this.bits, true);
-    v.setUint32(12, this.words, true);
-    v.setUint32(16, this.store.n % 2 ** 32, true);
-    v.setUint32(20, Math.floor(this.store.n / 2 ** 32), true);
-    for (let i = 0; i < codes.length; i++) v.setUint32(HEADER_BYTES + i * 4, codes[i]!, true);
-    return out;
+    return encodeIndexFile({ bits: this.bits, codes: this.codes() });
   }
 
-  /** The bits and packed codes of an index file (see save()), without a device. */
+  /** The bits and packed codes of an index file of any version (ids, labels: decodeIndexFile), without a device. */
   static decode(bytes: Uint8Array): { bits: number; codes: Uint32Array } {
-    if (!(bytes instanceof Uint8Array)) throw new DataError('HammingIndex.load: bytes must be a Uint8Array');
-    if (bytes.byteLength < HEADER_BYTES) throw new DataError(`HammingIndex.load: ${bytes.byteLength} bytes is shorter than the ${HEADER_BYTES}-byte header`);
-    const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    if (v.getUint32(0, true) !== MAGIC) throw new DataError('HammingIndex.load: bad magic (not a cmhash Hamming index file)');
-    const version = v.getUint32(4, true);
-    if (version !== VERSION) throw new DataError(`HammingIndex.load: unsupported version ${version} (expected ${VERSION})`);
-    const bits = v.getUint32(8, true), words = v.getUint32(12, true);
-    if (bits < 1 || bits > 128 || words !== wordsFor(bits)) throw new DataError(`HammingIndex.load: header has bits ${bits} and words ${words}, which do not agree`);
-    const n = v.getUint32(16, true) + v.getUint32(20, true) * 2 ** 32;
-    const want = HEADER_BYTES + n * words * 4;
-    if (bytes.byteLength !== want) throw new DataError(`HammingIndex.load: header says ${n} codes of ${bits} bits (${want} bytes), file has ${bytes.byteLength} bytes`);
-    const codes = new Uint32Array(n * words);
-    for (let i = 0; i < codes.length; i++) codes[i] = v.getUint32(HEADER_BYTES + i * 4, true);
+    const { bits, codes } = decodeIndexFile(bytes, 'HammingIndex.load');
     return { bits, codes };
   }
 

@@ -9,3 +9,4 @@ export {
   type EvaluateRetrievalOptions, type PrPoint, type RetrievalMetrics,
 } from './metrics.js';
 export { lineChartSvg, niceTicks, prCurveSvg, precisionAtKSvg, type LineChartOptions, type NamedMetrics, type Series } from './plots.js';
+export * from './index-file.js';

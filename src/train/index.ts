@@ -3,3 +3,4 @@ export * from './loop.js';
 export * from './checkpoint.js';
 export * from './evaluate.js';
 export * from './schedule.js';
+export * from './model-from-checkpoint.js';

@@ -5,3 +5,5 @@ export * from './mirflickr.js';
 export * from './packed-file.js';
 export * from './load.js';
 export * from './images.js';
+export * from './matrix-file.js';
+export * from './pack.js';

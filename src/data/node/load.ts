@@ -20,7 +20,9 @@ export interface LoadDatasetOptions {
 /** Load a dataset by name or folder. */
 export function loadDataset(spec: string, opts: LoadDatasetOptions = {}): Dataset {
   const text = opts.text as 'tfidf' | 'lda' | undefined;
-  if (text !== undefined && text !== 'tfidf' && text !== 'lda') throw new DataError(`unknown text variant '${text}' (choose tfidf or lda)`);
+  // A packed folder names its own text variants (its manifest checks them); the built-in sets have these two.
+  const builtIn = spec === 'default' || spec === 'wikipedia' || !existsSync(join(resolve(spec), 'manifest.json'));
+  if (builtIn && text !== undefined && text !== 'tfidf' && text !== 'lda') throw new DataError(`unknown text variant '${text}' (choose tfidf or lda)`);
   const common = { valSize: opts.valSize, valSeed: opts.valSeed };
   if (spec === 'default') return loadDefaultDataset({ ...common, text });
   if (spec === 'wikipedia') return loadWikipedia(join(sharedDataDir(), 'wikipedia'), { ...common, text });

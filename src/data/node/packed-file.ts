@@ -5,6 +5,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { DataError } from '../../runtime/errors.js';
 import { checkManifest, decodePackedDataset, encodeArray, PACKED_FORMAT, type PackedArrayEntry, type PackedLoadOptions, type PackedManifest } from '../packed.js';
 import type { Dataset } from '../dataset.js';
+import type { TextVectorizerSpec } from '../text-vectorizer.js';
 import { packageRoot, readBytes, readText } from './files.js';
 
 /** Load a packed dataset folder. */
@@ -26,7 +27,7 @@ export function loadPackedDataset(dir: string, opts: PackedLoadOptions = {}): Da
       if (e instanceof DataError) throw e;
       throw new DataError(`${file}: array '${name}' is not a valid gzip stream (${(e as Error).message}); the file is truncated or corrupt`);
     }
-  }, dir, opts);
+  }, dir, opts, (file) => readText(join(dir, file)));
 }
 
 export interface PackArrays {
@@ -38,6 +39,12 @@ export interface PackArrays {
   texts: Record<string, { data: Float32Array; dim: number }>;
   defaultText: string;
   splits: { query: Uint32Array; retrieval: Uint32Array; train: Uint32Array };
+  /** Item id per row (written to ids.txt). */
+  ids?: string[];
+  /** Text variant → the fitted caption vectorizer that made it (written to vectorizer_<variant>.json). */
+  vectorizers?: Record<string, TextVectorizerSpec>;
+  /** Raw images already placed under `<dir>/<root>`: one path per row relative to it, '' for none (written to image_files.txt). */
+  images?: { root: string; files: string[] };
 }
 
 /** Write a packed dataset folder; returns the manifest. */
@@ -63,6 +70,23 @@ export function writePackedDataset(dir: string, meta: { name: string; n: number;
     format: PACKED_FORMAT, name: meta.name, n: meta.n, labelNames: meta.labelNames, arrays,
     text: { default: a.defaultText, variants }, source: meta.source, licence: meta.licence, description: meta.description,
   };
+  const lines = (file: string, rows: string[], what: string) => {
+    if (rows.length !== meta.n) throw new DataError(`writePackedDataset: ${rows.length} ${what} for ${meta.n} rows`);
+    const bad = rows.findIndex((r) => /[\r\n]/.test(r));
+    if (bad >= 0) throw new DataError(`writePackedDataset: ${what} of row ${bad} holds a line break`);
+    writeFileSync(join(dir, file), rows.join('\n') + '\n');
+    return file;
+  };
+  if (a.ids) manifest.ids = lines('ids.txt', a.ids, 'ids');
+  if (a.vectorizers && Object.keys(a.vectorizers).length) {
+    manifest.vectorizers = {};
+    for (const [v, spec] of Object.entries(a.vectorizers)) {
+      if (!(v in variants)) throw new DataError(`writePackedDataset: vectorizer for text variant '${v}', which is not among ${Object.keys(variants).join(', ')}`);
+      writeFileSync(join(dir, `vectorizer_${v}.json`), JSON.stringify(spec) + '\n');
+      manifest.vectorizers[v] = `vectorizer_${v}.json`;
+    }
+  }
+  if (a.images) manifest.images = { root: a.images.root, files: lines('image_files.txt', a.images.files, 'image files') };
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
   return manifest;
 }
