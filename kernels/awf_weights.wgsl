@@ -6,21 +6,16 @@
 //  - every divisor is at least EPS, so a row whose similarities are all 0 (an all-zero feature vector),
 //    or a whole batch of such rows, gets weight 0 instead of 0/0 = NaN or x/0 = inf.
 // One invocation per row a; each recomputes the two means (m is a batch size, O(m^2) total).
-struct Params { m: u32, _p0: u32, _p1: u32, _p2: u32 }
+//#include common.wgsl
 
 override EQ5: bool = true;
-override WG: u32 = 64u;
 // 1e-6: far below any real row mean of cosines (each row holds its self-similarity 1, so r >= 1/m > 1e-4
 // for batches up to 10^4), far above f32's smallest normal.
 override EPS: f32 = 1e-6;
 
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> r: array<f32>;
-@group(0) @binding(2) var<storage, read_write> w: array<f32>;
-
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let a = gid.x + gid.y * nwg.x * WG;
+  let a = global_index(gid, nwg);
   if (a >= p.m) { return; }
   var si = 0.0;
   var st = 0.0;

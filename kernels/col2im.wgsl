@@ -3,21 +3,11 @@
 //   iw = ow·SW − PW + kw. One invocation per dx element; only the taps with kh ≡ (ih + PH) mod SH
 //   (and likewise for w) are visited, so no work is spent on the zeros a strided MODE-2 GEMM would
 //   multiply. cols = wᵀ·dy comes from a dense GEMM.
-struct Params {
-  n_out: u32, C: u32, H: u32, W: u32,
-  KH: u32, KW: u32, SH: u32, SW: u32,
-  PH: u32, PW: u32, OH: u32, OW: u32,
-}
-
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> cols: array<f32>;
-@group(0) @binding(2) var<storage, read_write> dx: array<f32>;
-
-override WG: u32 = 64u;
+//#include common.wgsl
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = gid.x + gid.y * nwg.x * WG;
+  let i = global_index(gid, nwg);
   if (i >= p.n_out) { return; }
   let iw = i % p.W;
   let ih = (i / p.W) % p.H;

@@ -4,40 +4,18 @@
 // batch broadcast). A workgroup of TX×TY invocations computes a (TY·RM)×(TX·RN) tile of C; each
 // K step of BK stages an A and a B tile in workgroup memory (zero-filled outside the matrix), then
 // each invocation accumulates its RM×RN sub-tile from registers.
-struct Params {
-  M: u32, N: u32, K: u32, act_alpha: f32,
-  sam: u32, sak: u32, sbk: u32, sbn: u32,
-  batch_a: u32, batch_b: u32, batch_c: u32, _p0: u32,
-}
-
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> a: array<f32>;
-@group(0) @binding(2) var<storage, read> b: array<f32>;
-@group(0) @binding(3) var<storage, read> bias: array<f32>;   // any buffer when HAS_BIAS is false
-@group(0) @binding(4) var<storage, read_write> c: array<f32>;
+//#include gemm_epilogue.wgsl
 
 override TX: u32 = 16u;        // invocations along N
 override TY: u32 = 16u;        // invocations along M
 override RM: u32 = 4u;         // rows per invocation, at most 8
 override RN: u32 = 4u;         // columns per invocation, at most 8
 override BK: u32 = 16u;        // K depth of a staged tile
-override HAS_BIAS: bool = false;
-override ACT: u32 = 0u;        // 0 none, 1 relu, 2 tanh, 3 sigmoid, 4 tanh(act_alpha·x)
 override A_TILE: u32 = BK * TY * RM;
 override B_TILE: u32 = BK * TX * RN;
 
 var<workgroup> As: array<f32, A_TILE>;   // [BK][TY·RM]
 var<workgroup> Bs: array<f32, B_TILE>;   // [BK][TX·RN]
-
-fn activate(x: f32) -> f32 {
-  switch ACT {
-    case 1u: { return max(x, 0.0); }
-    case 2u: { return tanh(x); }
-    case 3u: { return 1.0 / (1.0 + exp(-x)); }
-    case 4u: { return tanh(p.act_alpha * x); }
-    default: { return x; }
-  }
-}
 
 @compute @workgroup_size(TX, TY)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u) {

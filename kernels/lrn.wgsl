@@ -3,14 +3,7 @@
 //   win(c) = [c − size/2, c + (size−1)/2] ∩ [0, C)   (integer division)
 // backward: dx_i = g_i s_i^(−β) − (2αβ/size) · x_i · Σ_{j : i ∈ win(j)} g_j x_j s_j^(−β−1),
 //   j ∈ [i − (size−1)/2, i + size/2]. One invocation per element; s_j is recomputed (no saved state).
-struct Params { n: u32, C: u32, HW: u32, size: u32, alpha_n: f32, beta: f32, k: f32, _p0: u32 }
-
-override WG: u32 = 256u;
-
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> y: array<f32>;
-@group(0) @binding(3) var<storage, read> g: array<f32>;
+//#include common.wgsl
 
 // s for channel c of the column starting at `col` (element offset of channel 0), stride HW.
 fn scale_at(col: u32, c: i32) -> f32 {
@@ -26,7 +19,7 @@ fn scale_at(col: u32, c: i32) -> f32 {
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = gid.x + gid.y * nwg.x * WG;
+  let i = global_index(gid, nwg);
   if (i >= p.n) { return; }
   let c = (i / p.HW) % p.C;
   let col = i - c * p.HW;
@@ -35,7 +28,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
 
 @compute @workgroup_size(WG)
 fn backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = gid.x + gid.y * nwg.x * WG;
+  let i = global_index(gid, nwg);
   if (i >= p.n) { return; }
   let c = i32((i / p.HW) % p.C);
   let col = i - u32(c) * p.HW;

@@ -6,21 +6,7 @@
 //            or to the input (exclude pad).
 //   *_bwd:   one invocation per input element gathers from every output window that covers it
 //            (src = output gradient, dst = input gradient; max_bwd reads the forward's argmax).
-struct Params {
-  n: u32,        // elements of the invocation grid (outputs for *_fwd, inputs for *_bwd)
-  H: u32, W: u32, OH: u32,
-  OW: u32, KH: u32, KW: u32, SH: u32,
-  SW: u32, PH: u32, PW: u32, include_pad: u32,
-}
-
-override WG: u32 = 256u;
-
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> src: array<f32>;
-@group(0) @binding(2) var<storage, read_write> dst: array<f32>;
-@group(0) @binding(3) var<storage, read_write> argmax: array<u32>;
-
-fn lin(gid: vec3u, nwg: vec3u) -> u32 { return gid.x + gid.y * nwg.x * WG; }
+//#include common.wgsl
 
 // Average-pool divisor of output window (oh, ow).
 fn divisor(oh: u32, ow: u32) -> f32 {
@@ -44,36 +30,36 @@ fn window(i: u32) -> Window {
   return Window(plane * p.H * p.W, oh, ow, max(hs, 0), min(hs + i32(p.KH), i32(p.H)), max(ws, 0), min(ws + i32(p.KW), i32(p.W)));
 }
 
-@compute @workgroup_size(WG)
-fn max_fwd(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = lin(gid, nwg);
-  if (i >= p.n) { return; }
-  let win = window(i);
-  var best = bitcast<f32>(0xff7fffffu); // -FLT_MAX; the first in-bounds element always wins
-  var arg = 0xffffffffu;
+// Max (first maximum, row-major) or sum of the window of output i; is_max is a constant at each call.
+struct Pooled { best: f32, arg: u32, sum: f32 }
+
+fn pool_window(win: Window, is_max: bool) -> Pooled {
+  var r = Pooled(bitcast<f32>(0xff7fffffu), 0xffffffffu, 0.0); // -FLT_MAX: the first in-bounds element always wins
   for (var h = win.h0; h < win.h1; h++) {
     for (var w = win.w0; w < win.w1; w++) {
       let k = u32(h) * p.W + u32(w);
       let v = src[win.base + k];
-      if (v > best || arg == 0xffffffffu) { best = v; arg = k; }
+      if (!is_max) { r.sum += v; } else if (v > r.best || r.arg == 0xffffffffu) { r.best = v; r.arg = k; }
     }
   }
-  dst[i] = best;
-  argmax[i] = arg;
+  return r;
+}
+
+@compute @workgroup_size(WG)
+fn max_fwd(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = global_index(gid, nwg);
+  if (i >= p.n) { return; }
+  let r = pool_window(window(i), true);
+  dst[i] = r.best;
+  argmax[i] = r.arg;
 }
 
 @compute @workgroup_size(WG)
 fn avg_fwd(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = lin(gid, nwg);
+  let i = global_index(gid, nwg);
   if (i >= p.n) { return; }
   let win = window(i);
-  var acc = 0.0;
-  for (var h = win.h0; h < win.h1; h++) {
-    for (var w = win.w0; w < win.w1; w++) {
-      acc += src[win.base + u32(h) * p.W + u32(w)];
-    }
-  }
-  dst[i] = acc / divisor(win.oh, win.ow);
+  dst[i] = pool_window(win, false).sum / divisor(win.oh, win.ow);
 }
 
 // Output windows covering input row h: oh in [ceil((h + PH − KH + 1) / SH), floor((h + PH) / SH)] ∩ [0, OH).
@@ -95,31 +81,37 @@ fn cover(i: u32) -> Cover {
                first_out(w, p.PW, p.KW, p.SW), min(p.OW, (w + p.PW) / p.SW + 1u));
 }
 
-@compute @workgroup_size(WG)
-fn max_bwd(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = lin(gid, nwg);
-  if (i >= p.n) { return; }
+// Gradient of input element i from the output windows covering it. Two functions, not one with a flag:
+// avg_bwd must not touch argmax (its entry point has no argmax binding).
+fn max_grad(i: u32) -> f32 {
   let c = cover(i);
   var acc = 0.0;
   for (var oh = c.oh0; oh < c.oh1; oh++) {
     for (var ow = c.ow0; ow < c.ow1; ow++) {
       let o = c.obase + oh * p.OW + ow;
-      if (argmax[o] == c.k) { acc += src[o]; }
+      if (argmax[o] == c.k) { acc += src[o]; } // only where i was the window's first maximum
     }
   }
-  dst[i] = acc;
+  return acc;
+}
+
+fn avg_grad(i: u32) -> f32 {
+  let c = cover(i);
+  var acc = 0.0;
+  for (var oh = c.oh0; oh < c.oh1; oh++) {
+    for (var ow = c.ow0; ow < c.ow1; ow++) { acc += src[c.obase + oh * p.OW + ow] / divisor(oh, ow); }
+  }
+  return acc;
+}
+
+@compute @workgroup_size(WG)
+fn max_bwd(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = global_index(gid, nwg);
+  if (i < p.n) { dst[i] = max_grad(i); }
 }
 
 @compute @workgroup_size(WG)
 fn avg_bwd(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = lin(gid, nwg);
-  if (i >= p.n) { return; }
-  let c = cover(i);
-  var acc = 0.0;
-  for (var oh = c.oh0; oh < c.oh1; oh++) {
-    for (var ow = c.ow0; ow < c.ow1; ow++) {
-      acc += src[c.obase + oh * p.OW + ow] / divisor(oh, ow);
-    }
-  }
-  dst[i] = acc;
+  let i = global_index(gid, nwg);
+  if (i < p.n) { dst[i] = avg_grad(i); }
 }

@@ -1,31 +1,13 @@
 // Reduction over any set of axes: one invocation per output element, no barriers (fast on lavapipe,
 // where a workgroup runs on one CPU thread). Kept and reduced dimensions are each described by
 // (shape, stride) lists of rank <= 8 in the input's memory layout. y = alpha * reduce(x).
-struct Params {
-  n_out: u32,
-  n_red: u32,
-  keep_rank: u32,
-  red_rank: u32,
-  alpha: f32,
-  _p0: u32, _p1: u32, _p2: u32,
-  keep_shape: array<vec4u, 2>,
-  keep_stride: array<vec4u, 2>,
-  red_shape: array<vec4u, 2>,
-  red_stride: array<vec4u, 2>,
-}
+//#include common.wgsl
 
 override OP: u32 = 0u;       // 0 sum, 1 max, 2 min
-override WG: u32 = 64u;
-
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> y: array<f32>;
-
-fn at(v: array<vec4u, 2>, k: u32) -> u32 { return v[k / 4u][k % 4u]; }
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let o = gid.x + gid.y * nwg.x * WG;
+  let o = global_index(gid, nwg);
   if (o >= p.n_out) { return; }
   var base = 0u;
   var rem = o;

@@ -5,23 +5,11 @@
 // Barrier-free register blocking: a workgroup owns TM rows of A (workgroup-uniform loads, one per row
 // and k) and each invocation TN columns of B; measured ~3x faster on lavapipe than a per-invocation
 // 4x4 tile whose A rows varied across lanes.
-struct Params {
-  m: u32, n: u32, d: u32, _p0: u32,
-  a_rs: u32, a_cs: u32, b_rs: u32, b_cs: u32,
-  alpha: f32, beta: f32, eps: f32, _p1: u32,
-}
 
 override NORMALIZE: bool = true;
 override ADD_C: bool = false;
-override WG: u32 = 16u;
 const TM: u32 = 8u;
 const TN: u32 = 2u;
-
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> a: array<f32>;
-@group(0) @binding(2) var<storage, read> b: array<f32>;
-@group(0) @binding(3) var<storage, read> c: array<f32>;
-@group(0) @binding(4) var<storage, read_write> y: array<f32>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u) {

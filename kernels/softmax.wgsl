@@ -4,27 +4,10 @@
 // The mask broadcasts over the leading (row) dimensions: its offset for a row is built from the
 // row's coordinates and per-dimension strides (0 on broadcast dimensions); its column stride is
 // 0 or 1. Without a mask (MASK = false) the wrapper binds x again as the mask (never read).
-struct Params {
-  rows: u32,
-  cols: u32,
-  scale: f32,
-  lead_rank: u32,
-  mask_col_stride: u32,
-  _p0: u32, _p1: u32, _p2: u32,
-  lead_shape: array<vec4u, 2>,
-  mask_stride: array<vec4u, 2>,
-}
+//#include common.wgsl
 
 override LOG: bool = false;
 override MASK: bool = false;
-override WG: u32 = 64u;
-
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> mask: array<f32>;
-@group(0) @binding(3) var<storage, read_write> y: array<f32>;
-
-fn at(v: array<vec4u, 2>, k: u32) -> u32 { return v[k / 4u][k % 4u]; }
 
 fn z(base: u32, moff: u32, j: u32) -> f32 {
   var v = p.scale * x[base + j];
@@ -34,7 +17,7 @@ fn z(base: u32, moff: u32, j: u32) -> f32 {
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let r = gid.x + gid.y * nwg.x * WG;
+  let r = global_index(gid, nwg);
   if (r >= p.rows) { return; }
   let base = r * p.cols;
   var moff = 0u;

@@ -2,19 +2,13 @@
 //   softmax:     dx = scale * y * (g - sum(g * y))
 //   log-softmax: dx = scale * (g - exp(y) * sum(g))
 // y is the forward output; scale is the forward's input scale (1 gives d/dz, used for mask gradients).
-struct Params { rows: u32, cols: u32, scale: f32, _p0: u32 }
+//#include common.wgsl
 
 override LOG: bool = false;
-override WG: u32 = 64u;
-
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> y: array<f32>;
-@group(0) @binding(2) var<storage, read> g: array<f32>;
-@group(0) @binding(3) var<storage, read_write> dx: array<f32>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let r = gid.x + gid.y * nwg.x * WG;
+  let r = global_index(gid, nwg);
   if (r >= p.rows) { return; }
   let base = r * p.cols;
   var acc = 0.0;

@@ -1,15 +1,9 @@
 // Inverse of pack_bits: words [n, ceil(k/32)] u32 -> codes [n, k] f32 in {-1, +1}.
-struct Params { n: u32, k: u32, words: u32, _p0: u32 }
-
-override WG: u32 = 256u;
-
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> packed: array<u32>;
-@group(0) @binding(2) var<storage, read_write> codes: array<f32>;
+//#include common.wgsl
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let o = gid.x + gid.y * nwg.x * WG;
+  let o = global_index(gid, nwg);
   if (o >= p.n * p.k) { return; }
   let row = o / p.k;
   let j = o % p.k;

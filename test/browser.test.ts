@@ -12,6 +12,7 @@ import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { buildLibrary, buildPageBundle, nodeImportsIn, ROOT } from '../scripts/build-browser.mjs';
 import { serveStatic } from '../scripts/static-server.mjs';
+import { resolveAll } from '../scripts/kernel-sources.mjs';
 import { collectPageErrors, launchChromium } from './browser/chromium.js';
 import { CONTROLS, FAMILIES } from './browser/kernel-suite.js';
 import type { SuiteReport } from './browser/kernel-page.js';
@@ -65,9 +66,12 @@ describe('browser bundle', () => {
 
   it('embeds every kernel source and exports the browser runtime', async () => {
     const lib = await import(pathToFileURL(libraryFile).href);
-    const wgsl = readdirSync(join(ROOT, 'kernels')).filter((f) => f.endsWith('.wgsl')).sort();
-    expect(Object.keys(lib.KERNEL_SOURCES).sort()).toEqual(wgsl.map((f) => f.replace(/\.wgsl$/, '')));
-    for (const f of wgsl) expect(lib.KERNEL_SOURCES[f.replace(/\.wgsl$/, '')]).toBe(readFileSync(join(ROOT, 'kernels', f), 'utf8'));
+    // Every kernel file (a .wgsl with an entry point; preludes are only included), with its includes resolved.
+    const kernels = (await resolveAll(ROOT)) as Record<string, { source: string }>;
+    const wgsl = readdirSync(join(ROOT, 'kernels')).filter((f) => f.endsWith('.wgsl') && /@compute\b/.test(readFileSync(join(ROOT, 'kernels', f), 'utf8')));
+    expect(Object.keys(lib.KERNEL_SOURCES).sort()).toEqual(wgsl.map((f) => f.replace(/\.wgsl$/, '')).sort());
+    for (const [name, k] of Object.entries(kernels)) expect(lib.KERNEL_SOURCES[name]).toBe(k.source);
+    for (const src of Object.values(lib.KERNEL_SOURCES) as string[]) expect(src).not.toMatch(/^\s*\/\/#include\s/m);
     expect(typeof lib.createBrowserRuntime).toBe('function');
     expect(lib.createNodeRuntime).toBeUndefined();
   });
@@ -110,7 +114,10 @@ describe('kernels in chromium (WebGPU, poisoned buffers) vs float64 CPU referenc
   });
 
   it('dispatches every kernel the bundle embeds (a new kernel needs a family in test/browser/kernel-suite.ts)', () => {
-    const wgsl = readdirSync(join(ROOT, 'kernels')).filter((f) => f.endsWith('.wgsl')).map((f) => f.replace(/\.wgsl$/, '')).sort();
+    // Kernels, not preludes (a .wgsl without @compute is only ever included).
+    const wgsl = readdirSync(join(ROOT, 'kernels'))
+      .filter((f) => f.endsWith('.wgsl') && /@compute\b/.test(readFileSync(join(ROOT, 'kernels', f), 'utf8')))
+      .map((f) => f.replace(/\.wgsl$/, '')).sort();
     expect(report.kernels).toEqual(wgsl);
     expect(wgsl.filter((k) => !report.kernelsUsed.includes(k)), 'kernels without a browser check').toEqual([]);
   });

@@ -105,6 +105,39 @@ describe('runtime', () => {
     expect(KernelCompileError.name).toBe('KernelCompileError');
   });
 
+  it('resolves //#include preludes at embed time and maps compile errors back to the right file:line', async () => {
+    const rt = await getRuntime();
+    const { formatCompileErrors } = await import('../src/runtime/pipeline-cache.js');
+    const { resolveKernel } = (await import('../scripts/kernel-sources.mjs')) as { resolveKernel: (dir: string, f: string, read: (f: string) => string) => { source: string; lineMap: [number, string, number][] } };
+    const files: Record<string, string> = {
+      'k.wgsl': '// kernel\n//#include a.wgsl\n//#include b.wgsl\n@compute @workgroup_size(1)\nfn main() {\n  let y: f32 = kernel_bad;\n}\n',
+      'a.wgsl': '// prelude a\n//#include b.wgsl\nfn fa() -> f32 { return fb(); }\n',
+      'b.wgsl': '// prelude b\nfn fb() -> f32 {\n  return prelude_bad;\n}\n',
+    };
+    const read = (f: string): string => {
+      if (!(f in files)) throw new Error('ENOENT');
+      return files[f]!;
+    };
+    const { source, lineMap } = resolveKernel('kernels', 'k.wgsl', read);
+    expect(source.match(/fn fb/g)).toHaveLength(1); // a prelude is pasted once however often it is included
+    expect(source).not.toMatch(/#include/);
+    const m = rt.device.createShaderModule({ code: source });
+    const msg = (await formatCompileErrors('k', source, m, lineMap))!;
+    expect(msg).toMatch(/kernels\/b\.wgsl:3:\d+: error: .*prelude_bad.*\(included by kernels\/k\.wgsl\)/);
+    // Tint may stop at the first error; the kernel's own lines after the includes map back too.
+    const { sourceLocation } = await import('../src/runtime/pipeline-cache.js');
+    expect(sourceLocation('k', source.split('\n').findIndex((l) => l.includes('kernel_bad')) + 1, lineMap)).toEqual({ file: 'k.wgsl', line: 6 });
+    expect(sourceLocation('k', source.split('\n').findIndex((l) => l.includes('fn fa')) + 1, lineMap)).toEqual({ file: 'a.wgsl', line: 3 });
+    // Bad includes are errors naming the including file and line.
+    files['c.wgsl'] = '//#include d.wgsl\n';
+    files['d.wgsl'] = '//#include c.wgsl\n';
+    expect(() => resolveKernel('kernels', 'c.wgsl', read)).toThrow(/kernels\/d\.wgsl:1: include cycle c\.wgsl -> d\.wgsl -> c\.wgsl/);
+    files['e.wgsl'] = '\n//#include nope.wgsl\n';
+    expect(() => resolveKernel('kernels', 'e.wgsl', read)).toThrow(/kernels\/e\.wgsl:2: cannot include nope\.wgsl/);
+    files['f.wgsl'] = '//#include k.wgsl\n';
+    expect(() => resolveKernel('kernels', 'f.wgsl', read)).toThrow(/kernels\/f\.wgsl:1: k\.wgsl has a @compute entry point/);
+  });
+
   it('de-duplicates concurrent async pipeline compiles', async () => {
     const rt = await getRuntime();
     const spec = { kernel: 'unary', constants: { OP: 3, WG: 128 } };

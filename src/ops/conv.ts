@@ -9,7 +9,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { record } from '../autograd/tape.js';
 import { sum } from './reduce.js';
 import { checkRank, checkSameRuntime, checkTensor } from './validate.js';
-import { Uniforms } from './uniforms.js';
+import { launch } from './launch.js';
 import { convConfig } from './gemm-config.js';
 import { activationBackward, checkActivation, dispatchGemm, type Activation, type ConvGeometry, type GemmGeometry } from './matmul.js';
 
@@ -100,8 +100,7 @@ function conv2dBackwardDataStrided(dy: Tensor, w: Tensor, g: Conv2dGeometry): Te
   const geom: GemmGeometry = { M: ckk, N: p, K: g.O, batch: g.N, sam: 1, sak: ckk, sbk: p, sbn: 1, batchA: 0, batchB: g.O * p };
   dispatchGemm(w, dy, cols, geom, { bias: null, act: 'none', alpha: 1 });
   const dx = Tensor.empty(rt, [g.N, g.C, g.H, g.W], 'f32');
-  const u = new Uniforms().u32(dx.size).u32(g.C).u32(g.H).u32(g.W).u32(g.KH).u32(g.KW).u32(g.SH).u32(g.SW).u32(g.PH).u32(g.PW).u32(g.OH).u32(g.OW);
-  rt.dispatch({ kernel: 'col2im', constants: { WG: 64 } }, [cols.buffer, dx.buffer], rt.grid(Math.ceil(dx.size / 64)), u.bytes());
+  launch(rt, 'col2im', [cols.buffer, dx.buffer], { n_out: dx.size, C: g.C, H: g.H, W: g.W, KH: g.KH, KW: g.KW, SH: g.SH, SW: g.SW, PH: g.PH, PW: g.PW, OH: g.OH, OW: g.OW });
   cols.dispose();
   return dx;
 }

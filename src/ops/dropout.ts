@@ -5,18 +5,15 @@
 import { Tensor } from '../tensor/tensor.js';
 import { record } from '../autograd/tape.js';
 import { unaryRaw } from './elementwise.js';
-import { Uniforms } from './uniforms.js';
+import { launch } from './launch.js';
 import { checkTensor } from './validate.js';
-
-const WG = 256;
 
 function dropoutRaw(x: Tensor, p: number, seed: number): Tensor {
   const rt = x.runtime;
   const y = Tensor.empty(rt, x.shape, 'f32');
   if (x.size === 0) return y;
   const threshold = Math.min(0xffffffff, Math.round(p * 2 ** 32));
-  const u = new Uniforms().u32(x.size).u32(threshold).u32(seed).u32(0).f32(1 / (1 - p)).u32(0).u32(0).u32(0);
-  rt.dispatch({ kernel: 'dropout', constants: { WG } }, [x.buffer, y.buffer], rt.grid(Math.ceil(x.size / WG)), u.bytes());
+  launch(rt, 'dropout', [x.buffer, y.buffer], { n: x.size, threshold, seed, scale: 1 / (1 - p) });
   return y;
 }
 

@@ -10,6 +10,7 @@ import { keep } from '../tensor/scope.js';
 import { unaryRaw } from './elementwise.js';
 import { reduceRaw } from './reduce.js';
 import { Uniforms } from './uniforms.js';
+import { launch } from './launch.js';
 import { checkRank, checkSameRuntime, checkTensor } from './validate.js';
 
 const WG = 256;
@@ -37,8 +38,7 @@ export function packBits(codes: Tensor): Tensor {
   const rt = codes.runtime;
   const out = Tensor.empty(rt, [n, words], 'u32');
   if (n > 0) {
-    const u = new Uniforms().u32(n).u32(k).u32(words).u32(0);
-    rt.dispatch({ kernel: 'pack_bits', constants: { WG } }, [codes.buffer, out.buffer], rt.grid(Math.ceil((n * words) / WG)), u.bytes());
+    launch(rt, 'pack_bits', [codes.buffer, out.buffer], { n, k, words });
     checkFiniteOnRead('packBits', 'codes', codes);
   }
   return out;
@@ -72,8 +72,7 @@ export function unpackBits(packed: Tensor, bits: number): Tensor {
   const rt = packed.runtime;
   const out = Tensor.empty(rt, [n, bits], 'f32');
   if (n > 0) {
-    const u = new Uniforms().u32(n).u32(bits).u32(words).u32(0);
-    rt.dispatch({ kernel: 'unpack_bits', constants: { WG } }, [packed.buffer, out.buffer], rt.grid(Math.ceil((n * bits) / WG)), u.bytes());
+    launch(rt, 'unpack_bits', [packed.buffer, out.buffer], { n, k: bits, words });
   }
   return out;
 }

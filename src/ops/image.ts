@@ -7,9 +7,7 @@ import type { Runtime } from '../runtime/runtime.js';
 import { DataError, ShapeError } from '../runtime/errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { fromArray } from './elementwise.js';
-import { Uniforms } from './uniforms.js';
-
-const WG = 256;
+import { launch } from './launch.js';
 
 export interface ImageNormalizeOptions {
   batch: number;
@@ -72,10 +70,10 @@ export function imageNormalize(rt: Runtime, pixels: Uint8Array | Float32Array | 
   }
   const out = Tensor.empty(rt, [B, C, H, W], 'f32');
   const n = B * C * H * W;
-  const u = new Uniforms().u32(n).u32(B).u32(H).u32(W).u32(C).u32(stride).f32(o.scale ?? (u8 ? 1 / 255 : 1)).u32(0);
-  for (let c = 0; c < 4; c++) u.f32(mean[c] ?? 0);
-  for (let c = 0; c < 4; c++) u.f32(c < C ? 1 / std[c]! : 0);
-  rt.dispatch({ kernel: 'image_normalize', constants: { U8: u8, WG } }, [src.buffer, out.buffer], rt.grid(Math.ceil(n / WG)), u.bytes());
+  launch(rt, 'image_normalize', [src.buffer, out.buffer], {
+    n, batch: B, height: H, width: W, channels: C, stride, scale: o.scale ?? (u8 ? 1 / 255 : 1),
+    mean: [0, 1, 2, 3].map((c) => mean[c] ?? 0), invStd: [0, 1, 2, 3].map((c) => (c < C ? 1 / std[c]! : 0)),
+  }, { constants: { U8: u8 } });
   if (owned) src.dispose();
   return out;
 }

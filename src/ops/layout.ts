@@ -7,10 +7,9 @@ import { Tensor } from '../tensor/tensor.js';
 import { normAxis, sizeOf, stridesOf, type Shape } from '../tensor/shape.js';
 import { record } from '../autograd/tape.js';
 import { fromArray, full } from './elementwise.js';
-import { Uniforms } from './uniforms.js';
+import { launch } from './launch.js';
 import { checkSameRuntime, checkTensor } from './validate.js';
 
-const WG = 256;
 const MAX_RANK = 8;
 
 function checkMaxRank(op: string, name: string, t: Tensor): void {
@@ -23,9 +22,9 @@ export function stridedCopyRaw(
 ): void {
   const n = sizeOf(shape);
   if (n === 0) return;
-  const u = new Uniforms().u32(n).u32(shape.length).u32(srcOff).u32(dstOff).dims(shape).dims(srcStride).dims(dstStride);
-  const rt = src.runtime;
-  rt.dispatch({ kernel: 'strided_copy', constants: { WG } }, [src.buffer, dst.buffer], rt.grid(Math.ceil(n / WG)), u.bytes());
+  launch(src.runtime, 'strided_copy', [src.buffer, dst.buffer], {
+    n, rank: shape.length, src_off: srcOff, dst_off: dstOff, shape, src_stride: srcStride, dst_stride: dstStride,
+  });
 }
 
 function permuteRaw(x: Tensor, perm: readonly number[]): Tensor {
@@ -164,8 +163,7 @@ export function gather(x: Tensor, index: Tensor | readonly number[]): Tensor {
   const rt = x.runtime;
   const y = Tensor.empty(rt, [...idx.shape, ...x.shape.slice(1)], 'f32');
   if (y.size > 0) {
-    const u = new Uniforms().u32(y.size).u32(rows).u32(d).u32(0);
-    rt.dispatch({ kernel: 'gather', constants: { WG } }, [x.buffer, idx.buffer, y.buffer], rt.grid(Math.ceil(y.size / WG)), u.bytes());
+    launch(rt, 'gather', [x.buffer, idx.buffer, y.buffer], { n_out: y.size, rows, d });
   }
   // The backward rule needs the indices; a host-array index tensor lives as long as the output's node.
   const out = record(y, 'gather', [x], (g) => [scatterAddRows(g.view([m, d]), idx, rows).view(x.shape)]);
@@ -187,8 +185,7 @@ export function scatterAddRows(g: Tensor, index: Tensor, rows: number): Tensor {
   const d = sizeOf(g.shape.slice(1));
   const out = Tensor.empty(rt, [rows, ...g.shape.slice(1)], 'f32');
   if (out.size > 0) {
-    const u = new Uniforms().u32(out.size).u32(index.size).u32(d).u32(0);
-    rt.dispatch({ kernel: 'scatter_add_rows', constants: { WG } }, [g.buffer, index.buffer, out.buffer], rt.grid(Math.ceil(out.size / WG)), u.bytes());
+    launch(rt, 'scatter_add_rows', [g.buffer, index.buffer, out.buffer], { n_out: out.size, m: index.size, d });
   }
   return out;
 }

@@ -1,11 +1,9 @@
 /** Local response normalisation across channels (AlexNet / CNN-F), PyTorch semantics, with backward. */
 import { Tensor } from '../tensor/tensor.js';
 import { record } from '../autograd/tape.js';
-import { Uniforms } from './uniforms.js';
+import { launch } from './launch.js';
 import { checkRank, checkTensor } from './validate.js';
 import { ShapeError, fmtShape } from '../runtime/errors.js';
-
-const WG = 256;
 
 export interface LrnOptions {
   /** Channels in the window (default 5). */
@@ -30,13 +28,12 @@ export function localResponseNorm(x: Tensor, opts: LrnOptions = {}): Tensor {
   const C = x.shape[1]!;
   const HW = x.shape.slice(2).reduce((a, b) => a * b, 1);
   const rt = x.runtime;
-  const u = new Uniforms().u32(x.size).u32(C).u32(HW).u32(size).f32(alpha / size).f32(beta).f32(k).u32(0).bytes();
-  const wg = rt.grid(Math.ceil(x.size / WG));
+  const u = { n: x.size, C, HW, size, alpha_n: alpha / size, beta, k };
   const y = Tensor.empty(rt, x.shape, 'f32');
-  if (x.size > 0) rt.dispatch({ kernel: 'lrn', constants: { WG } }, [x.buffer, y.buffer], wg, u);
+  if (x.size > 0) launch(rt, 'lrn', [x.buffer, y.buffer], u);
   return record(y, 'localResponseNorm', [x], (g) => {
     const dx = Tensor.empty(rt, x.shape, 'f32');
-    if (x.size > 0) rt.dispatch({ kernel: 'lrn', entry: 'backward', constants: { WG } }, [x.buffer, dx.buffer, g.buffer], wg, u);
+    if (x.size > 0) launch(rt, 'lrn', [x.buffer, dx.buffer, g.buffer], u, { entry: 'backward' });
     return [dx];
   });
 }

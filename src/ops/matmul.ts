@@ -8,7 +8,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { record } from '../autograd/tape.js';
 import { binaryRaw, unaryRaw } from './elementwise.js';
 import { sum, sumTo } from './reduce.js';
-import { Uniforms } from './uniforms.js';
+import { packUniforms } from '../kernels/params.js';
 import { checkRank, checkSameRuntime, checkTensor } from './validate.js';
 import { gemmConfig, type GemmConfig } from './gemm-config.js';
 import type { KernelSpec } from '../runtime/runtime.js';
@@ -57,19 +57,16 @@ export interface ConvGeometry {
   SH: number; SW: number; PH: number; PW: number; DH: number; DW: number; OH: number; OW: number;
 }
 
-/** Pack the GEMM uniforms (layout shared by every gemm_* kernel; gemm_tiled/gemm_naive read the first 48 bytes). */
+/** Pack the GEMM uniforms (every gemm_* kernel's descriptor has the same fields). */
 export function gemmUniforms(g: GemmGeometry, actAlpha = 0, cv?: ConvGeometry, batchC = g.M * g.N): Uint8Array {
-  const u = new Uniforms()
-    .u32(g.M).u32(g.N).u32(g.K).f32(actAlpha)
-    .u32(g.sam).u32(g.sak).u32(g.sbk).u32(g.sbn)
-    .u32(g.batchA).u32(g.batchB).u32(batchC).u32(cv?.aDiv ?? 1);
-  if (cv) {
-    u.u32(cv.aHi).u32(cv.C).u32(cv.H).u32(cv.W).u32(cv.KH).u32(cv.KW).u32(cv.SH).u32(cv.SW);
-    u.u32(cv.PH).u32(cv.PW).u32(cv.DH).u32(cv.DW).u32(cv.OH).u32(cv.OW).f32(1 / cv.SH).f32(1 / cv.SW);
-  } else {
-    u.u32(0).u32(1).u32(1).u32(1).u32(1).u32(1).u32(1).u32(1).u32(0).u32(0).u32(1).u32(1).u32(1).u32(1).f32(1).f32(1);
-  }
-  return u.bytes();
+  // Dense GEMM: a neutral convolution geometry (1×1 taps, stride 1, no padding).
+  const c = cv ?? { aDiv: 1, aHi: 0, C: 1, H: 1, W: 1, KH: 1, KW: 1, SH: 1, SW: 1, PH: 0, PW: 0, DH: 1, DW: 1, OH: 1, OW: 1 };
+  return packUniforms('gemm_sg', {
+    M: g.M, N: g.N, K: g.K, act_alpha: actAlpha, sam: g.sam, sak: g.sak, sbk: g.sbk, sbn: g.sbn,
+    batch_a: g.batchA, batch_b: g.batchB, batch_c: batchC, a_div: c.aDiv,
+    a_hi: c.aHi, C: c.C, H: c.H, W: c.W, KH: c.KH, KW: c.KW, SH: c.SH, SW: c.SW,
+    PH: c.PH, PW: c.PW, DH: c.DH, DW: c.DW, OH: c.OH, OW: c.OW, inv_sh: 1 / c.SH, inv_sw: 1 / c.SW,
+  });
 }
 
 export interface GemmEpilogue {

@@ -2,10 +2,8 @@
 import { ShapeError, fmtShape } from '../runtime/errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { record } from '../autograd/tape.js';
-import { Uniforms } from './uniforms.js';
+import { launch } from './launch.js';
 import { checkRank, checkTensor } from './validate.js';
-
-const WG = 256;
 
 export interface Pool2dOptions {
   /** Window size (square when a number). */
@@ -54,18 +52,11 @@ export function pool2dGeometry(op: string, x: Tensor, o: Pool2dOptions): Pool2dG
   return { N, C, H, W, OH, OW, KH, KW, SH, SW, PH, PW, ceilMode, countIncludePad: o.countIncludePad ?? true };
 }
 
-function uniforms(g: Pool2dGeometry, n: number): Uint8Array {
-  return new Uniforms()
-    .u32(n).u32(g.H).u32(g.W).u32(g.OH)
-    .u32(g.OW).u32(g.KH).u32(g.KW).u32(g.SH)
-    .u32(g.SW).u32(g.PH).u32(g.PW).u32(g.countIncludePad ? 1 : 0)
-    .bytes();
-}
-
 function run(entry: string, g: Pool2dGeometry, n: number, bufs: GPUBuffer[], x: Tensor): void {
   if (n === 0) return;
-  const rt = x.runtime;
-  rt.dispatch({ kernel: 'pool2d', entry, constants: { WG } }, bufs, rt.grid(Math.ceil(n / WG)), uniforms(g, n));
+  launch(x.runtime, 'pool2d', bufs, {
+    n, H: g.H, W: g.W, OH: g.OH, OW: g.OW, KH: g.KH, KW: g.KW, SH: g.SH, SW: g.SW, PH: g.PH, PW: g.PW, include_pad: g.countIncludePad ? 1 : 0,
+  }, { entry });
 }
 
 /** Max pooling; the gradient goes to the first maximum of each window (row-major). */

@@ -9,21 +9,19 @@ import { Tensor } from '../tensor/tensor.js';
 import { broadcastShapes, broadcastStrides, shapesEqual, sizeOf, validateShape, type Shape } from '../tensor/shape.js';
 import { dtypeOf, type DType } from '../tensor/dtype.js';
 import { setGradPrimitives } from '../autograd/tape.js';
-import { Uniforms } from './uniforms.js';
+import { launch } from './launch.js';
+import { BINARY_OP_TABLE, UNARY_OP_TABLE } from '../kernels/descriptors.js';
 import { checkSameRuntime, checkTensor } from './validate.js';
 
-const WG = 256;
+/** Op name → op code, from the one table that also writes the kernel's switch (src/kernels/descriptors.ts). */
+function opCodes<T extends readonly (readonly [string, string])[]>(table: T): { readonly [E in T[number] as E[0]]: number } {
+  return Object.fromEntries(table.map(([name], i) => [name, i])) as { readonly [E in T[number] as E[0]]: number };
+}
 
-export const UNARY_OPS = {
-  copy: 0, neg: 1, exp: 2, log: 3, sqrt: 4, tanh: 5, sigmoid: 6, relu: 7, leakyRelu: 8, sign: 9,
-  clamp: 10, abs: 11, square: 12, affine: 13, reciprocal: 14, softplus: 15, binarize: 16,
-} as const;
+export const UNARY_OPS = opCodes(UNARY_OP_TABLE);
 export type UnaryOp = keyof typeof UNARY_OPS;
 
-export const BINARY_OPS = {
-  add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5, reluBackward: 6, tanhBackward: 7,
-  sigmoidBackward: 8, leakyReluBackward: 9, equal: 10, clampBackward: 11, axpby: 12, greater: 13, second: 14,
-} as const;
+export const BINARY_OPS = opCodes(BINARY_OP_TABLE);
 export type BinaryOp = keyof typeof BINARY_OPS;
 
 // ---- creation ---------------------------------------------------------------------------------
@@ -51,8 +49,7 @@ export function fromArray(rt: Runtime, data: ArrayLike<number>, shape: Shape, dt
 export function full(rt: Runtime, shape: Shape, value: number, step = 0): Tensor {
   const t = Tensor.empty(rt, shape, 'f32');
   if (t.size > 0) {
-    const u = new Uniforms().u32(t.size).u32(0).f32(value).f32(step);
-    rt.dispatch({ kernel: 'fill', constants: { WG } }, [t.buffer], rt.grid(Math.ceil(t.size / WG)), u.bytes());
+    launch(rt, 'fill', [t.buffer], { n: t.size, value, step });
   }
   return t;
 }
@@ -69,8 +66,7 @@ export function unaryRaw(op: UnaryOp, x: Tensor, alpha = 0, beta = 0): Tensor {
   const rt = x.runtime;
   const y = Tensor.empty(rt, x.shape, 'f32');
   if (x.size > 0) {
-    const u = new Uniforms().u32(x.size).u32(0).f32(alpha).f32(beta);
-    rt.dispatch({ kernel: 'unary', constants: { OP: UNARY_OPS[op], WG } }, [x.buffer, y.buffer], rt.grid(Math.ceil(x.size / WG)), u.bytes());
+    launch(rt, 'unary', [x.buffer, y.buffer], { n: x.size, alpha, beta }, { constants: { OP: UNARY_OPS[op] } });
   }
   return y;
 }
@@ -85,14 +81,10 @@ export function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor, alpha = 0, beta = 
   if (outShape.length > 8) throw new ShapeError(`${op}: rank ${outShape.length} exceeds 8`);
   const y = Tensor.empty(rt, outShape, 'f32');
   if (y.size > 0) {
-    const u = new Uniforms().u32(y.size).u32(outShape.length).f32(alpha).f32(beta);
-    u.dims(outShape).dims(broadcastStrides(a.shape, outShape)).dims(broadcastStrides(b.shape, outShape));
-    rt.dispatch(
-      { kernel: 'binary', constants: { OP: BINARY_OPS[op], BROADCAST: !same, WG } },
-      [a.buffer, b.buffer, y.buffer],
-      rt.grid(Math.ceil(y.size / WG)),
-      u.bytes(),
-    );
+    launch(rt, 'binary', [a.buffer, b.buffer, y.buffer], {
+      n: y.size, rank: outShape.length, alpha, beta,
+      shape: outShape, sa: broadcastStrides(a.shape, outShape), sb: broadcastStrides(b.shape, outShape),
+    }, { constants: { OP: BINARY_OPS[op], BROADCAST: !same } });
   }
   return y;
 }

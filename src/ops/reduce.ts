@@ -4,10 +4,9 @@ import { Tensor } from '../tensor/tensor.js';
 import { normAxis, shapesEqual, sizeOf, stridesOf, type Shape } from '../tensor/shape.js';
 import { record } from '../autograd/tape.js';
 import { binaryRaw, unaryRaw } from './raw.js';
-import { Uniforms } from './uniforms.js';
+import { launch } from './launch.js';
 import { checkTensor } from './validate.js';
 
-const WG = 64;
 const REDUCE_OPS = { sum: 0, max: 1, min: 2 } as const;
 
 function resolveAxes(op: string, x: Tensor, axes?: number | readonly number[]): number[] {
@@ -34,9 +33,10 @@ export function reduceRaw(kind: keyof typeof REDUCE_OPS, x: Tensor, axes: number
   const y = Tensor.empty(rt, outShape, 'f32');
   const nOut = sizeOf(keepShape);
   if (nOut > 0) {
-    const u = new Uniforms().u32(nOut).u32(sizeOf(redShape)).u32(keepShape.length).u32(redShape.length).f32(alpha).u32(0).u32(0).u32(0);
-    u.dims(keepShape).dims(keepStride).dims(redShape).dims(redStride);
-    rt.dispatch({ kernel: 'reduce', constants: { OP: REDUCE_OPS[kind], WG } }, [x.buffer, y.buffer], rt.grid(Math.ceil(nOut / WG)), u.bytes());
+    launch(rt, 'reduce', [x.buffer, y.buffer], {
+      n_out: nOut, n_red: sizeOf(redShape), keep_rank: keepShape.length, red_rank: redShape.length, alpha,
+      keep_shape: keepShape, keep_stride: keepStride, red_shape: redShape, red_stride: redStride,
+    }, { constants: { OP: REDUCE_OPS[kind] } });
   }
   return y;
 }

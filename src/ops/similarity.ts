@@ -7,12 +7,11 @@ import { Tensor } from '../tensor/tensor.js';
 import { noGrad, record } from '../autograd/tape.js';
 import { axpby } from './elementwise.js';
 import { mean } from './reduce.js';
-import { Uniforms } from './uniforms.js';
+import { launch } from './launch.js';
 import { checkRank, checkSameRuntime, checkSameShape, checkTensor } from './validate.js';
 
 /** Norms below this are clamped (an all-zero row normalises to zero instead of NaN). */
 export const NORM_EPS = 1e-8;
-const WG = 64;
 /** kernels/similarity.wgsl: invocations per workgroup, rows of A per workgroup, columns of B per invocation. */
 const SIM_WG = 16, SIM_TM = 8, SIM_TN = 2;
 
@@ -42,16 +41,10 @@ function similarityRaw(
   const grid: [number, number, number] = [Math.ceil(n / (SIM_WG * SIM_TN)), Math.ceil(m / SIM_TM), 1];
   const maxDim = rt.limits.maxComputeWorkgroupsPerDimension;
   if (grid[0] > maxDim || grid[1] > maxDim) throw new ShapeError(`similarity: output [${m}, ${n}] needs a ${grid[0]} x ${grid[1]} grid, over ${maxDim} workgroups per dimension`);
-  const u = new Uniforms()
-    .u32(m).u32(n).u32(d).u32(0)
-    .u32(a.rowStride).u32(a.colStride).u32(b.rowStride).u32(b.colStride)
-    .f32(opts.alpha ?? 1).f32(opts.beta ?? 0).f32(NORM_EPS).u32(0);
-  rt.dispatch(
-    { kernel: 'similarity', constants: { NORMALIZE: opts.normalize, ADD_C: !!opts.c, WG: SIM_WG } },
-    [a.buf, b.buf, opts.c ? opts.c.buffer : a.buf, y.buffer],
-    grid,
-    u.bytes(),
-  );
+  launch(rt, 'similarity', [a.buf, b.buf, opts.c ? opts.c.buffer : a.buf, y.buffer], {
+    m, n, d, a_rs: a.rowStride, a_cs: a.colStride, b_rs: b.rowStride, b_cs: b.colStride,
+    alpha: opts.alpha ?? 1, beta: opts.beta ?? 0, eps: NORM_EPS,
+  }, { constants: { NORMALIZE: opts.normalize, ADD_C: !!opts.c, WG: SIM_WG }, workgroups: grid });
   return y;
 }
 
@@ -71,8 +64,7 @@ function normalizeRaw(x: Tensor): Tensor {
   const y = Tensor.empty(rt, x.shape, 'f32');
   const [rows, d] = [x.shape[0]!, x.shape[1]!];
   if (rows > 0 && d > 0) {
-    const u = new Uniforms().u32(rows).u32(d).f32(NORM_EPS).u32(0);
-    rt.dispatch({ kernel: 'l2_normalize', constants: { WG } }, [x.buffer, y.buffer], rt.grid(Math.ceil(rows / WG)), u.bytes());
+    launch(rt, 'l2_normalize', [x.buffer, y.buffer], { rows, d, eps: NORM_EPS });
   }
   return y;
 }
@@ -83,8 +75,7 @@ function normalizeBackward(x: Tensor, g: Tensor): Tensor {
   const dx = Tensor.empty(rt, x.shape, 'f32');
   const [rows, d] = [x.shape[0]!, x.shape[1]!];
   if (rows > 0 && d > 0) {
-    const u = new Uniforms().u32(rows).u32(d).f32(NORM_EPS).u32(0);
-    rt.dispatch({ kernel: 'l2_normalize_backward', constants: { WG } }, [x.buffer, g.buffer, dx.buffer], rt.grid(Math.ceil(rows / WG)), u.bytes());
+    launch(rt, 'l2_normalize_backward', [x.buffer, g.buffer, dx.buffer], { rows, d, eps: NORM_EPS });
   }
   return dx;
 }
@@ -198,10 +189,9 @@ export function adaptiveWeightFusion(sI: Tensor, sT: Tensor, opts: AdaptiveWeigh
   rI.dispose();
   rT.dispose();
   const w = Tensor.empty(rt, [2, m], 'f32');
-  const u = new Uniforms().u32(m).u32(0).u32(0).u32(0);
-  rt.dispatch({ kernel: 'awf_weights', constants: { EQ5: variant === 'eq5', WG, EPS: AWM_EPS } }, [r.buffer, w.buffer], rt.grid(Math.ceil(m / WG)), u.bytes());
+  launch(rt, 'awf_weights', [r.buffer, w.buffer], { m }, { constants: { EQ5: variant === 'eq5', EPS: AWM_EPS } });
   const y = Tensor.empty(rt, [m, m], 'f32');
-  rt.dispatch({ kernel: 'awf_fuse', constants: { WG: 256 } }, [vI.buffer, vT.buffer, w.buffer, y.buffer], rt.grid(Math.ceil((m * m) / 256)), u.bytes());
+  launch(rt, 'awf_fuse', [vI.buffer, vT.buffer, w.buffer, y.buffer], { m });
   r.dispose();
   w.dispose();
   return y;

@@ -9,10 +9,8 @@ import { broadcastStrides, sizeOf } from '../tensor/shape.js';
 import { record } from '../autograd/tape.js';
 import { unaryRaw } from './elementwise.js';
 import { sumTo } from './reduce.js';
-import { Uniforms } from './uniforms.js';
+import { launch } from './launch.js';
 import { checkSameRuntime, checkTensor } from './validate.js';
-
-const WG = 64;
 
 export interface SoftmaxOptions {
   /** Multiplies x before the softmax (e.g. 1/√d_k for attention). Default 1. */
@@ -53,16 +51,12 @@ export function softmaxRaw(x: Tensor, o: SoftmaxOptions = {}, log = false): Tens
   const lead = x.shape.slice(0, -1);
   const rows = sizeOf(lead);
   if (rows === 0 || cols === 0) return y;
-  const u = new Uniforms().u32(rows).u32(cols).f32(scale).u32(lead.length);
-  let maskBuf = x.buffer;
-  if (o.mask) {
-    const st = broadcastStrides(o.mask.shape, x.shape);
-    u.u32(st[x.rank - 1]!).u32(0).u32(0).u32(0).dims(lead).dims(st.slice(0, -1));
-    maskBuf = o.mask.buffer;
-  } else {
-    u.u32(0).u32(0).u32(0).u32(0).dims([]).dims([]);
-  }
-  rt.dispatch({ kernel: 'softmax', constants: { LOG: log, MASK: !!o.mask, WG } }, [x.buffer, maskBuf, y.buffer], rt.grid(Math.ceil(rows / WG)), u.bytes());
+  // Without a mask, x is bound again as the mask (never read).
+  const st = o.mask ? broadcastStrides(o.mask.shape, x.shape) : null;
+  launch(rt, 'softmax', [x.buffer, (o.mask ?? x).buffer, y.buffer], {
+    rows, cols, scale, lead_rank: lead.length,
+    mask_col_stride: st ? st[x.rank - 1]! : 0, lead_shape: st ? lead : [], mask_stride: st ? st.slice(0, -1) : [],
+  }, { constants: { LOG: log, MASK: !!o.mask } });
   return y;
 }
 
@@ -73,8 +67,7 @@ export function softmaxBackwardRaw(y: Tensor, g: Tensor, scale: number, log = fa
   const cols = y.shape[y.rank - 1]!;
   const rows = sizeOf(y.shape.slice(0, -1));
   if (rows === 0 || cols === 0) return dx;
-  const u = new Uniforms().u32(rows).u32(cols).f32(scale).u32(0);
-  rt.dispatch({ kernel: 'softmax_backward', constants: { LOG: log, WG } }, [y.buffer, g.buffer, dx.buffer], rt.grid(Math.ceil(rows / WG)), u.bytes());
+  launch(rt, 'softmax_backward', [y.buffer, g.buffer, dx.buffer], { rows, cols, scale }, { constants: { LOG: log } });
   return dx;
 }
 

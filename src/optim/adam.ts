@@ -1,6 +1,6 @@
 /** Adam (L2 weight decay) and AdamW (decoupled weight decay) with bias correction; PyTorch semantics. */
 import type { Tensor } from '../tensor/tensor.js';
-import { Uniforms } from '../ops/uniforms.js';
+import { launch } from '../ops/launch.js';
 import { OPTIM_WG, Optimizer, checkHyper, type ParamList } from './optimizer.js';
 
 export interface AdamOptions {
@@ -46,14 +46,10 @@ export class Adam extends Optimizer {
     const v = this.slot(name, param, 'v');
     const bc1 = 1 - this.beta1 ** t;
     const bc2 = 1 - this.beta2 ** t;
-    const u = new Uniforms().u32(param.size).u32(this.decoupled ? 1 : 0).u32(0).u32(0);
-    u.f32(this.lr).f32(this.lr / bc1).f32(this.beta1).f32(this.beta2).f32(this.eps).f32(1 / Math.sqrt(bc2)).f32(this.weightDecay).f32(0);
-    this.rt.dispatch(
-      { kernel: 'adam', constants: { WG: OPTIM_WG } },
-      [param.buffer, grad.buffer, m.buffer, v.buffer],
-      this.rt.grid(Math.ceil(param.size / OPTIM_WG)),
-      u.bytes(),
-    );
+    launch(this.rt, 'adam', [param.buffer, grad.buffer, m.buffer, v.buffer], {
+      n: param.size, decoupled: this.decoupled ? 1 : 0, lr: this.lr, lr_t: this.lr / bc1, b1: this.beta1, b2: this.beta2,
+      eps: this.eps, inv_sqrt_bc2: 1 / Math.sqrt(bc2), wd: this.weightDecay,
+    }, { constants: { WG: OPTIM_WG } });
   }
 
   protected scalars(): Record<string, number> {

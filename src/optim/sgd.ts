@@ -1,6 +1,6 @@
 /** SGD with momentum, dampening, Nesterov and (L2) weight decay; PyTorch semantics, in-place kernels. */
 import type { Tensor } from '../tensor/tensor.js';
-import { Uniforms } from '../ops/uniforms.js';
+import { launch } from '../ops/launch.js';
 import { OPTIM_WG, Optimizer, checkHyper, type ParamList } from './optimizer.js';
 
 export interface SGDOptions {
@@ -36,17 +36,15 @@ export class SGD extends Optimizer {
   }
 
   protected update(name: string, param: Tensor, grad: Tensor): void {
-    const u = new Uniforms().u32(param.size).u32(this.nesterov ? 1 : 0);
-    const wg = this.rt.grid(Math.ceil(param.size / OPTIM_WG));
+    const u = { n: param.size, nesterov: this.nesterov ? 1 : 0, first: 0, lr: this.lr, momentum: this.momentum, dampening: this.dampening, wd: this.weightDecay };
+    const constants = { WG: OPTIM_WG };
     if (this.momentum === 0) {
-      u.u32(0).u32(0).f32(this.lr).f32(0).f32(0).f32(this.weightDecay);
-      this.rt.dispatch({ kernel: 'sgd', entry: 'plain', constants: { WG: OPTIM_WG } }, [param.buffer, grad.buffer], wg, u.bytes());
+      launch(this.rt, 'sgd', [param.buffer, grad.buffer], u, { entry: 'plain', constants });
       return;
     }
     const first = !this.hasSlot(name, 'velocity');
     const v = this.slot(name, param, 'velocity');
-    u.u32(first ? 1 : 0).u32(0).f32(this.lr).f32(this.momentum).f32(this.dampening).f32(this.weightDecay);
-    this.rt.dispatch({ kernel: 'sgd', constants: { WG: OPTIM_WG } }, [param.buffer, grad.buffer, v.buffer], wg, u.bytes());
+    launch(this.rt, 'sgd', [param.buffer, grad.buffer, v.buffer], { ...u, first: first ? 1 : 0 }, { constants });
   }
 
   protected scalars(): Record<string, number> {

@@ -29,7 +29,17 @@ function numericConstants(c: OverrideConstants | undefined): Record<string, numb
   return out;
 }
 
-export async function formatCompileErrors(kernel: string, source: string, module: GPUShaderModule): Promise<string | null> {
+/** [first resolved line, file in kernels/, first line in that file] runs, as scripts/embed-kernels.mjs writes them. */
+export type LineMap = readonly (readonly [number, string, number])[];
+
+/** The kernels/ file and line a line of a resolved kernel source came from (its own file when there is no map). */
+export function sourceLocation(kernel: string, line: number, map?: LineMap): { file: string; line: number } {
+  let run: (typeof map & {})[number] | undefined;
+  for (const r of map ?? []) if (r[0] <= line) run = r;
+  return run ? { file: run[1], line: run[2] + line - run[0] } : { file: `${kernel}.wgsl`, line };
+}
+
+export async function formatCompileErrors(kernel: string, source: string, module: GPUShaderModule, map?: LineMap): Promise<string | null> {
   const info = await module.getCompilationInfo();
   const errors = info.messages.filter((m) => m.type === 'error');
   if (errors.length === 0) return null;
@@ -37,7 +47,10 @@ export async function formatCompileErrors(kernel: string, source: string, module
   return errors
     .map((m) => {
       const text = lines[m.lineNum - 1] ?? '';
-      return `kernels/${kernel}.wgsl:${m.lineNum}:${m.linePos}: error: ${m.message}\n    ${text.trim()}`;
+      const at = sourceLocation(kernel, m.lineNum, map);
+      const via = at.file === `${kernel}.wgsl` ? '' : ` (included by kernels/${kernel}.wgsl)`;
+      const path = at.file.includes('/') ? at.file : `kernels/${at.file}`; // generated lines name their descriptor file
+      return `${path}:${at.line}:${m.linePos}: error: ${m.message}${via}\n    ${text.trim()}`;
     })
     .join('\n');
 }
@@ -50,7 +63,11 @@ export class PipelineCache {
   readonly deferredErrors: Error[] = [];
   compiled = 0;
 
-  constructor(private readonly device: GPUDevice, private readonly sources: Readonly<Record<string, string>>) {}
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly sources: Readonly<Record<string, string>>,
+    private readonly lineMaps: Readonly<Record<string, LineMap>> = {},
+  ) {}
 
   private source(kernel: string): string {
     const src = this.sources[kernel];
@@ -94,7 +111,7 @@ export class PipelineCache {
     const module = this.module(spec.kernel);
     void this.device.popErrorScope().then(async (err) => {
       if (!err) return;
-      const detail = (await formatCompileErrors(spec.kernel, this.source(spec.kernel), module)) ?? err.message;
+      const detail = (await formatCompileErrors(spec.kernel, this.source(spec.kernel), module, this.lineMaps[spec.kernel])) ?? err.message;
       this.deferredErrors.push(new KernelCompileError(`pipeline ${key} failed:\n${detail}`));
     });
     this.pipelines.set(key, pipeline);
@@ -111,7 +128,7 @@ export class PipelineCache {
     if (p) return p;
     p = (async () => {
       const module = this.module(spec.kernel);
-      const detail = await formatCompileErrors(spec.kernel, this.source(spec.kernel), module);
+      const detail = await formatCompileErrors(spec.kernel, this.source(spec.kernel), module, this.lineMaps[spec.kernel]);
       if (detail) throw new KernelCompileError(`kernel ${key} failed to compile:\n${detail}`);
       try {
         const pipeline = await this.device.createComputePipelineAsync(this.descriptor(spec));

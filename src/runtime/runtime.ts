@@ -2,7 +2,9 @@
  * The WebGPU runtime: device, pipeline cache, buffer pool, one command encoder batching many
  * dispatches, and readback. It knows GPUDevice and nothing about tensors.
  */
-import { KERNEL_SOURCES } from '../kernels/sources.generated.js';
+import { KERNEL_LINE_MAPS, KERNEL_SOURCES } from '../kernels/sources.generated.js';
+import { KERNELS } from '../kernels/descriptors.js';
+import { layoutOf, packUniforms } from '../kernels/params.js';
 import { summarizeAdapter, type AdapterSummary } from './adapter-info.js';
 import { BufferPool, type PoolStats } from './buffer-pool.js';
 import { AdapterError, DataError, GpuError } from './errors.js';
@@ -67,7 +69,7 @@ export class Runtime {
   onDestroy: (() => void) | null = null;
 
   private constructor(readonly adapter: GPUAdapter, readonly device: GPUDevice, backend: string, opts: RuntimeOptions) {
-    this.pipelines = new PipelineCache(device, KERNEL_SOURCES);
+    this.pipelines = new PipelineCache(device, KERNEL_SOURCES, KERNEL_LINE_MAPS);
     this.pool = new BufferPool(device, opts.maxPooledBytes);
     this.features = new Set([...device.features].map(String));
     this.info = summarizeAdapter(adapter, device, backend);
@@ -140,10 +142,11 @@ export class Runtime {
 
   /** Fill the first `words` 32-bit words of a storage buffer with one bit pattern (on the GPU). */
   fillWords(buffer: GPUBuffer, words: number, bits: number): void {
-    const u = new DataView(new ArrayBuffer(16));
-    u.setUint32(0, words, true);
-    u.setUint32(8, bits, true);
-    this.dispatch({ kernel: 'fill', constants: { WG: 256 } }, [buffer], this.grid(Math.ceil(words / 256)), u);
+    // The fill kernel's uniforms (packed from its descriptor), with the value's f32 slot holding raw bits.
+    const u = packUniforms('fill', { n: words, value: 0, step: 0 });
+    new DataView(u.buffer).setUint32(layoutOf('fill').fields.find((f) => f.name === 'value')!.offset, bits, true);
+    const wg = KERNELS.fill.wg;
+    this.dispatch({ kernel: 'fill', constants: { WG: wg } }, [buffer], this.grid(Math.ceil(words / wg)), u);
   }
 
   release(buffer: GPUBuffer): void {

@@ -1,0 +1,189 @@
+/**
+ * One descriptor per kernel (the ProgramInfo of onnxruntime-web, as data): default workgroup size,
+ * uniform fields (name → type, in declaration order), storage bindings (name → access and element
+ * type, bindings 1, 2, … in order) and the grid. Both sides are derived from it, so they cannot drift:
+ *  - scripts/embed-kernels.mjs generates each kernel's `struct Params`, `override WG` and binding
+ *    declarations from it (kernels/*.wgsl hold only the code; `--check` fails when they declare
+ *    their own) and the unary/binary `apply` switches from the op tables below;
+ *  - src/ops/launch.ts packs the uniforms by field name at WGSL's offsets (no hand padding) and
+ *    computes the 1-D grid from the `grid` fields.
+ * This file is read by the embed script too: keep it free of imports and of code beyond data.
+ */
+
+/** Uniform field types: scalars, a vec4f, or `dims` = array<vec4u, 2> (8 values: shapes and strides up to rank 8). */
+export type UniformType = 'u32' | 'i32' | 'f32' | 'vec4f' | 'dims';
+/** Storage binding: access and element type. */
+export type BindingType = 'read f32' | 'read u32' | 'read_write f32' | 'read_write u32';
+
+export interface KernelDescriptor {
+  /** Default of the `WG` override (invocations per workgroup); null when the kernel sizes its workgroup otherwise. */
+  readonly wg: number | null;
+  readonly uniforms: Readonly<Record<string, UniformType>>;
+  readonly bindings: Readonly<Record<string, BindingType>>;
+  /**
+   * Uniform fields whose product is the number of invocations of a 1-D grid (one per output element or
+   * row; ceil(count / WG) workgroups folded by rt.grid); null when the wrapper passes workgroups itself.
+   */
+  readonly grid: readonly string[] | null;
+}
+
+const GEMM_UNIFORMS = {
+  M: 'u32', N: 'u32', K: 'u32', act_alpha: 'f32',
+  sam: 'u32', sak: 'u32', sbk: 'u32', sbn: 'u32',
+  batch_a: 'u32', batch_b: 'u32', batch_c: 'u32', a_div: 'u32',
+  a_hi: 'u32', C: 'u32', H: 'u32', W: 'u32',
+  KH: 'u32', KW: 'u32', SH: 'u32', SW: 'u32',
+  PH: 'u32', PW: 'u32', DH: 'u32', DW: 'u32',
+  OH: 'u32', OW: 'u32', inv_sh: 'f32', inv_sw: 'f32',
+} as const;
+const GEMM_BINDINGS = { a: 'read f32', b: 'read f32', bias: 'read f32', c: 'read_write f32' } as const;
+const ROWS_EPS = { rows: 'u32', d: 'u32', eps: 'f32' } as const;
+
+export const KERNELS = {
+  adam: {
+    wg: 256,
+    uniforms: { n: 'u32', decoupled: 'u32', lr: 'f32', lr_t: 'f32', b1: 'f32', b2: 'f32', eps: 'f32', inv_sqrt_bc2: 'f32', wd: 'f32' },
+    bindings: { param: 'read_write f32', grad: 'read f32', m1: 'read_write f32', m2: 'read_write f32' },
+    grid: ['n'],
+  },
+  awf_fuse: {
+    wg: 256, uniforms: { m: 'u32' },
+    bindings: { si: 'read f32', st: 'read f32', w: 'read f32', y: 'read_write f32' }, grid: ['m', 'm'],
+  },
+  awf_weights: { wg: 64, uniforms: { m: 'u32' }, bindings: { r: 'read f32', w: 'read_write f32' }, grid: ['m'] },
+  binary: {
+    wg: 256,
+    uniforms: { n: 'u32', rank: 'u32', alpha: 'f32', beta: 'f32', shape: 'dims', sa: 'dims', sb: 'dims' },
+    bindings: { a: 'read f32', b: 'read f32', y: 'read_write f32' },
+    grid: ['n'],
+  },
+  col2im: {
+    wg: 64,
+    uniforms: { n_out: 'u32', C: 'u32', H: 'u32', W: 'u32', KH: 'u32', KW: 'u32', SH: 'u32', SW: 'u32', PH: 'u32', PW: 'u32', OH: 'u32', OW: 'u32' },
+    bindings: { cols: 'read f32', dx: 'read_write f32' },
+    grid: ['n_out'],
+  },
+  dropout: {
+    wg: 256, uniforms: { n: 'u32', threshold: 'u32', seed: 'u32', scale: 'f32' },
+    bindings: { x: 'read f32', y: 'read_write f32' }, grid: ['n'],
+  },
+  fill: { wg: 256, uniforms: { n: 'u32', value: 'f32', step: 'f32' }, bindings: { y: 'read_write f32' }, grid: ['n'] },
+  gather: {
+    wg: 256, uniforms: { n_out: 'u32', rows: 'u32', d: 'u32' },
+    bindings: { x: 'read u32', idx: 'read u32', y: 'read_write u32' }, grid: ['n_out'],
+  },
+  gemm_naive: { wg: null, uniforms: GEMM_UNIFORMS, bindings: { a: 'read f32', b: 'read f32', c: 'read_write f32' }, grid: null },
+  gemm_reg: { wg: 16, uniforms: GEMM_UNIFORMS, bindings: GEMM_BINDINGS, grid: null },
+  gemm_sg: { wg: 8, uniforms: GEMM_UNIFORMS, bindings: GEMM_BINDINGS, grid: null },
+  gemm_tiled: { wg: null, uniforms: GEMM_UNIFORMS, bindings: GEMM_BINDINGS, grid: null },
+  image_normalize: {
+    wg: 256,
+    // n = batch · channels · height · width (outputs); channels ≤ 4 out; stride = input channels per pixel; scale first (1/255 for u8).
+    uniforms: { n: 'u32', batch: 'u32', height: 'u32', width: 'u32', channels: 'u32', stride: 'u32', scale: 'f32', mean: 'vec4f', invStd: 'vec4f' },
+    bindings: { src: 'read u32', dst: 'read_write f32' },
+    grid: ['n'],
+  },
+  l2_normalize: { wg: 64, uniforms: ROWS_EPS, bindings: { x: 'read f32', y: 'read_write f32' }, grid: ['rows'] },
+  l2_normalize_backward: { wg: 64, uniforms: ROWS_EPS, bindings: { x: 'read f32', g: 'read f32', dx: 'read_write f32' }, grid: ['rows'] },
+  lrn: {
+    wg: 256, uniforms: { n: 'u32', C: 'u32', HW: 'u32', size: 'u32', alpha_n: 'f32', beta: 'f32', k: 'f32' },
+    bindings: { x: 'read f32', y: 'read_write f32', g: 'read f32' }, grid: ['n'],
+  },
+  pack_bits: { wg: 256, uniforms: { n: 'u32', k: 'u32', words: 'u32' }, bindings: { codes: 'read f32', packed: 'read_write u32' }, grid: ['n', 'words'] },
+  pool2d: {
+    wg: 256,
+    // n = invocations (outputs for *_fwd, inputs for *_bwd).
+    uniforms: { n: 'u32', H: 'u32', W: 'u32', OH: 'u32', OW: 'u32', KH: 'u32', KW: 'u32', SH: 'u32', SW: 'u32', PH: 'u32', PW: 'u32', include_pad: 'u32' },
+    bindings: { src: 'read f32', dst: 'read_write f32', argmax: 'read_write u32' },
+    grid: ['n'],
+  },
+  reduce: {
+    wg: 64,
+    uniforms: { n_out: 'u32', n_red: 'u32', keep_rank: 'u32', red_rank: 'u32', alpha: 'f32', keep_shape: 'dims', keep_stride: 'dims', red_shape: 'dims', red_stride: 'dims' },
+    bindings: { x: 'read f32', y: 'read_write f32' },
+    grid: ['n_out'],
+  },
+  scatter_add_rows: {
+    wg: 256, uniforms: { n_out: 'u32', m: 'u32', d: 'u32' },
+    bindings: { g: 'read f32', idx: 'read u32', dx: 'read_write f32' }, grid: ['n_out'],
+  },
+  sgd: {
+    wg: 256,
+    uniforms: { n: 'u32', nesterov: 'u32', first: 'u32', lr: 'f32', momentum: 'f32', dampening: 'f32', wd: 'f32' },
+    bindings: { param: 'read_write f32', grad: 'read f32', vel: 'read_write f32' },
+    grid: ['n'],
+  },
+  similarity: {
+    wg: 16,
+    uniforms: { m: 'u32', n: 'u32', d: 'u32', a_rs: 'u32', a_cs: 'u32', b_rs: 'u32', b_cs: 'u32', alpha: 'f32', beta: 'f32', eps: 'f32' },
+    bindings: { a: 'read f32', b: 'read f32', c: 'read f32', y: 'read_write f32' },
+    grid: null,
+  },
+  softmax: {
+    wg: 64,
+    uniforms: { rows: 'u32', cols: 'u32', scale: 'f32', lead_rank: 'u32', mask_col_stride: 'u32', lead_shape: 'dims', mask_stride: 'dims' },
+    bindings: { x: 'read f32', mask: 'read f32', y: 'read_write f32' },
+    grid: ['rows'],
+  },
+  softmax_backward: {
+    wg: 64, uniforms: { rows: 'u32', cols: 'u32', scale: 'f32' },
+    bindings: { y: 'read f32', g: 'read f32', dx: 'read_write f32' }, grid: ['rows'],
+  },
+  strided_copy: {
+    wg: 256,
+    uniforms: { n: 'u32', rank: 'u32', src_off: 'u32', dst_off: 'u32', shape: 'dims', src_stride: 'dims', dst_stride: 'dims' },
+    bindings: { src: 'read f32', dst: 'read_write f32' },
+    grid: ['n'],
+  },
+  unary: { wg: 256, uniforms: { n: 'u32', alpha: 'f32', beta: 'f32' }, bindings: { x: 'read f32', y: 'read_write f32' }, grid: ['n'] },
+  unpack_bits: { wg: 256, uniforms: { n: 'u32', k: 'u32', words: 'u32' }, bindings: { packed: 'read u32', codes: 'read_write f32' }, grid: ['n', 'k'] },
+} as const satisfies Record<string, KernelDescriptor>;
+
+export type DescribedKernel = keyof typeof KERNELS;
+
+/**
+ * Elementwise unary ops: [TS name, WGSL expression of v (alpha/beta: p.alpha/p.beta)]. The op code is the
+ * index; the embed step writes unary.wgsl's `apply` switch from this table and src/ops/raw.ts its names.
+ */
+export const UNARY_OP_TABLE = [
+  ['copy', 'v'],
+  ['neg', '-v'],
+  ['exp', 'exp(v)'],
+  ['log', 'log(v)'],
+  ['sqrt', 'sqrt(v)'],
+  ['tanh', 'safe_tanh(v)'],
+  ['sigmoid', 'safe_sigmoid(v)'],
+  ['relu', 'max(v, 0.0)'],
+  ['leakyRelu', 'select(p.alpha * v, v, v > 0.0)'],
+  ['sign', 'sign(v)'], // sign(0) = 0
+  ['clamp', 'clamp(v, p.alpha, p.beta)'],
+  ['abs', 'abs(v)'],
+  ['square', 'v * v'],
+  ['affine', 'p.alpha * v + p.beta'],
+  ['reciprocal', '1.0 / v'],
+  ['softplus', 'max(v, 0.0) + log(1.0 + exp(-abs(v)))'], // stable
+  ['binarize', 'select(-1.0, 1.0, v >= 0.0)'], // sign with sign(0) = +1
+  ['pow', 'pow(abs(v), p.alpha) * select(1.0, sign(v), p.beta != 0.0)'], // |v|^alpha, signed if beta != 0
+] as const;
+
+/** Elementwise binary ops: [TS name, WGSL expression of u (from a) and v (from b)]; the op code is the index. */
+export const BINARY_OP_TABLE = [
+  ['add', 'u + v'],
+  ['sub', 'u - v'],
+  ['mul', 'u * v'],
+  ['div', 'u / v'],
+  ['maximum', 'max(u, v)'],
+  ['minimum', 'min(u, v)'],
+  ['reluBackward', 'select(0.0, v, u > 0.0)'], // u = x, v = dy
+  ['tanhBackward', 'v * (1.0 - u * u)'], // u = y, v = dy
+  ['sigmoidBackward', 'v * u * (1.0 - u)'], // u = y, v = dy
+  ['leakyReluBackward', 'select(p.alpha * v, v, u > 0.0)'], // u = x, v = dy
+  ['equal', 'select(0.0, 1.0, u == v)'],
+  ['clampBackward', 'select(0.0, v, u >= p.alpha && u <= p.beta)'], // u = x, v = dy
+  ['axpby', 'p.alpha * u + p.beta * v'],
+  ['greater', 'select(0.0, 1.0, u > v)'],
+  ['second', 'v'], // broadcast b to a's shape
+] as const;
+
+/** The op tables the embed step turns into an `apply` function in the named kernel. */
+export const OP_TABLES = { unary: { table: UNARY_OP_TABLE, args: 'v: f32' }, binary: { table: BINARY_OP_TABLE, args: 'u: f32, v: f32' } } as const;

@@ -1,0 +1,34 @@
+/**
+ * Dispatch a described kernel (src/kernels/descriptors.ts): uniforms packed by name, the WG override
+ * always set (the descriptor's default unless the caller passes one), and for 1-D kernels the grid
+ * derived from the descriptor's count fields: ceil(count / WG) workgroups, folded by rt.grid.
+ */
+import type { Runtime, Workgroups } from '../runtime/runtime.js';
+import type { OverrideConstants } from '../runtime/pipeline-cache.js';
+import { KERNELS, type DescribedKernel } from '../kernels/descriptors.js';
+import { packUniforms, type UniformValues } from '../kernels/params.js';
+
+export interface LaunchOptions {
+  /** Entry point (default `main`). */
+  entry?: string;
+  /** Override constants besides WG (WG may be given to change the workgroup size). */
+  constants?: OverrideConstants;
+  /** Workgroups, for kernels whose descriptor has no 1-D grid. */
+  workgroups?: Workgroups;
+}
+
+/** Invocation count of a 1-D kernel from its uniforms (the product of the descriptor's grid fields). */
+function gridCount(kernel: DescribedKernel, values: Readonly<Record<string, unknown>>): number {
+  const grid = KERNELS[kernel].grid;
+  if (!grid) throw new RangeError(`${kernel}: the descriptor has no 1-D grid; pass workgroups`);
+  return grid.reduce((n, f) => n * (values[f] as number), 1);
+}
+
+export function launch<K extends DescribedKernel>(
+  rt: Runtime, kernel: K, buffers: readonly (GPUBuffer | GPUBufferBinding)[], values: UniformValues<K>, opts: LaunchOptions = {},
+): void {
+  const d = KERNELS[kernel] as { wg: number | null };
+  const constants: OverrideConstants = d.wg === null ? { ...opts.constants } : { WG: d.wg, ...opts.constants };
+  const wg = opts.workgroups ?? rt.grid(Math.ceil(gridCount(kernel, values as Readonly<Record<string, unknown>>) / (constants.WG as number)));
+  rt.dispatch({ kernel, entry: opts.entry, constants }, buffers, wg, packUniforms(kernel, values));
+}
