@@ -10,7 +10,11 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { encodeNpy as writeNpy } from '../src/retrieval/npy.js';
+import { loadModel } from '../src/api/node.js';
+import { getRuntime } from './helpers.js';
 import { decodeIndexFile } from '../src/retrieval/index-file.js';
 
 const root = resolve(__dirname, '..');
@@ -128,4 +132,36 @@ describe('README: Use your own data', () => {
     expect(enc.code, enc.err).toBe(0);
     expect(Array.from(decodeIndexFile(readFileSync(join(work, 'cli.cmhi'))).codes)).toEqual(Array.from(q.codes));
   }, 900_000);
+
+  it('loadModel from a served checkpoint URL gives the codes of the folder path; bad input is named', async () => {
+    const dir = join(work, 'runs', 'mine', 'checkpoints', 'best');
+    expect(existsSync(dir), 'needs the checkpoint of the README run above').toBe(true);
+    const server = createServer((req, res) => {
+      const f = join(dir, decodeURIComponent(new URL(req.url!, 'http://x').pathname).replace(/^\/ck\//, ''));
+      if (!existsSync(f)) { res.writeHead(404).end(); return; }
+      res.writeHead(200).end(readFileSync(f));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const rt = await getRuntime();
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/ck/`;
+      const byUrl = await loadModel(url, { runtime: rt });
+      const byPath = await loadModel(join(work, 'runs', 'mine'), { runtime: rt }); // a run folder: its checkpoints/best
+      const caps = ['a small bird on a branch', 'a dog on a leash'];
+      const a = await byUrl.encodeText(caps), b = await byPath.encodeText(caps);
+      expect(Array.from(a)).toEqual(Array.from(b));
+      expect(Array.from(a)).toEqual(Array.from(decodeIndexFile(readFileSync(join(work, 'new.cmhi'))).codes));
+      expect(byPath.labelNames).toEqual(['bird', 'branch', 'dog', 'leash', 'water']);
+      const rows = Array.from({ length: 3 }, (_, i) => Array.from({ length: 16 }, (_, j) => Math.sin(i + j)));
+      expect((await byPath.encodeImage(rows)).length).toBe(3 * byPath.words);
+      await expect(byPath.encodeImage([[1, 2, 3]])).rejects.toThrow(/encodeImage: row 0 has 3 values, the model expects 16/);
+      await expect(byPath.encodeText(Float32Array.of(1, NaN))).rejects.toThrow(/encodeText: 2 values is not a whole number of \d+-d rows/);
+      await expect(loadModel(join(work, 'mydata'), { runtime: rt })).rejects.toThrow(/mydata: not a checkpoint folder/);
+      await expect(loadModel(`${url}missing/`, { runtime: rt })).rejects.toThrow(/missing\/checkpoint\.json: HTTP 404/);
+      await byUrl.dispose();
+      await byPath.dispose();
+    } finally {
+      server.close();
+    }
+  }, 300_000);
 });
