@@ -29,6 +29,8 @@ override COLLECT: bool = false;
 const QPI: u32 = 4u;        // queries per invocation, as in hamming_hist
 const SWEEP: u32 = 1024u;   // items per candidate mask (32 words of 32 bits)
 
+//#include hamming_queries.wgsl
+
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> db: array<u32>;
 @group(0) @binding(2) var<storage, read> queries: array<u32>;
@@ -55,14 +57,11 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: v
   let q0 = gid.x * QPI;
   if (q0 >= p.nq) { return; }
   let b = wid.y;
-  var qv: array<vec4u, QPI>;
+  var qv = load_queries(q0);
   var t: array<u32, QPI>;   // threshold + 1 per query
   for (var j = 0u; j < QPI; j++) {
-    let q = min(q0 + j, p.nq - 1u);
-    for (var w = 0u; w < WORDS; w++) { qv[j][w] = queries[q * WORDS + w]; }
-    qv[j][WORDS - 1u] &= p.last_mask;
     // t holds T + 1 (select d < t); queries past the batch (padding lanes) get 0 and select nothing.
-    t[j] = select(0u, info[q].x + 1u, q0 + j < p.nq);
+    t[j] = select(0u, info[min(q0 + j, p.nq - 1u)].x + 1u, q0 + j < p.nq);
   }
   var found: array<u32, QPI>;   // COLLECT: list lengths so far
   let start = b * p.block;

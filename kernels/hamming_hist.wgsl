@@ -20,6 +20,8 @@ override WG: u32 = 32u;
 const QPI: u32 = 4u;     // queries per invocation (measured best on lavapipe: 2x over 1, 8 spills)
 const BINS: u32 = 129u;  // histogram stride (bits <= 128)
 
+//#include hamming_queries.wgsl
+
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> db: array<u32>;
 @group(0) @binding(2) var<storage, read> queries: array<u32>;
@@ -29,14 +31,9 @@ const BINS: u32 = 129u;  // histogram stride (bits <= 128)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: vec3u) {
   let q0 = gid.x * QPI;
   if (q0 >= p.nq) { return; }
-  let b = wid.y;
-  var qv: array<vec4u, QPI>;
-  for (var j = 0u; j < QPI; j++) {
-    let q = min(q0 + j, p.nq - 1u);
-    for (var w = 0u; w < WORDS; w++) { qv[j][w] = queries[q * WORDS + w]; }
-    qv[j][WORDS - 1u] &= p.last_mask;
-  }
+  var qv = load_queries(q0);
   var h: array<u32, QPI * BINS>;
+  let b = wid.y;
   let start = b * p.block;
   let end = min(start + p.block, p.n);
   for (var i = start; i < end; i++) {
