@@ -10,7 +10,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { bytesToPacked, packedToBytes } from '../src/retrieval/code-bytes.js';
-import { decodeNpy, encodeNpy } from '../src/io/npy.js';
+import { decodeNpy, decodeNpyStrings, encodeNpy, encodeNpyStrings } from '../src/io/npy.js';
+import { encodeIndexFile } from '../src/retrieval/index-file.js';
 import { topKDifference } from '../src/retrieval/compare.js';
 import { hammingTopKCpu } from '../src/retrieval/cpu-scan.js';
 import { HammingIndex } from '../src/retrieval/hamming-index.js';
@@ -27,6 +28,14 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 beforeAll(() => {
   if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` (npm test does) before this file`);
 });
+
+/** `np.load(file)` in python3 numpy: its dtype string and its values as a list. */
+function numpyLoad(file: string): { dtype: string; values: unknown[] } {
+  const py = 'import json, sys, numpy as np\na = np.load(sys.argv[1], allow_pickle=False)\nprint(json.dumps({"dtype": a.dtype.str, "values": a.tolist()}))';
+  const r = spawnSync(PYTHON, ['-c', py, file], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`numpy could not load ${file} (${PYTHON}): ${r.stderr}`);
+  return JSON.parse(r.stdout) as { dtype: string; values: unknown[] };
+}
 
 /** Random codes drawn from a small pool (many ties) with random bit noise; padding bits clear. */
 function codes(n: number, bits: number, seed: number, pool: number): Uint32Array {
@@ -69,6 +78,19 @@ describe('code bytes and .npy', () => {
     expect(Array.from(ids.data as BigInt64Array)).toEqual([5n, -1n]);
     expect(() => decodeNpy(a.subarray(0, a.length - 1), 'a.npy')).toThrow(/a\.npy: shape \[2, 3\] needs 6 data bytes, file has 5/);
     expect(() => encodeNpy(new Uint8Array(5), [2, 3])).toThrow(/needs 6 values/);
+  });
+
+  it('string arrays are numpy unicode (<U) arrays that numpy loads as the same strings', () => {
+    const strs = ['item-001', '', 'café', '🐦 bird', 'x'.repeat(40)];
+    const a = encodeNpyStrings(strs);
+    expect((a.length - 5 * 40 * 4) % 64).toBe(0);
+    const d = decodeNpyStrings(a, 's.npy');
+    expect(d).toEqual({ data: strs, shape: [5], descr: '<U40' });
+    expect(() => decodeNpy(a, 's.npy')).toThrow(/s\.npy: dtype <U40 .*decodeNpyStrings/);
+    expect(() => decodeNpyStrings(encodeNpy(new Uint8Array(2), [2]), 'u.npy')).toThrow(/u\.npy: dtype \|u1 is not a unicode string array/);
+    expect(() => decodeNpyStrings(a.subarray(0, a.length - 4), 's.npy')).toThrow(/s\.npy: shape \[5\] needs 800 data bytes, file has 796 \(truncated/);
+    writeFileSync(join(tmp, 'strings.npy'), a);
+    expect(numpyLoad(join(tmp, 'strings.npy'))).toEqual({ dtype: '<U40', values: strs });
   });
 
   it('topKDifference accepts other tie orders and catches real differences', () => {
@@ -131,5 +153,44 @@ describe('cmhash export', () => {
     const r = spawnSync(process.execPath, [main, 'export', '--index', join(tmp, 'q64.cmhi'), '--data', 'default', '--split', 'retrieval', '--out', join(tmp, 'bad')], { encoding: 'utf8', cwd: root });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/holds 25 codes, but split 'retrieval' of .* has \d+ rows/);
+  });
+
+  it('takes ids and labels from a version-2 index file: string ids as a numpy <U array, integer ids as int64', () => {
+    const bits = 20, n = 4;
+    const c = codes(n, bits, 7, 4);
+    const ids = ['img/0001.jpg', 'img/0002.jpg', 'zoë', 'img/0004.jpg'];
+    writeFileSync(join(tmp, 'v2.cmhi'), encodeIndexFile({ bits, codes: c, ids, labelNames: ['bird', 'cat', 'dog'], labels: [[0, 2], [], [1], [2]] }));
+    const out = join(tmp, 'v2out');
+    const r = spawnSync(process.execPath, [main, 'export', '--index', join(tmp, 'v2.cmhi'), '--out', out], { encoding: 'utf8', cwd: root });
+    expect(r.status, r.stderr).toBe(0);
+    expect(numpyLoad(join(out, 'ids.npy'))).toEqual({ dtype: '<U12', values: ids });
+    expect(numpyLoad(join(out, 'labels.npy'))).toEqual({ dtype: '|u1', values: [[1, 0, 1], [0, 0, 0], [0, 1, 0], [0, 0, 1]] });
+    expect(Array.from(bytesToPacked(decodeNpy(readFileSync(join(out, 'codes.npy'))).data as Uint8Array, bits))).toEqual(Array.from(c));
+    const meta = JSON.parse(readFileSync(join(out, 'meta.json'), 'utf8'));
+    expect(meta).toMatchObject({ n, bits, labelNames: ['bird', 'cat', 'dog'], ids: { dtype: 'unicode', from: 'index file' }, labels: { from: 'index file' } });
+    // Ids that are all integers (what `encode --data` stores for datasets without ids: row numbers) stay int64.
+    writeFileSync(join(tmp, 'v2int.cmhi'), encodeIndexFile({ bits, codes: c, ids: ['17', '0', '-3', '9007199254740993'] }));
+    const r2 = spawnSync(process.execPath, [main, 'export', '--index', join(tmp, 'v2int.cmhi'), '--out', join(tmp, 'v2int')], { encoding: 'utf8', cwd: root });
+    expect(r2.status, r2.stderr).toBe(0);
+    const intIds = decodeNpy(readFileSync(join(tmp, 'v2int', 'ids.npy')));
+    expect(intIds.descr).toBe('<i8');
+    expect(Array.from(intIds.data as BigInt64Array)).toEqual([17n, 0n, -3n, 9007199254740993n]);
+    expect(existsSync(join(tmp, 'v2int', 'labels.npy'))).toBe(false);
+  });
+
+  it('refuses --data that disagrees with the ids or label names stored in the index file', () => {
+    const ds = loadDefaultDataset();
+    const n = ds.splits.retrieval.length;
+    const few = join(tmp, 'few.cmhi'), names = join(tmp, 'names.cmhi');
+    writeFileSync(few, encodeIndexFile({ bits: 16, codes: codes(3, 16, 1, 3), ids: ['a', 'b', 'c'] }));
+    writeFileSync(names, encodeIndexFile({ bits: 16, codes: codes(n, 16, 2, 9), ids: Array.from({ length: n }, (_, i) => `w${i}`), labelNames: ['x', 'y'], labels: Array.from({ length: n }, () => [1]) }));
+    const run = (index: string): ReturnType<typeof spawnSync> => spawnSync(process.execPath, [main, 'export', '--index', index, '--data', 'default', '--split', 'retrieval', '--out', join(tmp, 'refused')], { encoding: 'utf8', cwd: root });
+    const a = run(few);
+    expect(a.status).toBe(1);
+    expect(a.stderr).toMatch(/few\.cmhi: holds 3 codes and 3 stored ids, but split 'retrieval' of .* has \d+ rows/);
+    const b = run(names);
+    expect(b.status).toBe(1);
+    expect(b.stderr).toMatch(/names\.cmhi: stores 2 label names \(x, y\), but .* has \d+ \(.*\) — drop --data/);
+    expect(existsSync(join(tmp, 'refused'))).toBe(false);
   });
 });
