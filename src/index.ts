@@ -1,6 +1,9 @@
+/// <reference types="@webgpu/types" preserve="true" />
 /**
  * cmhash — browser-safe entry: runtime, tensors, ops, autograd. No Node built-ins are reachable
  * from here; Node-only pieces (Dawn device acquisition, file loaders, CLI) live in `cmhash/node`.
+ * The reference above keeps the WebGPU types (GPUBuffer, GPUDevice …) in the published .d.ts, so a
+ * consumer's tsc finds them with skipLibCheck false (@webgpu/types is a dependency).
  */
 export * from './runtime/index.js';
 export * from './tensor/index.js';
@@ -13,6 +16,7 @@ export * from './data/index.js';
 export * from './nn/index.js';
 export * from './retrieval/index.js';
 export * from './io/safetensors.js';
+export * from './io/npy.js';
 export * from './train/index.js';
 export * from './models/registry.js';
 export type * from './models/types.js';

@@ -1,3 +1,4 @@
+/// <reference types="@webgpu/types" preserve="true" />
 /** cmhash — Node entry: everything in the browser-safe entry plus Dawn device acquisition. */
 export * from './index.js';
 export { createNodeRuntime, INSTALL_HINT, type NodeBackend, type NodeRuntimeOptions } from './runtime/node-provider.js';

@@ -108,6 +108,17 @@ describe('demo page (chromium, WebGPU)', () => {
     expect(await page.textContent('#adapter span')).toContain(ready.adapter!.vendor);
     expect(await page.textContent('#model-info')).toContain(`${manifest.model.name} · ${manifest.model.bits}-bit codes`);
     expect(await page.locator('#query-item option').count()).toBe(QUERIES);
+    // A visitor's explanation, and a first query chosen by the export's stated rule (median AP), shown with its labels.
+    expect(await page.textContent('#about')).toMatch(/Hamming distance[\s\S]*median average precision/);
+    const fq = manifest.firstQuery!;
+    expect(fq.rule).toMatch(/median average precision/);
+    expect(await page.inputValue('#query-item')).toBe(String(fq.image.query));
+    const own = await page.textContent('#query-own');
+    expect(own).toContain(`the image of test item #${fq.image.query}`);
+    expect(own).toMatch(/first query by the export's rule/);
+    await page.selectOption('#direction', 'text');
+    expect(await page.inputValue('#query-item')).toBe(String(fq.text.query));
+    expect(await page.textContent('#query-own')).toContain(`the text of test item #${fq.text.query}`);
 
     const q = tensors(DEMO_FILES.queries), db = tensors(DEMO_FILES.database);
     const qLabels = q.get('labels')!.data as Uint8Array, dbLabels = db.get('labels')!.data as Uint8Array;

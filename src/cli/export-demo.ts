@@ -10,6 +10,8 @@ import { encodeSafetensors } from '../io/safetensors.js';
 import { HammingIndex } from '../retrieval/index.js';
 import { DataError } from '../runtime/errors.js';
 import type { Modality } from '../models/types.js';
+import { FIRST_QUERY_RULE, medianPosition, queryAps } from '../demo/pick.js';
+import { wordsFor } from '../ops/hashing.js';
 import { DEMO_FILES, DEMO_FORMAT, DEMO_MANIFEST, type DemoManifest } from '../demo/format.js';
 import { COMMON_HELP, COMMON_OPTIONS, int, loadPlugins, modelFromCheckpoint, parse, runtimeFor, UsageError } from './common.js';
 import type { CliTrainConfig } from './train.js';
@@ -60,16 +62,26 @@ export async function exportDemoCommand(args: string[]): Promise<number> {
     const bits = model.info.bits;
     const f = DEMO_FILES;
     const features = (m: Modality) => (m === 'image' ? { data: ds.image, dim: ds.imageDim } : { data: ds.text, dim: ds.textDim });
+    const codes = { db: {} as Record<Modality, Uint32Array>, query: {} as Record<Modality, Uint32Array> };
     for (const m of MODALITIES) {
       const { data, dim } = features(m);
-      for (const [rows, file] of [[dbRows, f.index[m]], [queryRows, f.queryCodes[m]]] as const) {
+      for (const [side, rows, file] of [['db', dbRows, f.index[m]], ['query', queryRows, f.queryCodes[m]]] as const) {
         const index = HammingIndex.create(rt, bits);
-        index.add(await encodeFeatures(model, m, data, dim, rows));
+        codes[side][m] = await encodeFeatures(model, m, data, dim, rows);
+        index.add(codes[side][m]);
         writeFileSync(join(out, file), index.save());
         index.dispose();
       }
     }
     const labels = (rows: Uint32Array) => Uint8Array.from(gatherRows(ds.labels, ds.numLabels, rows));
+    // The page's first query per direction: the median-AP query (src/demo/pick.ts), from the codes just written.
+    const qLabels = labels(queryRows), dbLabels = labels(dbRows);
+    const first = (m: Modality) => {
+      const aps = queryAps({ codes: codes.query[m], labels: qLabels }, { codes: codes.db[m === 'image' ? 'text' : 'image'], labels: dbLabels }, wordsFor(bits), ds.numLabels);
+      const query = medianPosition(aps);
+      return { query, ap: aps[query]! };
+    };
+    const firstQuery = { image: first('image'), text: first('text'), rule: FIRST_QUERY_RULE };
     writeFileSync(join(out, f.queries), encodeSafetensors(new Map([
       ['image', { shape: [nq, ds.imageDim], data: gatherRows(ds.image, ds.imageDim, queryRows) }],
       ['text', { shape: [nq, ds.textDim], data: gatherRows(ds.text, ds.textDim, queryRows) }],
@@ -90,6 +102,7 @@ export async function exportDemoCommand(args: string[]): Promise<number> {
       model: { name: model.info.name, bits, epoch: ckpt.meta.loop.epoch },
       dataset: { name: ds.name, labelNames: ds.labelNames, imageDim: ds.imageDim, textDim: ds.textDim, text: cli.text, source: ds.source },
       counts: { queries: nq, database: dbRows.length },
+      firstQuery,
       files: f,
     };
     writeFileSync(join(out, DEMO_MANIFEST), JSON.stringify(manifest, null, 2) + '\n');

@@ -27,6 +27,8 @@ export interface DemoManifest {
   model: { name: string; bits: number; epoch: number };
   dataset: { name: string; labelNames: string[]; imageDim: number; textDim: number; text?: string; source?: string };
   counts: { queries: number; database: number };
+  /** The query the page selects first for each direction (query modality), and why (src/demo/pick.ts); absent in older exports. */
+  firstQuery?: Record<Modality, { query: number; ap: number }> & { rule: string };
   files: {
     weights: string;
     state: string;
@@ -69,6 +71,14 @@ export function parseDemoManifest(text: string, where = DEMO_MANIFEST): DemoMani
   if (!d || typeof d.name !== 'string' || !Array.isArray(d.labelNames) || d.labelNames.some((l) => typeof l !== 'string')) fail('dataset', 'must have a name and labelNames (strings)');
   if (!Number.isInteger(d.imageDim) || d.imageDim < 1 || !Number.isInteger(d.textDim) || d.textDim < 1) fail('dataset', 'must have positive integer imageDim and textDim');
   if (!Number.isInteger(m.counts?.queries) || m.counts.queries < 1 || !Number.isInteger(m.counts?.database) || m.counts.database < 1) fail('counts', 'must give positive integer queries and database');
+  if (m.firstQuery !== undefined) {
+    const fq = m.firstQuery;
+    for (const mod of ['image', 'text'] as const) {
+      const e = fq?.[mod];
+      if (!e || !Number.isInteger(e.query) || e.query < 0 || e.query >= m.counts.queries || typeof e.ap !== 'number') fail(`firstQuery.${mod}`, `must give a query number below ${m.counts.queries} and its ap`);
+    }
+    if (typeof fq.rule !== 'string') fail('firstQuery.rule', 'must be a string');
+  }
   const f = m.files;
   const names = [f?.weights, f?.state, f?.checkpoint, f?.queries, f?.database, f?.index?.image, f?.index?.text, f?.queryCodes?.image, f?.queryCodes?.text];
   if (names.some((n) => typeof n !== 'string' || n === '' || n.includes('..') || n.startsWith('/'))) fail('files', 'must name every file (relative names inside the export folder)');

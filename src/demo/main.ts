@@ -106,6 +106,32 @@ function fillQueryList(): void {
   }
   ($('topk') as HTMLInputElement).max = String(Math.min(100, d.db.n));
   $('query').hidden = false;
+  selectFirstQuery();
+}
+
+/** The export's stated first query for the chosen direction (median AP; src/demo/pick.ts), else query 0. */
+function selectFirstQuery(): void {
+  const d = demo!;
+  const m = ($('direction') as HTMLSelectElement).value as cm.Modality;
+  const fq = d.manifest.firstQuery;
+  ($('query-item') as HTMLSelectElement).value = String(fq ? fq[m].query : 0);
+  showQueryOwn();
+}
+
+/** The selected query's own data: its kind, dataset row and labels, and why it is the first one. */
+function showQueryOwn(): void {
+  const d = demo!;
+  const m = ($('direction') as HTMLSelectElement).value as cm.Modality;
+  const qi = Number(($('query-item') as HTMLSelectElement).value);
+  const fq = d.manifest.firstQuery;
+  const why = fq && fq[m].query === qi
+    ? ` This is the first query by the export's rule: ${fq.rule} (its AP ${fq[m].ap.toFixed(3)}).`
+    : '';
+  $('query-own').replaceChildren(
+    document.createTextNode(`This query: the ${m} of test item #${qi} (dataset row ${d.queries.rows[qi]}), labelled `),
+    tags(labelsOf(d.queries.labels, qi), null),
+    document.createTextNode(`; it searches the ${d.db.n} database ${other(m)}s.${why}`),
+  );
 }
 
 function showResults(r: SearchResult): void {
@@ -227,9 +253,16 @@ async function main(): Promise<void> {
     ev.preventDefault();
     void search();
   });
+  $('direction').addEventListener('change', () => {
+    if (demo) selectFirstQuery();
+  });
+  $('query-item').addEventListener('change', () => {
+    if (demo) showQueryOwn();
+  });
   $('random').addEventListener('click', () => {
     if (!demo) return;
     ($('query-item') as HTMLSelectElement).value = String(Math.floor(Math.random() * demo.queries.n));
+    showQueryOwn();
     void search();
   });
   $('open-folder').addEventListener('change', (ev) => {

@@ -24,7 +24,7 @@ import { mul, reshape } from '../../ops/elementwise.js';
 import { Conv2d, Dropout, Linear, LocalResponseNorm, MaxPool2d, Module, type ParamData } from '../../nn/index.js';
 import { decodeSafetensors } from '../../io/safetensors.js';
 import type { Rng } from '../../util/rng.js';
-import type { HostFileReader } from '../registry.js';
+import type { HostFileReader, ModelDims } from '../registry.js';
 
 /** How a model's image net reads its input: precomputed feature vectors, or raw images through CNN-F. */
 export interface ImageInputConfig {
@@ -40,6 +40,18 @@ export interface ImageInputConfig {
 
 export function imageInputDefaults(): ImageInputConfig {
   return { imageInput: 'features', imageSize: 224, cnnfChannels: [64, 256, 256, 256, 256], cnnfWeights: '' };
+}
+
+/**
+ * Training on raw images (dims.imageShape [3, S, S], e.g. `cmhash train --raw-images S`) selects the
+ * CNN-F input at size S, so that one flag is enough (the images' size wins over a config's imageSize).
+ */
+export function withRawImageDims<T extends ImageInputConfig>(model: string, cfg: T, dims: ModelDims): T {
+  const shape = dims.imageShape;
+  if (!shape) return cfg;
+  const [c, h, w] = shape;
+  if (shape.length !== 3 || c !== 3 || h !== w) throw new CmhashError(`${model}: raw images must be [3, S, S] (square RGB), got imageShape [${shape.join(', ')}]`);
+  return { ...cfg, imageInput: 'cnnf', imageSize: h! };
 }
 
 export function validateImageInput(model: string, c: ImageInputConfig): void {

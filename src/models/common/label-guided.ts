@@ -36,13 +36,15 @@ import type { Batch, HashModel, Modality, ModelInfo, StepResult, TrainingSetView
 import type { ModelDims } from '../registry.js';
 import { mse, pairwiseNll } from './losses.js';
 import { unitVarianceScale } from './nets.js';
+import { validateImageInput, withRawImageDims, type ImageInputConfig } from './cnnf.js';
 import { readScalars, stepResult } from './step.js';
 import { collectModuleState, restoreModuleState } from './state.js';
 import {
   Decoder, Discriminator, HalvingLr, LabelNet, ModalityNet, crossAttentionLoss, detach, discriminatorLoss, generatorLoss, labelSimilarity, signCodes,
 } from './supervised.js';
 
-export interface LabelGuidedConfig {
+/** Image input ('features' or raw images through CNN-F; `--raw-images S` selects CNN-F at size S). */
+export interface LabelGuidedConfig extends ImageInputConfig {
   /** Hidden width of the label/image/text nets (the papers use 4096; ≤ 1024 on the CPU machines [ours]). */
   hidden: number;
   /** Semantic feature width f (512 in SSAH/HFAH). */
@@ -133,14 +135,19 @@ export class LabelGuidedModel implements HashModel {
     if (dims.textDim <= 0) throw new RangeError(`${name}: needs text features (textDim ${dims.textDim})`);
     if (dims.numLabels <= 0) throw new CmhashError(`${name}: is supervised and needs labels (numLabels ${dims.numLabels})`);
     if (cfg.crossAttention > 0 && cfg.feat % cfg.tokenDim !== 0) throw new RangeError(`${name}: feat ${cfg.feat} must be a multiple of tokenDim ${cfg.tokenDim}`);
+    cfg = this.cfg = withRawImageDims(name, cfg, dims);
+    validateImageInput(name, cfg);
+    if (cfg.cnnfWeights) throw new CmhashError(`${name}: cnnfWeights is not supported yet (the CNN-F stack starts from a random init)`);
     this.info = { name, bits, supervised: true, config: { ...cfg, bits, seed, dims } };
     this.lr = new HalvingLr(cfg.halveEvery, this.opts);
     const rng = new Rng(seed);
     const { hidden, feat, dropout } = cfg;
     const c = dims.numLabels;
     this.labelNet = new LabelNet(runtime, c, hidden, feat, bits, rng.fork());
-    this.imageNet = dims.imageDim > 0
-      ? new ModalityNet(runtime, { inDim: dims.imageDim, hidden, feat, bits, numLabels: c, dropout, fusionWidths: null, lrn: false, hybridAttention: cfg.hybridAttention, rng: rng.fork() })
+    // Raw images: CNN-F (conv1–5, fc6, fc7) replaces the first layer of the image net.
+    const cnnf = cfg.imageInput === 'cnnf' ? { imageSize: cfg.imageSize, channels: cfg.cnnfChannels, siAttention: false } : undefined;
+    this.imageNet = dims.imageDim > 0 || cnnf
+      ? new ModalityNet(runtime, { inDim: dims.imageDim, hidden, feat, bits, numLabels: c, dropout, fusionWidths: null, lrn: false, hybridAttention: cfg.hybridAttention, rng: rng.fork(), cnnf })
       : null;
     this.textNet = new ModalityNet(runtime, {
       inDim: dims.textDim, hidden, feat, bits, numLabels: c, dropout: 0,
@@ -204,7 +211,7 @@ export class LabelGuidedModel implements HashModel {
     if (!train.labels) throw new CmhashError(`${this.info.name}: the training set has no labels (supervised model)`);
     this.train = train;
     if (this.cfg.normalizeInputs) {
-      if (this.imageNet) this.imageNet.inputScale = unitVarianceScale(train.image, train.imageDim);
+      if (this.imageNet && train.imageDim > 0 && !this.imageNet.cnnf) this.imageNet.inputScale = unitVarianceScale(train.image, train.imageDim);
       this.textNet.inputScale = unitVarianceScale(train.text, train.textDim);
     }
     this.info.config = { ...this.info.config, inputScale: this.inputScales() };
@@ -402,8 +409,9 @@ export class LabelGuidedModel implements HashModel {
       const hi = Math.min(t.n, lo + chunk), m = hi - lo;
       parts.push(tidy(() => noGrad(() => {
         let h = this.textNet.forward(fromArray(this.runtime, t.text.subarray(lo * t.textDim, hi * t.textDim), [m, t.textDim], 'f32'));
-        if (this.imageNet) h = add(h, this.imageNet.forward(fromArray(this.runtime, t.image.subarray(lo * t.imageDim, hi * t.imageDim), [m, t.imageDim], 'f32')));
-        if (this.cfg.codeMatrix === 'label+modalities' || !this.imageNet) {
+        // (Raw-image training keeps no host pixel rows (imageDim 0): B then comes from text and labels.)
+        if (this.imageNet && t.imageDim > 0) h = add(h, this.imageNet.forward(fromArray(this.runtime, t.image.subarray(lo * t.imageDim, hi * t.imageDim), [m, t.imageDim], 'f32')));
+        if (this.cfg.codeMatrix === 'label+modalities' || !this.imageNet || t.imageDim === 0) {
           h = add(h, this.labelNet.forward(fromArray(this.runtime, t.labels!.subarray(lo * t.labelDim, hi * t.labelDim), [m, t.labelDim], 'f32')));
         }
         return signCodes(h);

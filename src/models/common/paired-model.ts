@@ -16,7 +16,7 @@ import type { Batch, HashModel, Modality, ModelInfo, StepResult, TrainingSetView
 import type { HostFileReader, ModelDims } from '../registry.js';
 import { cosineReconstructionLoss } from './losses.js';
 import { FeatureHashNet, unitVarianceScale, type HashNetOptions } from './nets.js';
-import { loadCnnfWeights, readWeightsFile, validateImageInput, type ImageInputConfig } from './cnnf.js';
+import { loadCnnfWeights, readWeightsFile, validateImageInput, withRawImageDims, type ImageInputConfig } from './cnnf.js';
 import { jointTarget, type TargetConfig } from './targets.js';
 import { readScalars, stepResult } from './step.js';
 import { collectModuleState, restoreModuleState } from './state.js';
@@ -98,6 +98,7 @@ export abstract class PairedHashModel implements HashModel {
    */
   constructor(readonly runtime: Runtime, name: string, bits: number, readonly cfg: PairedConfig, dims: ModelDims, seed: number, private readonly readFile?: HostFileReader, overrides?: Record<string, unknown>) {
     if (!Number.isInteger(bits) || bits < 8 || bits > 128) throw new RangeError(`${name}: bits must be an integer in [8, 128], got ${bits}`);
+    cfg = this.cfg = withRawImageDims(name, cfg, dims);
     const rawImages = (cfg as ImageInputConfig).imageInput === 'cnnf';
     if ((!rawImages && dims.imageDim <= 0) || dims.textDim <= 0) throw new RangeError(`${name}: needs image and text features (imageDim ${dims.imageDim}, textDim ${dims.textDim})`);
     this.info = { name, bits, supervised: false, config: { ...cfg, bits, seed, dims } };

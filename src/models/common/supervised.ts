@@ -19,6 +19,7 @@ import { softmax } from '../../ops/softmax.js';
 import { Dropout, Linear, Module } from '../../nn/index.js';
 import type { Rng } from '../../util/rng.js';
 import type { Optimizer } from '../../optim/optimizer.js';
+import { CnnF, type CnnfOptions } from './cnnf.js';
 
 /** A copy of t that carries no gradient (stops the tape at t). */
 export function detach(t: Tensor): Tensor {
@@ -251,6 +252,8 @@ export interface ModalityNetOptions {
   /** HFAH hybrid attention gate on the hidden layer (the feature-input image net). */
   hybridAttention: boolean;
   rng: Rng;
+  /** Raw images through CNN-F in place of the first layer (fc6/fc7 give the hidden width). */
+  cnnf?: Omit<CnnfOptions, 'hidden' | 'dropout' | 'rng'>;
 }
 
 export interface ModalityOutput {
@@ -265,7 +268,8 @@ export interface ModalityOutput {
  */
 export class ModalityNet extends Module {
   readonly fusion: MultiScaleFusion | null;
-  readonly fc1: Linear;
+  readonly cnnf: CnnF | null;
+  readonly fc1: Linear | null;
   readonly drop: Dropout;
   readonly gate: HybridGate | null;
   readonly fc2: Linear;
@@ -279,7 +283,8 @@ export class ModalityNet extends Module {
     this.lrn = o.lrn;
     this.fusion = o.fusionWidths ? this.registerModule('fusion', new MultiScaleFusion(rt, o.inDim, o.fusionWidths, o.rng)) : null;
     const d = this.fusion ? this.fusion.outDim : o.inDim;
-    this.fc1 = this.registerModule('fc1', new Linear(rt, d, o.hidden, { rng: o.rng, activation: 'relu' }));
+    this.cnnf = o.cnnf ? this.registerModule('cnnf', new CnnF(rt, { ...o.cnnf, hidden: o.hidden, dropout: o.dropout, rng: o.rng.fork() })) : null;
+    this.fc1 = o.cnnf ? null : this.registerModule('fc1', new Linear(rt, d, o.hidden, { rng: o.rng, activation: 'relu' }));
     this.drop = this.registerModule('drop', new Dropout(o.dropout, { rng: o.rng.fork() }));
     this.gate = o.hybridAttention ? this.registerModule('gate', new HybridGate(rt, o.hidden, 16, o.rng)) : null;
     this.fc2 = this.registerModule('fc2', new Linear(rt, o.hidden, o.feat, { rng: o.rng }));
@@ -294,7 +299,7 @@ export class ModalityNet extends Module {
   run(x: Tensor): ModalityOutput {
     let h = this.inputScale === 1 ? x : mulScalar(x, this.inputScale);
     if (this.fusion) h = this.fusion.forward(h);
-    h = this.drop.forward(this.norm(this.fc1.forward(h)));
+    h = this.drop.forward(this.norm(this.cnnf ? this.cnnf.forward(h) : this.fc1!.forward(h)));
     if (this.gate) h = this.gate.forward(h);
     const feat = this.fc2.forward(h);
     const a = this.norm(relu(feat));

@@ -15,7 +15,7 @@ import { CmhashError } from '../../runtime/errors.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { backward, noGrad } from '../../autograd/tape.js';
 import { keep, tidy } from '../../tensor/scope.js';
-import { add, fromArray, mulScalar, square, sub } from '../../ops/elementwise.js';
+import { add, clone, fromArray, mulScalar, square, sub, zeros } from '../../ops/elementwise.js';
 import { sum } from '../../ops/reduce.js';
 import { concat, gather } from '../../ops/layout.js';
 import { Adam } from '../../optim/adam.js';
@@ -25,11 +25,12 @@ import type { ModelDims, ModelFactoryOptions } from '../registry.js';
 import { mergeConfig } from '../common/config.js';
 import { pairwiseNll, sumSquaredError } from '../common/losses.js';
 import { FeatureHashNet, unitVarianceScale } from '../common/nets.js';
+import { imageInputDefaults, validateImageInput, withRawImageDims, type ImageInputConfig } from '../common/cnnf.js';
 import { readScalars, stepResult } from '../common/step.js';
 import { collectModuleState, restoreModuleState } from '../common/state.js';
 import { HalvingLr, labelSimilarity, replaceRows, signCodes } from '../common/supervised.js';
 
-export interface DcmhConfig {
+export interface DcmhConfig extends ImageInputConfig {
   /** Hidden width of both nets (reference: image CNN-F fc 4096, text 8192; ≤ 1024 here [ours]). */
   hidden: number;
   dropout: number;
@@ -43,10 +44,12 @@ export interface DcmhConfig {
   normalizeInputs: boolean;
 }
 
+const cnnfInput = (m: DcmhModel): boolean => m.cfg.imageInput === 'cnnf';
+
 export function dcmhDefaults(): DcmhConfig {
   // γ = 1 as published; η = 1 let the balance term (a sum over all n items) swamp the NLL on Wikipedia
   // and diverge the text net; η = 0.01, Adam lr 1e-3 and dropout 0.1 picked on the validation split [ours].
-  return { hidden: 1024, dropout: 0.1, lrImage: 1e-3, lrText: 1e-3, weightDecay: 0, gamma: 1, eta: 0.01, halveEvery: 10, normalizeInputs: true };
+  return { hidden: 1024, dropout: 0.1, lrImage: 1e-3, lrText: 1e-3, weightDecay: 0, gamma: 1, eta: 0.01, halveEvery: 10, normalizeInputs: true, ...imageInputDefaults() };
 }
 
 export class DcmhModel implements HashModel {
@@ -65,7 +68,9 @@ export class DcmhModel implements HashModel {
   private readonly lr: HalvingLr;
 
   constructor(readonly runtime: Runtime, opts: ModelFactoryOptions) {
-    const cfg = mergeConfig<DcmhConfig>('dcmh', dcmhDefaults(), opts.config);
+    const cfg = withRawImageDims('dcmh', mergeConfig<DcmhConfig>('dcmh', dcmhDefaults(), opts.config), opts.dims);
+    validateImageInput('dcmh', cfg);
+    if (cfg.cnnfWeights) throw new CmhashError('dcmh: cnnfWeights is not supported yet (the CNN-F stack starts from a random init)');
     if (opts.lr !== undefined) {
       cfg.lrText = opts.lr * (cfg.lrText / cfg.lrImage);
       cfg.lrImage = opts.lr;
@@ -73,12 +78,13 @@ export class DcmhModel implements HashModel {
     const { bits, seed } = opts;
     const dims: ModelDims = opts.dims;
     if (!Number.isInteger(bits) || bits < 8 || bits > 128) throw new RangeError(`dcmh: bits must be an integer in [8, 128], got ${bits}`);
-    if (dims.imageDim <= 0 || dims.textDim <= 0) throw new RangeError(`dcmh: needs image and text features (imageDim ${dims.imageDim}, textDim ${dims.textDim})`);
+    if ((dims.imageDim <= 0 && cfg.imageInput !== 'cnnf') || dims.textDim <= 0) throw new RangeError(`dcmh: needs image and text features (imageDim ${dims.imageDim}, textDim ${dims.textDim})`);
     if (dims.numLabels <= 0) throw new CmhashError(`dcmh: is supervised and needs labels (numLabels ${dims.numLabels})`);
     this.cfg = cfg;
     this.info = { name: 'dcmh', bits, supervised: true, config: { ...cfg, bits, seed, dims } };
     const rng = new Rng(seed);
-    this.imageNet = new FeatureHashNet(runtime, { inDim: dims.imageDim, hidden: cfg.hidden, bits, dropout: cfg.dropout, attention: 'none', rng: rng.fork() });
+    const cnnf = cfg.imageInput === 'cnnf' ? { imageSize: cfg.imageSize, channels: cfg.cnnfChannels, siAttention: false } : undefined;
+    this.imageNet = new FeatureHashNet(runtime, { inDim: dims.imageDim, hidden: cfg.hidden, bits, dropout: cfg.dropout, attention: 'none', rng: rng.fork(), cnnf });
     this.textNet = new FeatureHashNet(runtime, { inDim: dims.textDim, hidden: cfg.hidden, bits, dropout: 0, attention: 'none', rng: rng.fork() });
     this.optImage = new Adam(this.imageNet.namedParameters(), { lr: cfg.lrImage, weightDecay: cfg.weightDecay });
     this.optText = new Adam(this.textNet.namedParameters(), { lr: cfg.lrText, weightDecay: cfg.weightDecay });
@@ -93,7 +99,7 @@ export class DcmhModel implements HashModel {
     if (!train.labels) throw new CmhashError('dcmh: the training set has no labels (supervised model)');
     this.train = train;
     if (this.cfg.normalizeInputs) {
-      this.imageNet.inputScale = unitVarianceScale(train.image, train.imageDim);
+      if (!cnnfInput(this)) this.imageNet.inputScale = unitVarianceScale(train.image, train.imageDim);
       this.textNet.inputScale = unitVarianceScale(train.text, train.textDim);
     }
     this.info.config = { ...this.info.config, inputScale: { image: this.imageNet.inputScale, text: this.textNet.inputScale } };
@@ -182,7 +188,9 @@ export class DcmhModel implements HashModel {
       }
       return parts.length === 1 ? parts[0]! : concat(parts, 0);
     }));
-    const F = keep(run(this.imageNet, t.image, t.imageDim));
+    // Raw-image training keeps no host pixel rows (imageDim 0): F starts at 0 and its rows are the
+    // image net's outputs from the batches (replaceRows in every step) instead of a whole-set pass.
+    const F = t.imageDim > 0 ? keep(run(this.imageNet, t.image, t.imageDim)) : keep(this.F ? noGrad(() => clone(this.F!)) : zeros(this.runtime, [t.n, this.info.bits]));
     const G = keep(run(this.textNet, t.text, t.textDim));
     const B = keep(tidy(() => signCodes(add(F, G))));
     this.F?.dispose(); this.G?.dispose(); this.B?.dispose();

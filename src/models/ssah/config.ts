@@ -1,5 +1,6 @@
 /** SSAH defaults (MODELS.md; Li et al., CVPR 2018) for the feature-input path. */
 import type { LabelGuidedConfig } from '../common/label-guided.js';
+import { imageInputDefaults } from '../common/cnnf.js';
 
 export function ssahDefaults(): LabelGuidedConfig {
   return {
@@ -41,5 +42,7 @@ export function ssahDefaults(): LabelGuidedConfig {
     // [ours] SSAH's B for the modalities: sign(H^x + H^y).
     codeMatrix: 'modalities',
     normalizeInputs: true,
+    // Image input: feature vectors, or raw images through CNN-F ({ imageInput: 'cnnf', imageSize }; `--raw-images S` sets both).
+    ...imageInputDefaults(),
   };
 }

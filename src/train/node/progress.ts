@@ -3,10 +3,16 @@ import cliProgress from 'cli-progress';
 import type { EpochRecord } from '../checkpoint.js';
 import type { StepInfo, TrainHooks } from '../loop.js';
 
+/** Where progress goes (process.stderr by default); structural, so the published types need no @types/node. */
+export interface ProgressStream {
+  write(text: string): unknown;
+  isTTY?: boolean;
+}
+
 export interface ProgressOptions {
   /** Force the bar on or off (default: on when stderr is a TTY). */
   tty?: boolean;
-  stream?: NodeJS.WriteStream;
+  stream?: ProgressStream;
   epochs: number;
   /** Print nothing at all (--quiet). */
   silent?: boolean;
@@ -40,7 +46,7 @@ export function runEta(p: { epochs: number; epoch: number; step: number; steps: 
 
 /** Hooks that report progress; merge them into the loop's hooks. */
 export function progressHooks(opts: ProgressOptions): Pick<TrainHooks, 'onStep' | 'onEpoch' | 'onEval'> & { stop(): void } {
-  const stream = opts.stream ?? process.stderr;
+  const stream = (opts.stream ?? process.stderr) as NodeJS.WriteStream;
   const tty = opts.tty ?? Boolean(stream.isTTY);
   let bar: cliProgress.SingleBar | null = null;
   let barEpoch = -1;
