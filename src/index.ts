@@ -16,6 +16,7 @@ export * from './data/index.js';
 export * from './nn/index.js';
 export * from './retrieval/index.js';
 export * from './io/safetensors.js';
+export * from './io/npy.js';
 export * from './train/index.js';
 export * from './models/registry.js';
 export type * from './models/types.js';

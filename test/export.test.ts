@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { bytesToPacked, packedToBytes } from '../src/retrieval/code-bytes.js';
-import { decodeNpy, encodeNpy } from '../src/retrieval/npy.js';
+import { decodeNpy, encodeNpy } from '../src/io/npy.js';
 import { topKDifference } from '../src/retrieval/compare.js';
 import { hammingTopKCpu } from '../src/retrieval/cpu-scan.js';
 import { HammingIndex } from '../src/retrieval/hamming-index.js';

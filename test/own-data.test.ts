@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { encodeNpy as writeNpy } from '../src/retrieval/npy.js';
+import { encodeNpy as writeNpy } from '../src/io/npy.js';
 import { loadModel } from '../src/api/node.js';
 import { getRuntime } from './helpers.js';
 import { decodeIndexFile } from '../src/retrieval/index-file.js';

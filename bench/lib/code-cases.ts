@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bytesToPacked } from '../../src/retrieval/code-bytes.js';
-import { decodeNpy } from '../../src/retrieval/npy.js';
+import { decodeNpy } from '../../src/io/npy.js';
 import { Rng } from '../../src/util/rng.js';
 import { peersDir } from './python.js';
 

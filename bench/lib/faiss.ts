@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packedToBytes } from '../../src/retrieval/code-bytes.js';
-import { decodeNpy, encodeNpy } from '../../src/retrieval/npy.js';
+import { decodeNpy, encodeNpy } from '../../src/io/npy.js';
 import { topKDifference } from '../../src/retrieval/compare.js';
 import { popcount32, type TopKResult } from '../../src/retrieval/cpu-scan.js';
 import { wordsFor } from '../../src/ops/hashing.js';

@@ -12,7 +12,7 @@ import { loadCheckpointDir } from '../train/node/files.js';
 import { DataError } from '../runtime/errors.js';
 import { HammingIndex } from '../retrieval/hamming-index.js';
 import { bytesPerCode, packedToBytes } from '../retrieval/code-bytes.js';
-import { encodeNpy } from '../retrieval/npy.js';
+import { encodeNpy } from '../io/npy.js';
 import { wordsFor } from '../ops/hashing.js';
 import { datasetFor, parse, UsageError } from './common.js';
 import type { CliTrainConfig } from './train.js';

@@ -4,7 +4,6 @@ export * from './batcher.js';
 export * from './mat5.js';
 export * from './packed.js';
 export * from './image.js';
-export * from './npy.js';
 export * from './csv.js';
 export * from './labels.js';
 export * from './text-vectorizer.js';

@@ -1,7 +1,6 @@
 export { HammingIndex, type HammingIndexOptions, type SearchStrategy } from './hamming-index.js';
 export { MultiIndexHashing, defaultSubstrings, type MultiIndexOptions, type MultiIndexStats } from './multi-index.js';
 export { packedToBytes, bytesToPacked, bytesPerCode } from './code-bytes.js';
-export { encodeNpy, decodeNpy, type NpyArray } from './npy.js';
 export { topKDifference, type ForeignTopK } from './compare.js';
 export { hammingTopKCpu, hammingRadiusCpu, popcount32, scanDistances, selectTopK, type TopKResult, type RadiusResult } from './cpu-scan.js';
 export {

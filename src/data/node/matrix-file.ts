@@ -7,7 +7,7 @@ import { extname } from 'node:path';
 import { DataError } from '../../runtime/errors.js';
 import { csvMatrix } from '../csv.js';
 import { requireMatrix } from '../mat5.js';
-import { readNpy } from '../npy.js';
+import { readNpy } from '../../io/npy.js';
 import { decodeSafetensors } from '../../io/safetensors.js';
 import { readBytes, readMatFile, readText } from './files.js';
 
