@@ -18,6 +18,7 @@ import { listModels } from '../src/models/registry.js';
 import { decodeSafetensors } from '../src/io/safetensors.js';
 import { hammingTopKCpu } from '../src/retrieval/cpu-scan.js';
 import { wordsFor } from '../src/ops/hashing.js';
+import { decodeIndexFile } from '../src/retrieval/index-file.js';
 import { evaluateRetrieval } from '../src/retrieval/metrics.js';
 import { DEMO_FILES, parseDemoManifest, type DemoManifest } from '../src/demo/format.js';
 import type { DemoStatus } from '../src/demo/main.js';
@@ -36,10 +37,9 @@ let browser: Browser;
 
 /** Codes of a HammingIndex file (24-byte header: magic, version, bits, words, n as two u32 halves). */
 function indexCodes(file: string): { bits: number; n: number; codes: Uint32Array } {
-  const b = readFileSync(file);
-  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  const bits = v.getUint32(8, true), words = v.getUint32(12, true), n = v.getUint32(16, true);
-  return { bits, n, codes: Uint32Array.from({ length: n * words }, (_, i) => v.getUint32(24 + 4 * i, true)) };
+  // Through the library's reader: the index file format is versioned (docs/index-format.md).
+  const c = decodeIndexFile(new Uint8Array(readFileSync(file)), file);
+  return { bits: c.bits, n: c.codes.length / wordsFor(c.bits), codes: c.codes };
 }
 
 function tensors(file: string) {
