@@ -104,6 +104,13 @@ describe('CLI polish', () => {
     const ev = cli('-q', 'eval', '--plugin', plugin, '--checkpoint', join(tmp, 'quiet', 'checkpoints', 'last'));
     expect(ev.code, ev.err).toBe(0);
     expect(ev.out + ev.err).toBe('');
+    // encode and export print only status lines: nothing under -q, the files are still written.
+    const enc = cli('-q', 'encode', '--plugin', plugin, '--checkpoint', join(tmp, 'quiet', 'checkpoints', 'last'), '--modality', 'image', '--data', 'default', '--split', 'query', '--output', 'q.cmhi');
+    expect(enc.code, enc.err).toBe(0);
+    const ex = cli('-q', 'export', '--index', 'q.cmhi', '--out', 'q-export');
+    expect(ex.code, ex.err).toBe(0);
+    expect(enc.out + enc.err + ex.out + ex.err).toBe('');
+    expect(existsSync(join(tmp, 'q-export', 'codes.npy'))).toBe(true);
     const bad = cli('train', '--quiet', '--bits', 'x');
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/--bits must be an integer/);

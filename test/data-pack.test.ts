@@ -12,6 +12,7 @@ import { fitTextVectorizer, tokenize, vectorizeText } from '../src/data/text-vec
 import { writeMat5 } from '../src/data/mat5.js';
 import { encodeSafetensors } from '../src/io/safetensors.js';
 import { loadDataset, loadDefaultDataset, loadPackedDataset, packDataset, readMatrixFile } from '../src/data/node/index.js';
+import { datasetFor } from '../src/cli/common.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'cmhash-pack-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -210,6 +211,21 @@ describe('packDataset', () => {
     expect(ds.imageFiles![3]).toBe('id-3.jpg');
     expect(ds.imageFiles![4]).toBe('');
     expect(existsSync(join(ds.imageRoot!, 'id-9.jpg'))).toBe(true);
+  });
+
+  it('--raw-images keeps the split of a dataset with a photo for every row; --photo-queries re-splits it', () => {
+    const photos = join(src, 'all-photos');
+    mkdirSync(photos, { recursive: true });
+    const jpg = jpeg.encode({ data: Buffer.alloc(8 * 8 * 4, 120), width: 8, height: 8 }, 90).data;
+    for (let i = 0; i < n; i++) writeFileSync(join(photos, `id-${i}.jpg`), jpg);
+    writeFileSync(join(src, 'photo-split.txt'), Array.from({ length: n }, (_, i) => (i < 5 ? 'query' : i < 12 ? 'retrieval' : 'train')).join('\n'));
+    const folder = join(tmp, 'all-photos');
+    packDataset({ out: folder, images: photos, ids: join(src, 'ids.txt'), captions: join(src, 'captions.txt'), labels: { file: join(src, 'labels.csv') }, text: { minCount: 1 }, split: join(src, 'photo-split.txt') });
+    const kept = datasetFor({ data: folder, rawImages: 32, seed: 3 });
+    expect(Array.from(kept.splits.query)).toEqual([0, 1, 2, 3, 4]);
+    expect(kept.imageFiles!.every((f) => f)).toBe(true);
+    const resplit = datasetFor({ data: folder, rawImages: 32, seed: 3, photoQueries: 7 });
+    expect(resplit.splits.query.length).toBe(7);
   });
 
   it('bad input: clear errors naming the file, the row and the field', () => {

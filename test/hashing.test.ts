@@ -231,7 +231,7 @@ describe('HammingIndex', () => {
     const index = HammingIndex.create(rt, 48);
     index.add(db);
     const bytes = index.save();
-    expect(bytes.byteLength).toBe(24 + 100 * 2 * 4);
+    expect(bytes.byteLength).toBe(32 + 100 * 2 * 4); // v2 header, codes, no metadata block
     expect(String.fromCharCode(...bytes.subarray(0, 4))).toBe('CMHI');
     expect(Array.from(HammingIndex.load(rt, bytes).codes())).toEqual(Array.from(db));
     expect(() => HammingIndex.load(rt, bytes.subarray(0, bytes.length - 4))).toThrow(/header says 100 codes of 48 bits/);

@@ -20,6 +20,7 @@ import { cmfhDefaults, cmfhSolve } from '../src/models/cmfh/index.js';
 import { crossSimilarity, fitScmSeq, rowNormalise, scmResidual, topSingularPair } from '../src/models/scm-seq/index.js';
 import { fitRidgeItq, ridge } from '../src/models/ridge-itq/index.js';
 import { createModel } from '../src/models/registry.js';
+import { decodeIndexFile } from '../src/retrieval/index-file.js';
 import type { HashModel, TrainingSetView } from '../src/models/types.js';
 import { train, trainingSetView } from '../src/train/loop.js';
 import { captureCheckpoint, restoreCheckpoint } from '../src/train/checkpoint.js';
@@ -290,7 +291,9 @@ describe('shallow baselines through the CLI', () => {
     const db = join(tmp, 'db.cmhi');
     const enc = cli('encode', '--checkpoint', join(out, 'checkpoints', 'best'), '--modality', 'text', '--data', 'default', '--split', 'retrieval', '--output', db);
     expect(enc.code, enc.err).toBe(0);
-    expect(readFileSync(db).length).toBe(24 + 2173 * 4);
+    const file = decodeIndexFile(new Uint8Array(readFileSync(db)), db);
+    expect(file.codes.length).toBe(2173 * Math.ceil(file.bits / 32)); // one code per retrieval item
+    expect(file.ids?.length).toBe(2173);
   }, 300_000);
 
   it('scripts/results.mjs: selection, runs and random codes recorded once; a restart skips finished runs; tables rendered', () => {

@@ -123,6 +123,9 @@ export interface DataConfig {
 export function datasetFor(c: DataConfig, dataOverride?: string): Dataset {
   const ds = loadDataset(dataOverride ?? c.data, { text: c.text, valSize: c.valSize, valSeed: c.seed, split: c.split ? parseSplitSpec(c.split) : undefined });
   if (!c.rawImages) return ds;
+  // A dataset with a photo for every row (e.g. packed by `cmhash pack --images`) keeps its own split;
+  // where only some rows have photos (MIRFlickr: 730) the photo rows get a seeded split of their own.
+  if (c.photoQueries === undefined && ds.imageFiles && ds.imageFiles.length > 0 && ds.imageFiles.every((f) => f)) return ds;
   return photoSubset(ds, { numQuery: c.photoQueries ?? 100, seed: c.seed ?? 0, valSize: c.valSize });
 }
 

@@ -16,6 +16,7 @@ import { bytesPerCode, packedToBytes } from '../retrieval/code-bytes.js';
 import { encodeNpy, encodeNpyStrings } from '../io/npy.js';
 import type { Dataset } from '../data/dataset.js';
 import { datasetFor, parse, UsageError } from './common.js';
+import { info } from './output.js';
 import type { CliTrainConfig } from './train.js';
 
 export const EXPORT_HELP = `cmhash export --index <file> --out <dir> [--data <spec> --split <name>] [--checkpoint <dir>]
@@ -80,7 +81,7 @@ export async function exportCommand(args: string[]): Promise<number> {
     source,
   };
   writeFileSync(join(out, 'meta.json'), JSON.stringify(meta, null, 2) + '\n');
-  console.log(`exported ${n} ${bits}-bit codes (${bpc} bytes each)${labels ? ` with ids (${ids.from}) and ${labels.names.length} labels (${labels.from})` : ` with ids (${ids.from})`} to ${out}`);
+  info(`exported ${n} ${bits}-bit codes (${bpc} bytes each)${labels ? ` with ids (${ids.from}) and ${labels.names.length} labels (${labels.from})` : ` with ids (${ids.from})`} to ${out}`);
   return 0;
 }
 

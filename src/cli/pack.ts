@@ -4,6 +4,7 @@ import type { TextWeighting } from '../data/text-vectorizer.js';
 import { readText } from '../data/node/files.js';
 import { textLines } from '../data/labels.js';
 import { int, num, parse, UsageError } from './common.js';
+import { info } from './output.js';
 
 export const PACK_HELP = `cmhash pack --out <dir> (--image-features <file> | --images <folder>) (--captions <file> | --text-features <file>) --labels <file> [options]
 
@@ -92,10 +93,10 @@ export async function packCommand(args: string[]): Promise<number> {
     },
   };
   const r = packDataset(opts);
-  console.log(`packed ${r.n} items into ${r.dir}`);
-  console.log(`  image: ${r.imageDim ? `${r.imageDim}-d features` : 'no features'}${r.photos !== undefined ? `, ${r.photos} photos` : ''}; text: ${r.textDim}-d '${r.manifest.text.default}'${r.vocabulary !== undefined ? ` (vocabulary of ${r.vocabulary} words from the training captions)` : ''}`);
-  console.log(`  labels (${r.labelNames.length}): ${r.labelNames.slice(0, 12).join(', ')}${r.labelNames.length > 12 ? ', …' : ''}`);
-  console.log(`  split: ${r.splits.query} queries, ${r.splits.retrieval} retrieval, ${r.splits.train} training (10% of those held out for validation when training)`);
-  console.log(`train on it with: cmhash train --data ${r.dir} --model <name> --bits <n>`);
+  info(`packed ${r.n} items into ${r.dir}`);
+  info(`  image: ${r.imageDim ? `${r.imageDim}-d features` : 'no features'}${r.photos !== undefined ? `, ${r.photos} photos` : ''}; text: ${r.textDim}-d '${r.manifest.text.default}'${r.vocabulary !== undefined ? ` (vocabulary of ${r.vocabulary} words from the training captions)` : ''}`);
+  info(`  labels (${r.labelNames.length}): ${r.labelNames.slice(0, 12).join(', ')}${r.labelNames.length > 12 ? ', …' : ''}`);
+  info(`  split: ${r.splits.query} queries, ${r.splits.retrieval} retrieval, ${r.splits.train} training (10% of those held out for validation when training)`);
+  info(`train on it with: cmhash train --data ${r.dir} --model <name> --bits <n>`);
   return 0;
 }

@@ -40,8 +40,10 @@ Options:
   --patience <n>           early stop after n evaluations without improvement, 0 = never (default 5)
   --checkpoint-every <n>   save checkpoints/last every n epochs (default 1)
   --raw-images <size>      train the image net on raw photos (decoded, augmented, normalised on the GPU) cropped
-                           to size×size, using the dataset rows that have photos (MIRFlickr: 730)
-  --photo-queries <n>      queries drawn from the photo rows with --raw-images (default 100)
+                           to size×size. A dataset with a photo for every row keeps its own split; otherwise
+                           only the rows that have photos are used (MIRFlickr: 730), split by --photo-queries
+  --photo-queries <n>      queries drawn (seeded) from the photo rows with --raw-images (default 100); given
+                           explicitly it re-splits a fully photographed dataset too
   --model-config <json>    model-specific settings merged over the model's defaults, e.g. '{"beta":0.6}'
   --out <dir>              output folder (default runs/<model>-<bits>)
   --resume <dir>           continue from a checkpoint folder (e.g. runs/x/checkpoints/last); exact

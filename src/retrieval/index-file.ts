@@ -81,7 +81,8 @@ export function encodeIndexFile(c: IndexFileContents): Uint8Array {
   if (c.labelNames) meta.labelNames = c.labelNames;
   if (c.labels) meta.labels = c.labels;
   if (c.meta) meta.meta = c.meta;
-  const json = new TextEncoder().encode(JSON.stringify(meta));
+  // No metadata → M = 0 (docs/index-format.md), so a codes-only file is just header + codes.
+  const json = Object.keys(meta).length === 0 ? new Uint8Array(0) : new TextEncoder().encode(JSON.stringify(meta));
   const out = new Uint8Array(32 + c.codes.byteLength + json.byteLength);
   const v = new DataView(out.buffer);
   v.setUint32(0, INDEX_FILE_MAGIC, true);
