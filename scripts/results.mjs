@@ -83,6 +83,11 @@ const GRID = {
     { name: 'reg 1e-2', config: { reg: 1e-2 } },
     { name: 'reg 1', config: { reg: 1 } },
   ],
+  // Deep models: the reference settings next to ours (docs/MODELS.md); more variants (hidden 4096, lrs) to add.
+  djsrh: [
+    { name: 'defaults (β .6, λ .1, lr .001/.01)', config: {} },
+    { name: 'wikipedia-ref (β .3, λ .3, lr .01/.01)', config: { preset: 'wikipedia-ref' } },
+  ],
 };
 const gridOf = (m) => GRID[m] ?? [{ name: 'defaults', config: {} }];
 
