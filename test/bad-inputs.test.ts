@@ -25,6 +25,7 @@ import { loadDefaultDataset } from '../src/data/node/packed-file.js';
 import { BatchSampler } from '../src/data/batcher.js';
 import { HammingIndex } from '../src/retrieval/hamming-index.js';
 import { makeDirs } from '../src/train/node/durable.js';
+import { expectThrow } from './expect-error.js';
 
 const root = resolve(__dirname, '..');
 // CMHASH_TEST_CLI points the CLI cases at another build (e.g. main before the fixes, to see them fail).
@@ -48,12 +49,6 @@ function fails(args: string[], re: RegExp, code = 1): void {
 
 const TINY = ['--plugin', plugin, '--model', 'tiny', '--bits', '32', '--data', 'default', '--text', 'lda', '--batch', '64', '--progress', 'lines'];
 
-function expectThrow(fn: () => unknown, cls: new (...a: never[]) => Error, re: RegExp): void {
-  let err: unknown;
-  try { fn(); } catch (e) { err = e; }
-  expect(err, `expected ${cls.name} matching ${re}`).toBeInstanceOf(cls);
-  expect((err as Error).message).toMatch(re);
-}
 
 beforeAll(() => {
   if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` (npm test does) before this file`);

@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getRuntime } from './helpers.js';
 import * as lib from '../src/node.js';
-import { DataError } from '../src/runtime/errors.js';
 import { CHECKPOINT_FORMAT, serializeCheckpoint, type Checkpoint } from '../src/train/checkpoint.js';
 import { encodeSafetensors } from '../src/io/safetensors.js';
 import { train, type TrainConfig } from '../src/train/loop.js';
@@ -19,6 +18,7 @@ import type { HashModel } from '../src/models/types.js';
 import { smallDataset } from './fixtures/small-dataset.js';
 // @ts-expect-error plain JS fixture shared with the CLI plugin
 import { tinyModelFactory } from './fixtures/tiny-model.mjs';
+import { expectDataError } from './expect-error.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'cmhash-ckfault-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -47,12 +47,6 @@ function siblings(dir: string): string[] {
   return readdirSync(join(dir, '..')).filter((n) => n.startsWith(`${base}.`));
 }
 
-function expectDataError(fn: () => unknown, re: RegExp): void {
-  let err: unknown;
-  try { fn(); } catch (e) { err = e; }
-  expect(err, `expected a DataError matching ${re}`).toBeInstanceOf(DataError);
-  expect((err as Error).message).toMatch(re);
-}
 
 describe('crash-safe checkpoint saves', () => {
   it('replacing a checkpoint: a kill after any step leaves the old or the new checkpoint, whole, after recovery', () => {

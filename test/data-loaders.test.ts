@@ -9,17 +9,12 @@ import { writeMat5 } from '../src/data/mat5.js';
 import { carveValidation, randomSplit, validateDataset, type Dataset } from '../src/data/dataset.js';
 import { BatchSampler } from '../src/data/batcher.js';
 import { defaultDatasetDir, parseSplitSpec, loadDataset, loadDefaultDataset, loadMirflickr, loadPackedDataset, loadWikipedia, sharedDataDir } from '../src/data/node/index.js';
+import { expectDataError } from './expect-error.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'cmhash-data-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const dataDir = (() => { try { return sharedDataDir(); } catch { return null; } })();
 
-function expectDataError(fn: () => unknown, ...patterns: RegExp[]): void {
-  let err: unknown;
-  try { fn(); } catch (e) { err = e; }
-  expect(err).toBeInstanceOf(DataError);
-  for (const p of patterns) expect((err as Error).message).toMatch(p);
-}
 
 describe('splits', () => {
   it('randomSplit is seeded, disjoint and train ⊂ retrieval', () => {

@@ -4,7 +4,6 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import jpeg from 'jpeg-js';
-import { DataError } from '../src/runtime/errors.js';
 import { encodeNpy as writeNpy, readNpy } from '../src/io/npy.js';
 import { csvMatrix, parseCsv } from '../src/data/csv.js';
 import { labelsFromNames, looksLikeMultiHot, multiHotFrom } from '../src/data/labels.js';
@@ -13,16 +12,11 @@ import { writeMat5 } from '../src/data/mat5.js';
 import { encodeSafetensors } from '../src/io/safetensors.js';
 import { loadDataset, loadDefaultDataset, loadPackedDataset, packDataset, readMatrixFile } from '../src/data/node/index.js';
 import { datasetFor } from '../src/cli/common.js';
+import { expectDataError as dataError } from './expect-error.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'cmhash-pack-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-function dataError(fn: () => unknown, ...patterns: RegExp[]): void {
-  let err: unknown;
-  try { fn(); } catch (e) { err = e; }
-  expect(err, 'expected a DataError').toBeInstanceOf(DataError);
-  for (const p of patterns) expect((err as Error).message).toMatch(p);
-}
 
 /** A .npy file written by hand (any descr / order), as numpy lays it out. */
 function npyBytes(descr: string, shape: string, fortran: boolean, body: Uint8Array, major = 1): Uint8Array {

@@ -2,23 +2,17 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DataError } from '../src/runtime/errors.js';
 import { decodeIndexFile, encodeIndexFile, indexFileId, indexFileLabels, labelLists } from '../src/retrieval/index-file.js';
 import { HammingIndex } from '../src/retrieval/hamming-index.js';
 import { hammingTopKCpu } from '../src/retrieval/cpu-scan.js';
 import { searchIndexFile } from '../src/api/search.js';
 import { getRuntime } from './helpers.js';
+import { expectDataError as dataError } from './expect-error.js';
 
 /** Written by HammingIndex.save of the version-1 code (main at e32831a): 7 codes of 40 bits. */
 const V1 = new Uint8Array(readFileSync(join(__dirname, 'fixtures', 'index-v1.cmhi')));
 const V1_CODES = [2654435761, 98, 3668339987, 196, 387276917, 38, 1401181143, 136, 2415085369, 234, 3428989595, 76, 147926525, 174];
 
-function dataError(fn: () => unknown, re: RegExp): void {
-  let err: unknown;
-  try { fn(); } catch (e) { err = e; }
-  expect(err).toBeInstanceOf(DataError);
-  expect((err as Error).message).toMatch(re);
-}
 
 describe('index file', () => {
   it('reads a version 1 file: codes, no ids, row numbers as ids', () => {

@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getRuntime } from './helpers.js';
 import * as lib from '../src/node.js';
-import { DataError } from '../src/runtime/errors.js';
 import { decodeSafetensors, encodeSafetensors } from '../src/io/safetensors.js';
 import { deserializeCheckpoint, serializeCheckpoint, type Checkpoint } from '../src/train/checkpoint.js';
 import { train, type TrainConfig } from '../src/train/loop.js';
@@ -17,16 +16,11 @@ import { createModel, registerModel, listModels } from '../src/models/registry.j
 import type { HashModel } from '../src/models/types.js';
 // @ts-expect-error plain JS fixture shared with the CLI plugin
 import { tinyModelFactory } from './fixtures/tiny-model.mjs';
+import { expectDataError } from './expect-error.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'cmhash-train-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-function expectDataError(fn: () => unknown, re: RegExp): void {
-  let err: unknown;
-  try { fn(); } catch (e) { err = e; }
-  expect(err).toBeInstanceOf(DataError);
-  expect((err as Error).message).toMatch(re);
-}
 
 describe('safetensors', () => {
   const tensors = () => new Map<string, { shape: number[]; data: Float32Array | Uint32Array | Int32Array | Uint8Array }>([
