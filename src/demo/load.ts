@@ -87,22 +87,13 @@ function loadIndex(rt: cm.Runtime, file: string, bytes: Uint8Array, bits: number
   return index;
 }
 
-/** Rebuild the checkpoint's model as the CLI does (src/cli/common.ts modelFromCheckpoint): weights and state. */
+/** Rebuild the checkpoint's model (the library's modelFromCheckpoint, as the CLI and loadModel do): weights and state. */
 async function buildModel(rt: cm.Runtime, m: DemoManifest, files: { model: Uint8Array; state: Uint8Array; json: string }, where: string): Promise<cm.HashModel> {
   const ckpt = cm.deserializeCheckpoint(files, where);
   if (ckpt.meta.model.name !== m.model.name || ckpt.meta.model.bits !== m.model.bits) {
     throw new cm.DataError(`${m.files.checkpoint}: is for ${ckpt.meta.model.name} ${ckpt.meta.model.bits} bits, ${DEMO_MANIFEST} says ${m.model.name} ${m.model.bits} bits`);
   }
-  const run = (ckpt.meta.config.cli ?? {}) as { seed?: number; lr?: number; batch?: number; modelConfig?: Record<string, unknown> };
-  const opts = { bits: m.model.bits, seed: run.seed ?? 0, dims: ckpt.meta.dims, lr: run.lr, batchSize: run.batch, config: run.modelConfig };
-  const model = await cm.createModel(m.model.name, rt, opts);
-  try {
-    await cm.restoreCheckpoint(model, ckpt, where);
-  } catch (e) {
-    model.dispose();
-    throw e;
-  }
-  return model;
+  return cm.modelFromCheckpoint(rt, ckpt, where);
 }
 
 const mb = (n: number): string => `${(n / 1e6).toFixed(1)} MB`;
