@@ -61,9 +61,9 @@ const RESPLIT = a.resplit === undefined ? null : ints(a.resplit, 'resplit')[0];
 if (RESPLIT !== null && OUT === resolve(a['selection-from'])) throw new Error('--resplit: give another --out (the standard split\'s runs live in --selection-from)');
 const RUNS = join(OUT, 'runs.jsonl'), SELECTION = join(OUT, 'selection.jsonl'), WORK = join(OUT, 'work');
 
-/** Mini-batch per model (the deep models' own defaults; closed-form baselines ignore it). */
-const BATCH = { dcmh: 128, ssah: 128, hfah: 128, udsph: 128 };
-const batchOf = (m) => BATCH[m] ?? 32;
+/** Mini-batch per model: the registry's (the CLI's default --batch; closed-form baselines ignore it). Filled in main(). */
+const BATCH = new Map();
+const batchOf = (m) => BATCH.get(m);
 
 /**
  * Variants tried on the validation split. A model with one variant needs no selection runs. The deep models' grids are filled in with their convergence runs (issue 12, item 3).
@@ -202,6 +202,7 @@ const machine = () => ({ loadavg: loadavg().map((x) => Math.round(x * 100) / 100
 async function main() {
   const models = a.models ? list(a.models) : (await listModels()).map((e) => e.name);
   const supervised = new Map((await listModels()).map((e) => [e.name, e.supervised]));
+  for (const e of await listModels()) BATCH.set(e.name, e.batchSize);
   for (const m of models) {
     const [base, forced] = m.split('@');
     if (!supervised.has(base)) throw new Error(`--models: unknown model '${base}'`);
