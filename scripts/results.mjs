@@ -107,6 +107,23 @@ const GRID = {
 };
 const gridOf = (m) => GRID[m] ?? [{ name: 'defaults', config: {} }];
 
+/**
+ * Ablations behind the papers' claims (issue 12 item 5): never part of selection, run as extra labelled rows with
+ * `--models model@<name>`. Each changes one thing of the selected settings.
+ */
+const DJSRH_REF = { lambda1: 0.3, lambda2: 0.3, lrImage: 0.01, lrText: 0.01 };
+const ABLATIONS = {
+  jsghca: [
+    { name: 'no attention (JSGHCA-6: AWM target only)', config: { ...DJSRH_REF, ablation: '6' } },
+    { name: "DJSRH's β-mix target (β .3) with attention", config: { ...DJSRH_REF, target: { fusion: 'beta', beta: 0.3 } } },
+  ],
+  umha: [
+    { name: 'no top-K neighbourhoods', config: { ...DJSRH_REF, target: { beta: 0.3 }, neighbourhoods: false } },
+  ],
+};
+/** Every runnable variant of a model: its grid and its ablations. */
+const variantsOf = (m) => [...gridOf(m), ...(ABLATIONS[m] ?? [])];
+
 const LABEL = {
   'cca-itq': 'CCA-ITQ', cmfh: 'CMFH', 'scm-seq': 'SCM-seq', 'ridge-itq': 'ridge + ITQ', random: 'random codes',
   djsrh: 'DJSRH', jsghca: 'JSGHCA', umha: 'UMHA', dcmh: 'DCMH', ssah: 'SSAH', hfah: 'HFAH', udsph: 'UDSPH',
@@ -207,7 +224,7 @@ async function main() {
     const [base, forced] = m.split('@');
     if (!supervised.has(base)) throw new Error(`--models: unknown model '${base}'`);
     if (forced !== undefined) {
-      if (!gridOf(base).some((v) => v.name === forced)) throw new Error(`--models ${m}: '${forced}' is not a variant of ${base} (${gridOf(base).map((v) => v.name).join('; ')})`);
+      if (!variantsOf(base).some((v) => v.name === forced)) throw new Error(`--models ${m}: '${forced}' is not a variant of ${base} (${variantsOf(base).map((v) => v.name).join('; ')})`);
       supervised.set(m, supervised.get(base));
     }
   }
@@ -223,7 +240,7 @@ async function main() {
   for (const bits of BITS) for (const seed of SEEDS) plan.push({ kind: 'random', model: 'random', variant: { name: 'seeded random bits' }, bits, seed });
   const chosen = (m) => {
     // name@variant: that variant, not the selected one (a labelled extra row, e.g. to compare with a published figure).
-    if (m.includes('@')) return gridOf(m.split('@')[0]).find((v) => v.name === m.split('@')[1]);
+    if (m.includes('@')) return variantsOf(m.split('@')[0]).find((v) => v.name === m.split('@')[1]);
     const grid = gridOf(m);
     if (grid.length === 1) return grid[0];
     const scored = grid.map((v) => ({ v, r: selDone.get(runKey({ model: m, variant: v.name, bits: SELECT_BITS, seed: SEEDS[0] })) }));
