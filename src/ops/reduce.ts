@@ -17,14 +17,16 @@ function resolveAxes(op: string, x: Tensor, axes?: number | readonly number[]): 
 }
 
 /**
- * Parallel split of a reduction of n_red elements into n_out outputs: at least MIN_PART elements per
- * invocation (below that the dispatch costs more than it saves) and about TARGET_INVOCATIONS invocations
- * in all (enough workgroups for every lavapipe thread). n_chunk = 1: one pass.
+ * Parallel split of a reduction of n_red elements into each of n_out outputs: none for small work
+ * (under SPLIT_WORK elements in all, one pass costs less than a second dispatch), else at least MIN_PART
+ * elements per invocation and about TARGET_INVOCATIONS invocations in all (enough workgroups for every
+ * lavapipe thread). 1: one pass.
  */
 const MIN_PART = 256;
+const SPLIT_WORK = 16384;
 const TARGET_INVOCATIONS = 1024;
 export function reduceChunks(nOut: number, nRed: number): number {
-  if (nOut <= 0 || nRed < 2 * MIN_PART) return 1;
+  if (nOut <= 0 || nRed < 2 * MIN_PART || nOut * nRed < SPLIT_WORK) return 1;
   return Math.max(1, Math.min(Math.floor(nRed / MIN_PART), Math.ceil(TARGET_INVOCATIONS / nOut)));
 }
 
