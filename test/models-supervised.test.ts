@@ -9,9 +9,11 @@ import { tidy } from '../src/tensor/scope.js';
 import type { Tensor } from '../src/tensor/tensor.js';
 import { Rng } from '../src/util/rng.js';
 import { mse, pairwiseNll } from '../src/models/common/losses.js';
-import {
-  Discriminator, MultiScaleFusion, bceWithLogits, crossAttentionLoss, discriminatorLoss, effectiveWidths, labelSimilarity, replaceRows, upsampleMatrix,
-} from '../src/models/common/supervised.js';
+import { Discriminator, bceWithLogits, discriminatorLoss } from '../src/models/common/adversarial.js';
+import { crossAttentionLoss } from '../src/models/common/cross-attention.js';
+import { labelSimilarity } from '../src/models/common/label-similarity.js';
+import { replaceRows } from '../src/models/common/no-grad.js';
+import { MultiScaleFusion, effectiveWidths, upsampleMatrix } from '../src/models/common/text-fusion.js';
 import { createModel } from '../src/models/registry.js';
 import type { HashModel } from '../src/models/types.js';
 import { LabelGuidedModel } from '../src/models/common/label-guided.js';

@@ -28,7 +28,9 @@ import { FeatureHashNet, unitVarianceScale } from '../common/nets.js';
 import { imageInputDefaults, validateImageInput, withRawImageDims, type ImageInputConfig } from '../common/cnnf.js';
 import { readScalars, stepResult } from '../common/step.js';
 import { collectModuleState, restoreModuleState } from '../common/state.js';
-import { HalvingLr, labelSimilarity, replaceRows, signCodes } from '../common/supervised.js';
+import { HalvingLr } from '../common/halving-lr.js';
+import { labelSimilarity } from '../common/label-similarity.js';
+import { replaceRows, signCodes } from '../common/no-grad.js';
 
 export interface DcmhConfig extends ImageInputConfig {
   /** Hidden width of both nets (reference: image CNN-F fc 4096, text 8192; ≤ 1024 here [ours]). */
