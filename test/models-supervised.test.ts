@@ -156,6 +156,11 @@ describe('supervised loss terms vs float64', () => {
     want.set(V.subarray(0, 3), 15);
     want.set(V.subarray(3, 6), 0);
     expect(allClose(got, want, 1e-6, 1e-6).ok).toBe(true);
+    // The batch's host indices are checked: a repeated row or one out of range is an error naming the entries.
+    const idx = fromArray(rt, Uint32Array.from([5, 0]), [2], 'u32');
+    expect(() => replaceRows(t2(X, n, 3), idx, t2(V, 2, 3), [5, 5])).toThrow(/replaceRows: index\[0\] and index\[1\] are both 5/);
+    expect(() => replaceRows(t2(X, n, 3), idx, t2(V, 2, 3), [5, n])).toThrow(new RegExp(`replaceRows: index\\[1\\] = ${n} is out of range`));
+    expect(() => replaceRows(t2(X, n, 3), idx, t2(V, 2, 3), [5])).toThrow(/replaceRows: hostIndex has 1 entries/);
   });
 });
 

@@ -146,13 +146,13 @@ export class DcmhModel implements HashModel {
     backward(li.total);
     this.optImage.step();
     this.optImage.zeroGrad();
-    this.swap('F', replaceRows(this.F, idx, fb));
+    this.swap('F', replaceRows(this.F, idx, fb, batch.indices));
     const gb = this.textNet.forward(batch.text);
     const lt = this.lossTerms(S, gb, this.F!, this.G, Bb, idx);
     backward(lt.total);
     this.optText.step();
     this.optText.zeroGrad();
-    this.swap('G', replaceRows(this.G!, idx, gb));
+    this.swap('G', replaceRows(this.G!, idx, gb, batch.indices));
     return {
       total: add(li.total, lt.total),
       imageNll: li.nll, imageQuant: li.quant, imageBalance: li.balance,
