@@ -1,6 +1,5 @@
 export * from './elementwise.js';
 export * from './reduce.js';
-export { Uniforms } from './uniforms.js';
 export * from './softmax.js';
 export * from './matmul.js';
 export * from './gemm-config.js';
@@ -12,3 +11,4 @@ export * from './hashing.js';
 export * from './similarity.js';
 export * from './conv.js';
 export * from './image.js';
+export * from './pairwise-nll.js';
