@@ -141,4 +141,34 @@ describe('elementwise and reduction gradients (finite differences)', () => {
     expect(g.isDisposed).toBe(true);
     x.dispose();
   });
+
+  it('a leaf takes its first gradient without a copy dispatch, as its own tensor; a given gradOutput is copied', async () => {
+    const rt = await getRuntime();
+    const { backward, requireGrad, zeroGrad } = await import('../src/autograd/tape.js');
+    const a = requireGrad(E.fromArray(rt, [1, 2, 3], [3]));
+    const b = requireGrad(E.fromArray(rt, [4, 5, 6], [3]));
+    const kernels: string[] = [];
+    const orig = rt.dispatch.bind(rt);
+    rt.dispatch = (spec, ...rest) => {
+      if (spec.kernel !== 'fill') kernels.push(`${spec.kernel}${spec.constants?.OP ?? ''}`);
+      orig(spec, ...rest);
+    };
+    try {
+      // add's backward hands the same gradient tensor to both leaves.
+      tidy(() => backward(R.sum(E.add(a, b))));
+    } finally {
+      rt.dispatch = orig;
+    }
+    // Forward add + sum, backward: the seed is a fill, sum's backward broadcasts (binary 'second'); no unary copy (op 0).
+    expect(kernels.filter((k) => k === 'unary0')).toEqual([]);
+    expect(a.grad).not.toBe(b.grad);
+    zeroGrad([a]);
+    expect(Array.from(await b.grad!.read())).toEqual([1, 1, 1]);
+    // The caller's gradOutput may be changed by the caller afterwards: the leaf gets a copy.
+    const gOut = E.fromArray(rt, [7, 8, 9], [3]);
+    tidy(() => backward(a, gOut));
+    rt.write(gOut.buffer, new Float32Array([0, 0, 0]));
+    expect(Array.from(await a.grad!.read())).toEqual([7, 8, 9]);
+    for (const t of [a, b, gOut]) t.dispose();
+  });
 });

@@ -63,6 +63,20 @@ export const KERNELS = {
     bindings: { cols: 'read f32', dx: 'read_write f32' },
     grid: ['n_out'],
   },
+  // Fused cosine reconstruction loss (src/ops/cosine-loss.ts): rows = 2m (the rows of [A; B]), A, B [m, k].
+  cosine_recon: {
+    wg: 16, uniforms: { rows: 'u32', m: 'u32', k: 'u32', eps: 'f32', w_ab: 'f32', w_aa: 'f32', w_bb: 'f32' },
+    bindings: { a: 'read f32', b: 'read f32', s: 'read f32', coef: 'read_write f32', rows: 'read_write f32' }, grid: ['rows'],
+  },
+  cosine_recon_backward: {
+    wg: 64, uniforms: { rows: 'u32', m: 'u32', k: 'u32', eps: 'f32' },
+    bindings: { a: 'read f32', b: 'read f32', coef: 'read f32', rows: 'read f32', g: 'read f32', da: 'read_write f32', db: 'read_write f32' },
+    grid: ['rows', 'k'],
+  },
+  cosine_recon_finish: {
+    wg: null, uniforms: { m: 'u32', w_ab: 'f32', w_aa: 'f32', w_bb: 'f32' },
+    bindings: { rows: 'read f32', total: 'read_write f32', inter: 'read_write f32', intra_a: 'read_write f32', intra_b: 'read_write f32' }, grid: null,
+  },
   dropout: {
     wg: 256, uniforms: { n: 'u32', threshold: 'u32', seed: 'u32', scale: 'f32' },
     bindings: { x: 'read f32', y: 'read_write f32' }, grid: ['n'],

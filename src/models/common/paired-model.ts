@@ -225,9 +225,9 @@ export abstract class PairedHashModel implements HashModel {
       const { hImage, hText } = imageAlone ? { hImage: qI, hText: qT } : this.combine(qI, qT);
       const bI = tanh(mulScalar(hImage, this.delta));
       const bT = tanh(mulScalar(hText, this.delta));
-      const l = cosineReconstructionLoss(S, bI, bT, this.cfg.lambda1, this.cfg.lambda2);
+      const l = cosineReconstructionLoss(S, bI, bT, this.cfg.lambda1, this.cfg.lambda2, imageAlone);
       const extra = imageAlone ? {} : this.extraLoss(batch, bI, bT);
-      let total = imageAlone ? l.intraImage : l.total;
+      let total = l.total;
       for (const t of Object.values(extra)) total = add(total, t);
       backward(total);
       if (trainImage) this.optImage.step();
