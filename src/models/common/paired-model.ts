@@ -144,14 +144,22 @@ export abstract class PairedHashModel implements HashModel {
     return [];
   }
 
-  /** Pre-tanh outputs → the h that goes into the scaled tanh (identity here; Jo-Attention in JSGHCA). */
-  protected combine(qImage: Tensor, qText: Tensor): { hImage: Tensor; hText: Tensor } {
-    return { hImage: qImage, hText: qText };
+  /**
+   * Whether the codes mix the two nets' outputs (JSGHCA's Jo-Attention). When not, each code is
+   * tanh(δ·h) of its own net, fused into the head's GEMM epilogue.
+   */
+  protected combinesOutputs(): boolean {
+    return false;
   }
 
-  /** h used at retrieval for one modality (no partner available). */
-  protected single(_modality: Modality, q: Tensor): Tensor {
-    return q;
+  /** Codes from both nets' pre-tanh outputs, when combinesOutputs(): tanh(δ·h) of the combined h. */
+  protected combinedCodes(qImage: Tensor, qText: Tensor): { bImage: Tensor; bText: Tensor } {
+    return { bImage: tanh(mulScalar(qImage, this.delta)), bText: tanh(mulScalar(qText, this.delta)) };
+  }
+
+  /** A retrieval code for one modality (no partner available) from its pre-tanh output, when combinesOutputs(). */
+  protected singleCode(_modality: Modality, q: Tensor): Tensor {
+    return tanh(mulScalar(q, this.delta));
   }
 
   namedParameters(): Map<string, Tensor> {
@@ -216,15 +224,16 @@ export abstract class PairedHashModel implements HashModel {
     const trainImage = this.stage !== 'text', trainText = this.stage !== 'image';
     const scalars = tidy(() => {
       const S = noGrad(() => this.target(batch));
-      // A frozen net runs without recording (its codes are constants for this step).
-      const qI = trainImage ? this.imageNet.forward(batch.image) : noGrad(() => this.imageNet.forward(batch.image));
-      const qT = trainText ? this.textNet.forward(batch.text) : noGrad(() => this.textNet.forward(batch.text));
       // Image-only stage (JSGHCA §3.4 "image net alone"): the text net is still untrained, so its codes
       // (and Jo-Attention weights) carry no information; fit only ‖S − cos(B_I,B_I)‖² [ours].
       const imageAlone = this.stage === 'image';
-      const { hImage, hText } = imageAlone ? { hImage: qI, hText: qT } : this.combine(qI, qT);
-      const bI = tanh(mulScalar(hImage, this.delta));
-      const bT = tanh(mulScalar(hText, this.delta));
+      // Codes straight from the heads (scaled tanh in the GEMM epilogue) unless the outputs are combined.
+      const own = imageAlone || !this.combinesOutputs();
+      const scale = own ? this.delta : undefined;
+      // A frozen net runs without recording (its codes are constants for this step).
+      const qI = trainImage ? this.imageNet.forward(batch.image, scale) : noGrad(() => this.imageNet.forward(batch.image, scale));
+      const qT = trainText ? this.textNet.forward(batch.text, scale) : noGrad(() => this.textNet.forward(batch.text, scale));
+      const { bImage: bI, bText: bT } = own ? { bImage: qI, bText: qT } : this.combinedCodes(qI, qT);
       const l = cosineReconstructionLoss(S, bI, bT, this.cfg.lambda1, this.cfg.lambda2, imageAlone);
       const extra = imageAlone ? {} : this.extraLoss(batch, bI, bT);
       let total = l.total;
@@ -242,7 +251,7 @@ export abstract class PairedHashModel implements HashModel {
   encode(modality: Modality, features: Tensor): Tensor {
     const net = modality === 'image' ? this.imageNet : this.textNet;
     net.eval();
-    return noGrad(() => tidy(() => tanh(mulScalar(this.single(modality, net.forward(features)), this.delta))));
+    return noGrad(() => tidy(() => (this.combinesOutputs() ? this.singleCode(modality, net.forward(features)) : net.forward(features, this.delta))));
   }
 
   protected allModules(): Module[] {
