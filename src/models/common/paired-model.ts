@@ -157,22 +157,33 @@ export abstract class PairedHashModel<M extends Module = Module> implements Hash
     return this.extra[side];
   }
 
+  /** Pre-tanh outputs → the h that goes into the scaled tanh (identity here); used when combinesOutputs(). */
+  protected combine(qImage: Tensor, qText: Tensor): { hImage: Tensor; hText: Tensor } {
+    return { hImage: qImage, hText: qText };
+  }
+
+  /** h used at retrieval for one modality (no partner available); used when combinesOutputs(). */
+  protected single(_modality: Modality, q: Tensor): Tensor {
+    return q;
+  }
+
   /**
-   * Whether the codes mix the two nets' outputs (JSGHCA's Jo-Attention). When not, each code is
-   * tanh(δ·h) of its own net, fused into the head's GEMM epilogue.
+   * Whether the codes mix the two nets' outputs (a subclass that overrides combine(); JSGHCA's Jo-Attention).
+   * When not, each code is tanh(δ·h) of its own net, fused into the head's GEMM epilogue.
    */
   protected combinesOutputs(): boolean {
-    return false;
+    return this.combine !== PairedHashModel.prototype.combine;
   }
 
   /** Codes from both nets' pre-tanh outputs, when combinesOutputs(): tanh(δ·h) of the combined h. */
   protected combinedCodes(qImage: Tensor, qText: Tensor): { bImage: Tensor; bText: Tensor } {
-    return { bImage: tanh(mulScalar(qImage, this.delta)), bText: tanh(mulScalar(qText, this.delta)) };
+    const { hImage, hText } = this.combine(qImage, qText);
+    return { bImage: tanh(mulScalar(hImage, this.delta)), bText: tanh(mulScalar(hText, this.delta)) };
   }
 
   /** A retrieval code for one modality (no partner available) from its pre-tanh output, when combinesOutputs(). */
-  protected singleCode(_modality: Modality, q: Tensor): Tensor {
-    return tanh(mulScalar(q, this.delta));
+  protected singleCode(modality: Modality, q: Tensor): Tensor {
+    return tanh(mulScalar(this.single(modality, q), this.delta));
   }
 
   namedParameters(): Map<string, Tensor> {
