@@ -5,9 +5,13 @@
 // invocations read neighbouring words) into y[c]; src/ops/pairwise-nll.ts reduces the n_part partials
 // with the reduce kernel (fixed order, deterministic). One pass over t and s instead of the affine,
 // softplus, mul, sub, weight and reduce kernels each reading and writing the whole matrix.
+// SAVE_GRAD: also write the loss's derivative per unit upstream gradient,
+//   dt_e = coef · w_j · (σ(θ_e) − s_e)   (coef = scale / count for the mean),
+// sharing e^−|θ| with the softplus, so the backward is one multiply by the upstream gradient.
 //#include common.wgsl
 
 override WEIGHTED: bool = false;
+override SAVE_GRAD: bool = false;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
@@ -17,14 +21,19 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   var j = c % p.cols;
   for (var e = c; e < p.n; e += p.n_part) {
     let th = p.scale * t[e];
-    var l = max(th, 0.0) + log(1.0 + exp(-abs(th))) - s[e] * th;
+    let q = exp(-abs(th));
+    var wj = 1.0;
     if (WEIGHTED) {
-      l *= w[j];
+      wj = w[j];
       // The next element is n_part further on: advance its column without a division.
       j += p.col_step;
       if (j >= p.cols) { j -= p.cols; }
     }
-    acc += l;
+    acc += wj * (max(th, 0.0) + log(1.0 + q) - s[e] * th);
+    if (SAVE_GRAD) {
+      // σ(θ) without overflow: q / (1 + q) below 0, 1 / (1 + q) above.
+      dt[e] = p.coef * wj * (select(q, 1.0, th >= 0.0) / (1.0 + q) - s[e]);
+    }
   }
   y[c] = acc;
 }

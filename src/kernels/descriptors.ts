@@ -91,13 +91,9 @@ export const KERNELS = {
   },
   pack_bits: { wg: 256, uniforms: { n: 'u32', k: 'u32', words: 'u32' }, bindings: { codes: 'read f32', packed: 'read_write u32' }, grid: ['n', 'words'] },
   pairwise_nll: {
-    // n = rows·cols pairs, n_part partial sums, col_step = n_part mod cols.
-    wg: 64, uniforms: { n: 'u32', n_part: 'u32', cols: 'u32', col_step: 'u32', scale: 'f32' },
-    bindings: { t: 'read f32', s: 'read f32', w: 'read f32', y: 'read_write f32' }, grid: ['n_part'],
-  },
-  pairwise_nll_backward: {
-    wg: 256, uniforms: { n: 'u32', cols: 'u32', scale: 'f32', coef: 'f32' },
-    bindings: { t: 'read f32', s: 'read f32', w: 'read f32', g: 'read f32', dt: 'read_write f32' }, grid: ['n'],
+    // n = rows·cols pairs, n_part partial sums, col_step = n_part mod cols; coef scales the saved derivative dt.
+    wg: 64, uniforms: { n: 'u32', n_part: 'u32', cols: 'u32', col_step: 'u32', scale: 'f32', coef: 'f32' },
+    bindings: { t: 'read f32', s: 'read f32', w: 'read f32', y: 'read_write f32', dt: 'read_write f32' }, grid: ['n_part'],
   },
   pool2d: {
     wg: 256,
@@ -119,7 +115,7 @@ export const KERNELS = {
   },
   scatter_rows: {
     wg: 64, uniforms: { rows: 'u32', blocks: 'u32', m: 'u32', d: 'u32' },
-    bindings: { x: 'read u32', idx: 'read u32', v: 'read u32', y: 'read_write u32' }, grid: ['rows', 'blocks'],
+    bindings: { idx: 'read u32', v: 'read u32', y: 'read_write u32' }, grid: ['m', 'blocks'],
   },
   sgd: {
     wg: 256,
