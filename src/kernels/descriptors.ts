@@ -148,6 +148,7 @@ export const KERNELS = {
     wg: 64, uniforms: { rows: 'u32', blocks: 'u32', m: 'u32', d: 'u32' },
     bindings: { idx: 'read u32', v: 'read u32', y: 'read_write u32' }, grid: ['m', 'blocks'],
   },
+  scale_by: { wg: 256, uniforms: { n: 'u32' }, bindings: { x: 'read f32', s: 'read f32', y: 'read_write f32' }, grid: ['n'] },
   sgd: {
     wg: 256,
     uniforms: { n: 'u32', nesterov: 'u32', first: 'u32', lr: 'f32', momentum: 'f32', dampening: 'f32', wd: 'f32' },

@@ -43,3 +43,10 @@ export function lossPartial(o: LossPartialArgs): { y: Tensor; dUnit: Tensor | nu
   if (!o.save) dUnit.dispose();
   return { y, dUnit: o.save ? dUnit : null };
 }
+
+/** x · g for a one-element GPU tensor g (a backward rule's upstream gradient): one plain pass over x. */
+export function scaleBy(x: Tensor, g: Tensor): Tensor {
+  const y = Tensor.empty(x.runtime, x.shape, 'f32');
+  if (x.size > 0) launch(x.runtime, 'scale_by', [x.buffer, g.buffer, y.buffer], { n: x.size });
+  return y;
+}

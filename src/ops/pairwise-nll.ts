@@ -11,7 +11,7 @@ import { ShapeError, fmtShape } from '../runtime/errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { isGradEnabled, record } from '../autograd/tape.js';
 import { binaryRaw, unaryRaw } from './raw.js';
-import { lossPartial } from './loss-partial.js';
+import { lossPartial, scaleBy } from './loss-partial.js';
 import { checkRank, checkSameRuntime, checkSameShape, checkTensor } from './validate.js';
 
 export interface PairwiseNllOptions {
@@ -47,7 +47,7 @@ export function pairwiseNllLoss(t: Tensor, s: Tensor, opts: PairwiseNllOptions =
   const { y, dUnit } = lossPartial({ kind: 'pairwiseNll', a: t, b: s, w: w ?? null, cols: n, thetaScale: scale, scale: 1 / count, coef: scale / count, save });
   return record(y, op, [t, s], (g) => {
     // dL/dt = g · dUnit (saved above); dL/ds = −g · scale · t · w / count.
-    const dt = dUnit ? binaryRaw('mul', dUnit, g.view([1, 1])) : null;
+    const dt = dUnit ? scaleBy(dUnit, g) : null;
     let ds: Tensor | null = null;
     if (s.requiresGrad) {
       const gt = binaryRaw('mul', t, g.view([1, 1]));

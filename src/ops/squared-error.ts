@@ -6,8 +6,8 @@
  */
 import type { Tensor } from '../tensor/tensor.js';
 import { isGradEnabled, record } from '../autograd/tape.js';
-import { binaryRaw, unaryRaw } from './raw.js';
-import { lossPartial } from './loss-partial.js';
+import { unaryRaw } from './raw.js';
+import { lossPartial, scaleBy } from './loss-partial.js';
 import { checkSameRuntime, checkSameShape, checkTensor } from './validate.js';
 
 /** scale · Σ (a − b)² over all elements (scale 1/n: the mean squared error). */
@@ -24,7 +24,7 @@ export function squaredError(a: Tensor, b: Tensor, scale = 1): Tensor {
   const { y, dUnit } = lossPartial({ kind: 'squaredError', a, b, w: null, cols: 1, thetaScale: 1, scale, coef: 2 * scale, save });
   return record(y, op, [a, b], (g) => {
     if (!dUnit) return [null, null];
-    const da = binaryRaw('mul', dUnit, g.view(a.shape.map(() => 1)));
+    const da = scaleBy(dUnit, g);
     const db = b.requiresGrad ? unaryRaw('neg', da) : null;
     if (!a.requiresGrad) da.dispose();
     return [a.requiresGrad ? da : null, db];
