@@ -1,7 +1,7 @@
 /** Loss terms shared by the models (all built from autograd ops, so their gradients come for free). */
 import type { Tensor } from '../../tensor/tensor.js';
-import { ShapeError, fmtShape } from '../../runtime/errors.js';
-import { add, mulScalar } from '../../ops/elementwise.js';
+import { add, mulScalar, square, sub } from '../../ops/elementwise.js';
+import { mean } from '../../ops/reduce.js';
 import { cosineSimilarity } from '../../ops/similarity.js';
 import { matmul } from '../../ops/matmul.js';
 import { pairwiseNllLoss } from '../../ops/pairwise-nll.js';
@@ -11,8 +11,7 @@ import { checkSameShape } from '../../ops/validate.js';
 /** Mean squared difference ‖a − b‖² / numel. */
 export function mse(a: Tensor, b: Tensor): Tensor {
   checkSameShape('mse', 'a', a, 'b', b);
-  if (a.size === 0) throw new ShapeError(`mse: a ${fmtShape(a.shape)} has no elements to average`);
-  return squaredError(a, b, 1 / a.size);
+  return mean(square(sub(a, b)));
 }
 
 /** Sum of squares ‖a − b‖²_F (DCMH/SSAH quantisation terms). */
