@@ -35,6 +35,8 @@ const GEMM_UNIFORMS = {
   KH: 'u32', KW: 'u32', SH: 'u32', SW: 'u32',
   PH: 'u32', PW: 'u32', DH: 'u32', DW: 'u32',
   OH: 'u32', OW: 'u32', inv_sh: 'f32', inv_sw: 'f32',
+  // Split-K (dense mode only): workgroup z = batch · nsplit + split, each split sums ksplit values of k.
+  ksplit: 'u32', nsplit: 'u32',
 } as const;
 const GEMM_BINDINGS = { a: 'read f32', b: 'read f32', bias: 'read f32', c: 'read_write f32' } as const;
 const ROWS_EPS = { rows: 'u32', d: 'u32', eps: 'f32' } as const;
@@ -83,6 +85,11 @@ export const KERNELS = {
   gemm_reg: { wg: 16, uniforms: GEMM_UNIFORMS, bindings: GEMM_BINDINGS, grid: null },
   gemm_sg: { wg: 8, uniforms: GEMM_UNIFORMS, bindings: GEMM_BINDINGS, grid: null },
   gemm_tiled: { wg: null, uniforms: GEMM_UNIFORMS, bindings: GEMM_BINDINGS, grid: null },
+  // Second pass of a split-K GEMM: n = batch·M·N outputs, each the sum of S partials, then bias + activation.
+  gemm_splitk: {
+    wg: 64, uniforms: { n: 'u32', N: 'u32', MN: 'u32', S: 'u32', act_alpha: 'f32' },
+    bindings: { part: 'read f32', bias: 'read f32', c: 'read_write f32' }, grid: ['n'],
+  },
   hamming_dist: {
     wg: 256, uniforms: { nq: 'u32', n: 'u32', last_mask: 'u32' },
     bindings: { queries: 'read u32', db: 'read u32', dist: 'read_write u32' }, grid: ['nq', 'n'],
