@@ -35,6 +35,8 @@ const GEMM_UNIFORMS = {
   KH: 'u32', KW: 'u32', SH: 'u32', SW: 'u32',
   PH: 'u32', PW: 'u32', DH: 'u32', DW: 'u32',
   OH: 'u32', OW: 'u32', inv_sh: 'f32', inv_sw: 'f32',
+  // Split-K (dense mode only): workgroup z = batch · nsplit + split, each split sums ksplit values of k.
+  ksplit: 'u32', nsplit: 'u32',
 } as const;
 const GEMM_BINDINGS = { a: 'read f32', b: 'read f32', bias: 'read f32', c: 'read_write f32' } as const;
 const ROWS_EPS = { rows: 'u32', d: 'u32', eps: 'f32' } as const;
@@ -58,6 +60,11 @@ export const KERNELS = {
     bindings: { si: 'read f32', st: 'read f32', w: 'read f32', y: 'read_write f32' }, grid: ['m', 'm'],
   },
   awf_weights: { wg: 64, uniforms: { m: 'u32' }, bindings: { r: 'read f32', w: 'read_write f32' }, grid: ['m'] },
+  // Fused activation backward + bias gradient of a linear layer (src/ops/matmul.ts); includes gemm_epilogue.wgsl.
+  bias_act_backward: {
+    wg: 64, uniforms: { rows: 'u32', N: 'u32', act_alpha: 'f32' },
+    bindings: { y: 'read f32', g: 'read f32', gz: 'read_write f32', gbias: 'read_write f32' }, grid: ['N'],
+  },
   binary: {
     wg: 256,
     uniforms: { n: 'u32', rank: 'u32', alpha: 'f32', beta: 'f32', shape: 'dims', sa: 'dims', sb: 'dims' },
@@ -69,6 +76,20 @@ export const KERNELS = {
     uniforms: { n_out: 'u32', C: 'u32', H: 'u32', W: 'u32', KH: 'u32', KW: 'u32', SH: 'u32', SW: 'u32', PH: 'u32', PW: 'u32', OH: 'u32', OW: 'u32' },
     bindings: { cols: 'read f32', dx: 'read_write f32' },
     grid: ['n_out'],
+  },
+  // Fused cosine reconstruction loss (src/ops/cosine-loss.ts): rows = 2m (the rows of [A; B]), A, B [m, k].
+  cosine_recon: {
+    wg: 16, uniforms: { rows: 'u32', m: 'u32', k: 'u32', eps: 'f32', w_ab: 'f32', w_aa: 'f32', w_bb: 'f32' },
+    bindings: { a: 'read f32', b: 'read f32', s: 'read f32', coef: 'read_write f32', rows: 'read_write f32' }, grid: ['rows'],
+  },
+  cosine_recon_backward: {
+    wg: 64, uniforms: { rows: 'u32', m: 'u32', k: 'u32', eps: 'f32' },
+    bindings: { a: 'read f32', b: 'read f32', coef: 'read f32', rows: 'read f32', g: 'read f32', da: 'read_write f32', db: 'read_write f32' },
+    grid: ['rows', 'k'],
+  },
+  cosine_recon_finish: {
+    wg: null, uniforms: { m: 'u32', w_ab: 'f32', w_aa: 'f32', w_bb: 'f32' },
+    bindings: { rows: 'read f32', total: 'read_write f32', inter: 'read_write f32', intra_a: 'read_write f32', intra_b: 'read_write f32' }, grid: null,
   },
   dropout: {
     wg: 256, uniforms: { n: 'u32', threshold: 'u32', seed: 'u32', scale: 'f32' },
@@ -83,6 +104,11 @@ export const KERNELS = {
   gemm_reg: { wg: 16, uniforms: GEMM_UNIFORMS, bindings: GEMM_BINDINGS, grid: null },
   gemm_sg: { wg: 8, uniforms: GEMM_UNIFORMS, bindings: GEMM_BINDINGS, grid: null },
   gemm_tiled: { wg: null, uniforms: GEMM_UNIFORMS, bindings: GEMM_BINDINGS, grid: null },
+  // Second pass of a split-K GEMM: n = batch·M·N outputs, each the sum of S partials, then bias + activation.
+  gemm_splitk: {
+    wg: 64, uniforms: { n: 'u32', N: 'u32', MN: 'u32', S: 'u32', act_alpha: 'f32' },
+    bindings: { part: 'read f32', bias: 'read f32', c: 'read_write f32' }, grid: ['n'],
+  },
   hamming_dist: {
     wg: 256, uniforms: { nq: 'u32', n: 'u32', last_mask: 'u32' },
     bindings: { queries: 'read u32', db: 'read u32', dist: 'read_write u32' }, grid: ['nq', 'n'],
@@ -115,20 +141,22 @@ export const KERNELS = {
   },
   l2_normalize: { wg: 64, uniforms: ROWS_EPS, bindings: { x: 'read f32', y: 'read_write f32' }, grid: ['rows'] },
   l2_normalize_backward: { wg: 64, uniforms: ROWS_EPS, bindings: { x: 'read f32', g: 'read f32', dx: 'read_write f32' }, grid: ['rows'] },
+  loss_partial: {
+    // n elements, n_part partial sums; cols, col_step = n_part mod cols: the column walk of LOSS 1;
+    // scale: θ = scale · a (LOSS 1); coef scales the saved derivative; alpha the partial sums.
+    wg: 64, uniforms: { n: 'u32', n_part: 'u32', cols: 'u32', col_step: 'u32', scale: 'f32', coef: 'f32', alpha: 'f32' },
+    bindings: { a: 'read f32', b: 'read f32', w: 'read f32', y: 'read_write f32', da: 'read_write f32' }, grid: ['n_part'],
+  },
   lrn: {
     wg: 256, uniforms: { n: 'u32', C: 'u32', HW: 'u32', size: 'u32', alpha_n: 'f32', beta: 'f32', k: 'f32' },
     bindings: { x: 'read f32', y: 'read_write f32', g: 'read f32' }, grid: ['n'],
   },
+  // Backward of tanh(alpha·q ⊙ w) (src/ops/elementwise.ts tanhOfProduct): both input gradients in one pass.
+  mul_tanh_backward: {
+    wg: 256, uniforms: { n: 'u32', alpha: 'f32' },
+    bindings: { q: 'read f32', w: 'read f32', y: 'read f32', g: 'read f32', dq: 'read_write f32', dw: 'read_write f32' }, grid: ['n'],
+  },
   pack_bits: { wg: 256, uniforms: { n: 'u32', k: 'u32', words: 'u32' }, bindings: { codes: 'read f32', packed: 'read_write u32' }, grid: ['n', 'words'] },
-  pairwise_nll: {
-    // n = rows·cols pairs, n_part partial sums, col_step = n_part mod cols.
-    wg: 64, uniforms: { n: 'u32', n_part: 'u32', cols: 'u32', col_step: 'u32', scale: 'f32' },
-    bindings: { t: 'read f32', s: 'read f32', w: 'read f32', y: 'read_write f32' }, grid: ['n_part'],
-  },
-  pairwise_nll_backward: {
-    wg: 256, uniforms: { n: 'u32', cols: 'u32', scale: 'f32', coef: 'f32' },
-    bindings: { t: 'read f32', s: 'read f32', w: 'read f32', g: 'read f32', dt: 'read_write f32' }, grid: ['n'],
-  },
   pool2d: {
     wg: 256,
     // n = invocations (outputs for *_fwd, inputs for *_bwd).
@@ -149,8 +177,9 @@ export const KERNELS = {
   },
   scatter_rows: {
     wg: 64, uniforms: { rows: 'u32', blocks: 'u32', m: 'u32', d: 'u32' },
-    bindings: { x: 'read u32', idx: 'read u32', v: 'read u32', y: 'read_write u32' }, grid: ['rows', 'blocks'],
+    bindings: { idx: 'read u32', v: 'read u32', y: 'read_write u32' }, grid: ['m', 'blocks'],
   },
+  scale_by: { wg: 256, uniforms: { n: 'u32' }, bindings: { x: 'read f32', s: 'read f32', y: 'read_write f32' }, grid: ['n'] },
   sgd: {
     wg: 256,
     uniforms: { n: 'u32', nesterov: 'u32', first: 'u32', lr: 'f32', momentum: 'f32', dampening: 'f32', wd: 'f32' },
@@ -227,6 +256,7 @@ export const BINARY_OP_TABLE = [
   ['axpby', 'p.alpha * u + p.beta * v'],
   ['greater', 'select(0.0, 1.0, u > v)'],
   ['second', 'v'], // broadcast b to a's shape
+  ['mulTanh', 'safe_tanh(p.alpha * u * v)'], // the hash codes tanh(δ·q ⊙ w) of JSGHCA's Jo-Attention in one pass
 ] as const;
 
 /** The op tables the embed step turns into an `apply` function in the named kernel. */
