@@ -19,6 +19,8 @@ export interface GradPrimitives {
   add(a: Tensor, b: Tensor): Tensor;
   /** A fresh copy of t (a leaf's first gradient must not alias an intermediate). */
   copy(t: Tensor): Tensor;
+  /** Copy t's data into dst (same size) and return dst: a leaf's first gradient into its gradSlot. */
+  copyInto(t: Tensor, dst: Tensor): Tensor;
 }
 
 let prims: GradPrimitives | null = null;
@@ -102,7 +104,7 @@ export function backward(root: Tensor, gradOutput?: Tensor): void {
   if (gradOutput && !shapesEqual(gradOutput.shape, root.shape)) {
     throw new ShapeError(`backward: gradOutput ${fmtShape(gradOutput.shape)} does not match output ${fmtShape(root.shape)}`);
   }
-  const { onesLike, add, copy } = gradPrimitives();
+  const { onesLike, add, copy, copyInto } = gradPrimitives();
   noGrad(() => {
     const grads = new Map<Tensor, Tensor>();
     grads.set(root, gradOutput ?? onesLike(root));
@@ -112,7 +114,8 @@ export function backward(root: Tensor, gradOutput?: Tensor): void {
       if (!t.node) {
         // Leaf gradients outlive the scope (gradient accumulation) and never alias another tensor.
         const prev = t.grad;
-        t.grad = keep(prev ? add(prev, g) : copy(g));
+        const slot = t.gradSlot && !t.gradSlot.isDisposed ? t.gradSlot : null;
+        t.grad = keep(prev ? add(prev, g) : slot ? copyInto(g, slot.view(slot.shape)) : copy(g));
         prev?.dispose();
         continue;
       }

@@ -13,7 +13,7 @@
 /** Uniform field types: scalars, a vec4f, or `dims` = array<vec4u, 2> (8 values: shapes and strides up to rank 8). */
 export type UniformType = 'u32' | 'i32' | 'f32' | 'vec4f' | 'dims';
 /** Storage binding: access and element type. */
-export type BindingType = 'read f32' | 'read u32' | 'read_write f32' | 'read_write u32';
+export type BindingType = 'read f32' | 'read u32' | 'read_write f32' | 'read_write u32' | 'read vec4f' | 'read_write vec4f';
 
 export interface KernelDescriptor {
   /** Default of the `WG` override (invocations per workgroup); null when the kernel sizes its workgroup otherwise. */
@@ -40,11 +40,12 @@ const GEMM_BINDINGS = { a: 'read f32', b: 'read f32', bias: 'read f32', c: 'read
 const ROWS_EPS = { rows: 'u32', d: 'u32', eps: 'f32' } as const;
 
 export const KERNELS = {
+  // Multi-tensor optimisers (kernels/optim_table.wgsl): `rows` tensors, `invocations` = workgroups × WG.
   adam: {
     wg: 256,
-    uniforms: { n: 'u32', decoupled: 'u32', lr: 'f32', lr_t: 'f32', b1: 'f32', b2: 'f32', eps: 'f32', inv_sqrt_bc2: 'f32', wd: 'f32' },
-    bindings: { param: 'read_write f32', grad: 'read f32', m1: 'read_write f32', m2: 'read_write f32' },
-    grid: ['n'],
+    uniforms: { rows: 'u32', invocations: 'u32' },
+    bindings: { param: 'read_write vec4f', grad: 'read vec4f', m1: 'read_write vec4f', m2: 'read_write vec4f', table: 'read u32' },
+    grid: ['invocations'],
   },
   awf_fuse: {
     wg: 256, uniforms: { m: 'u32' },
@@ -109,9 +110,9 @@ export const KERNELS = {
   },
   sgd: {
     wg: 256,
-    uniforms: { n: 'u32', nesterov: 'u32', first: 'u32', lr: 'f32', momentum: 'f32', dampening: 'f32', wd: 'f32' },
-    bindings: { param: 'read_write f32', grad: 'read f32', vel: 'read_write f32' },
-    grid: ['n'],
+    uniforms: { rows: 'u32', invocations: 'u32' },
+    bindings: { param: 'read_write vec4f', grad: 'read vec4f', vel: 'read_write vec4f', table: 'read u32' },
+    grid: ['invocations'],
   },
   similarity: {
     wg: 16,
