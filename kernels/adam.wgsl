@@ -9,17 +9,22 @@
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let s = find_slot(global_index(gid, nwg), p.rows);
-  if (s.at == 0xffffffffu) { return; }
+  let decoupled = (table[s.row + 3u] & 1u) != 0u;
   let lr = hyper(s.row, 0u);
+  let lr_t = hyper(s.row, 1u);
   let b1 = hyper(s.row, 2u);
   let b2 = hyper(s.row, 3u);
+  let eps = hyper(s.row, 4u);
+  let inv_sqrt_bc2 = hyper(s.row, 5u);
   let wd = hyper(s.row, 6u);
-  var w = param[s.at];
-  var g = grad[s.at];
-  if ((table[s.row + 3u] & 1u) != 0u) { w = w * (1.0 - lr * wd); } else { g = g + wd * w; }
-  let m = b1 * m1[s.at] + (1.0 - b1) * g;
-  let v = b2 * m2[s.at] + (1.0 - b2) * g * g;
-  m1[s.at] = m;
-  m2[s.at] = v;
-  param[s.at] = w - hyper(s.row, 1u) * m / (sqrt(v) * hyper(s.row, 5u) + hyper(s.row, 4u));
+  for (var at = s.first; at < min(s.end, s.first + WG * VPI); at += WG) {
+    var w = param[at];
+    var g = grad[at];
+    if (decoupled) { w = w * (1.0 - lr * wd); } else { g = g + wd * w; }
+    let m = b1 * m1[at] + (1.0 - b1) * g;
+    let v = b2 * m2[at] + (1.0 - b2) * g * g;
+    m1[at] = m;
+    m2[at] = v;
+    param[at] = w - lr_t * m / (sqrt(v) * inv_sqrt_bc2 + eps);
+  }
 }

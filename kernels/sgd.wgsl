@@ -8,19 +8,22 @@
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let s = find_slot(global_index(gid, nwg), p.rows);
-  if (s.at == 0xffffffffu) { return; }
   let flags = table[s.row + 3u];
   let lr = hyper(s.row, 0u);
   let momentum = hyper(s.row, 1u);
-  let w = param[s.at];
-  let g = grad[s.at] + hyper(s.row, 3u) * w;
-  if ((flags & 2u) != 0u) {
-    param[s.at] = w - lr * g;
-    return;
+  let damp = 1.0 - hyper(s.row, 2u);
+  let wd = hyper(s.row, 3u);
+  for (var at = s.first; at < min(s.end, s.first + WG * VPI); at += WG) {
+    let w = param[at];
+    let g = grad[at] + wd * w;
+    if ((flags & 2u) != 0u) {
+      param[at] = w - lr * g;
+      continue;
+    }
+    var v = g;
+    if ((flags & 1u) == 0u) { v = momentum * vel[at] + damp * g; }
+    vel[at] = v;
+    let d = select(v, g + momentum * v, (flags & 4u) != 0u);
+    param[at] = w - lr * d;
   }
-  var v = g;
-  if ((flags & 1u) == 0u) { v = momentum * vel[s.at] + (1.0 - hyper(s.row, 2u)) * g; }
-  vel[s.at] = v;
-  let d = select(v, g + momentum * v, (flags & 4u) != 0u);
-  param[s.at] = w - lr * d;
 }
