@@ -102,3 +102,22 @@ def profile_steps(batches, step, count):
     ops.sort(key=lambda o: -o['selfMs'])
     total = sum(o['selfMs'] for o in ops)
     return {'steps': count, 'selfMsPerStep': total, 'ops': ops[:12]}
+
+
+def run(c, n, own, prepare, step, end_epoch=lambda: None, extra=lambda: {}):
+    """The peers' main: 'parity' mode loads cmhash's initial weights into `own` (name -> parameter), runs
+    prepare() and two steps on c['indices'] (the loss before and after one update); 'time' mode times
+    prepare() once and then the training epochs. Prints one JSON line; `extra()` adds fields to it."""
+    meta = info(list(own.values()))
+    if c['mode'] == 'parity':
+        load_weights(own, c['weights'])
+        prepare()
+        idx = torch.tensor(c['indices'], dtype=torch.long)
+        a = step(idx)
+        b = step(idx)
+        print(json.dumps({**meta, 'before': a, 'after': b, **extra()}))
+        return
+    t0 = time.perf_counter()
+    prepare()
+    prepare_ms = (time.perf_counter() - t0) * 1e3
+    print(json.dumps({**meta, 'prepareMs': prepare_ms, **time_training(c, n, step, end_epoch=end_epoch), **extra()}))

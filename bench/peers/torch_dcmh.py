@@ -15,12 +15,10 @@ taken from the model's own defaults.
 
 Usage: torch_dcmh.py '<json>' — modes 'time' and 'parity' (as bench/peers/torch_jsghca.py). One JSON line.
 """
-import json
-
 import torch
 import torch.nn.functional as F
 
-from peer_common import info, load_matrix, load_weights, setup, time_training
+from peer_common import load_matrix, run, setup
 
 
 class Net(torch.nn.Module):
@@ -102,19 +100,9 @@ def main():
     xi, xt = load_matrix(d, 'image', 'imageDim'), load_matrix(d, 'text', 'textDim')
     lab = load_matrix(d, 'labels', 'labelDim')
     model = Dcmh(c, xi, xt, lab)
-    meta = info(list(model.image.parameters()) + list(model.text.parameters()))
-    if c['mode'] == 'parity':
-        own = {f'image.{k}': v for k, v in model.image.named_parameters()}
-        own.update({f'text.{k}': v for k, v in model.text.named_parameters()})
-        load_weights(own, c['weights'])
-        model.refresh()  # prepare()
-        idx = torch.tensor(c['indices'], dtype=torch.long)
-        a = model.step(idx)
-        b = model.step(idx)
-        print(json.dumps({**meta, 'before': a, 'after': b}))
-        return
-    model.refresh()  # prepare()
-    print(json.dumps({**meta, **time_training(c, xi.shape[0], model.step, end_epoch=model.refresh)}))
+    own = {f'image.{k}': v for k, v in model.image.named_parameters()}
+    own.update({f'text.{k}': v for k, v in model.text.named_parameters()})
+    run(c, xi.shape[0], own, model.refresh, model.step, end_epoch=model.refresh)  # prepare() = refresh
 
 
 if __name__ == '__main__':

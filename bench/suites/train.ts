@@ -5,8 +5,8 @@
  * joint stage of staged schedules; peak GPU buffer bytes from the runtime's pool and the process RSS
  * (lavapipe's "GPU" memory is host memory); a per-kernel GPU-time breakdown with timestamp queries.
  *
- * Peers: PyTorch CPU (bench/peers/torch_*.py) doing the same step — JSGHCA and DJSRH, and one supervised
- * model (DCMH) — timed in the CPU-peer phase before the GPU runtime exists, with configurations taken
+ * Peers: PyTorch CPU (bench/peers/torch_*.py) doing the same step — JSGHCA and DJSRH, UMHA, and two supervised
+ * models (DCMH, SSAH) — timed in the CPU-peer phase before the GPU runtime exists, with configurations taken
  * from the models' own defaults and the same prepare()-time input scales. A parity run (identical initial
  * weights, one batch, dropout off) compares the loss before and after one SGD step on both sides.
  * Models not present in this build are reported as missing.
@@ -42,7 +42,9 @@ export const PAPER_BATCH: Record<string, { batch: number; source: string }> = {
 };
 
 /** Models with a PyTorch peer, and the script that implements it. */
-const TORCH_PEERS: Record<string, string> = { jsghca: 'torch_jsghca.py', djsrh: 'torch_jsghca.py', dcmh: 'torch_dcmh.py' };
+const TORCH_PEERS: Record<string, string> = {
+  jsghca: 'torch_jsghca.py', djsrh: 'torch_jsghca.py', dcmh: 'torch_dcmh.py', ssah: 'torch_ssah.py', umha: 'torch_umha.py',
+};
 
 interface Sizes { warmupSteps: number; epochs: number; profileSteps: number }
 const sizes = (quick: boolean): Sizes => (quick ? { warmupSteps: 2, epochs: 1, profileSteps: 3 } : { warmupSteps: 10, epochs: 3, profileSteps: 10 });
@@ -66,6 +68,8 @@ interface PeerTiming {
   stepsPerEpoch: number;
   firstLoss: number;
   lastLoss: number;
+  /** One-off set-up before the first step (UMHA's affinity and first code update), when the peer has one. */
+  prepareMs?: number;
   /** Self CPU time per operator (torch.profiler) over a few extra steps. */
   profile: { steps: number; selfMsPerStep: number; ops: { op: string; calls: number; selfMs: number }[] } | null;
 }
@@ -104,10 +108,12 @@ function writeTrainSplit(dir: string, view: TrainingSetView): Record<string, unk
  * (input scales, cosine rescaling) computed by the same functions. Checked against the built model later.
  */
 async function peerConfig(name: string, view: TrainingSetView): Promise<Record<string, unknown> | null> {
-  if (name === 'jsghca' || name === 'djsrh') {
+  if (name === 'jsghca' || name === 'djsrh' || name === 'umha') {
     const cfg = name === 'jsghca'
       ? (await import('../../src/models/jsghca/config.js')).jsghcaDefaults() as unknown as Record<string, unknown>
-      : (await import('../../src/models/djsrh/config.js')).djsrhDefaults() as unknown as Record<string, unknown>;
+      : name === 'umha'
+        ? (await import('../../src/models/umha/config.js')).umhaDefaults() as unknown as Record<string, unknown>
+        : (await import('../../src/models/djsrh/config.js')).djsrhDefaults() as unknown as Record<string, unknown>;
     const target = { ...(cfg.target as Record<string, unknown>) };
     if (cfg.rescale === 'auto') {
       target.rescaleImage = shouldRescaleCosine(view.image, view.imageDim);
@@ -117,6 +123,13 @@ async function peerConfig(name: string, view: TrainingSetView): Promise<Record<s
       ? { image: unitVarianceScale(view.image, view.imageDim), text: unitVarianceScale(view.text, view.textDim) }
       : { image: 1, text: 1 };
     return { cfg: { ...cfg, target }, inputScale };
+  }
+  if (name === 'ssah') {
+    const cfg = (await import('../../src/models/ssah/config.js')).ssahDefaults() as unknown as Record<string, unknown>;
+    const inputScale = cfg.normalizeInputs
+      ? { image: unitVarianceScale(view.image, view.imageDim), text: unitVarianceScale(view.text, view.textDim) }
+      : { image: 1, text: 1 };
+    return { cfg, inputScale };
   }
   if (name === 'dcmh') {
     let mod: { dcmhDefaults?: () => unknown };
@@ -479,7 +492,7 @@ export const trainSuite: Suite = {
         row.note += `; throughput ours/PyTorch ${ratio.toFixed(2)}× per step, ${(p.epochMs / t.epochMs).toFixed(2)}× per epoch`;
         rows.push({
           case: label, impl: `PyTorch ${p.torch} CPU (${p.threads} threads, ${peer.script})`, medianMs: p.stepMs, samples: p.steps,
-          note: `epoch ${p.epochMs.toFixed(0)} ms (${p.stepsPerEpoch} steps); ${par}${diff.length ? `; CONFIG DIFFERS: ${diff.join('; ')}` : ''}`,
+          note: `epoch ${p.epochMs.toFixed(0)} ms (${p.stepsPerEpoch} steps)${p.prepareMs !== undefined ? `; prepare ${p.prepareMs.toFixed(0)} ms (ours ${t.prepareMs.toFixed(0)} ms)` : ''}; ${par}${diff.length ? `; CONFIG DIFFERS: ${diff.join('; ')}` : ''}`,
           extra: { ...p, niceAtSpawn: peer.outcome.niceness, threadsTried: peer.tried, ratioStep: ratio, ratioEpoch: p.epochMs / t.epochMs, configDiff: diff },
         });
       }
