@@ -11,6 +11,7 @@ import { AdapterError, DataError, GpuError } from './errors.js';
 import { PipelineCache, specKey, type KernelSpec } from './pipeline-cache.js';
 import { Profiler, type ProfileReport } from './profiler.js';
 import { UniformArena } from './uniform-arena.js';
+import { BindGroupCache } from './bind-group-cache.js';
 
 export type { KernelSpec } from './pipeline-cache.js';
 
@@ -63,6 +64,7 @@ export class Runtime {
   readonly features: ReadonlySet<string>;
   readonly info: AdapterSummary;
   private readonly arena: UniformArena;
+  private readonly bindGroups: BindGroupCache;
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
   private pendingDispatches = 0;
@@ -87,6 +89,7 @@ export class Runtime {
     this.features = new Set([...device.features].map(String));
     this.info = summarizeAdapter(adapter, device, backend);
     this.arena = new UniformArena(this.pool, Math.max(device.limits.minUniformBufferOffsetAlignment, device.limits.minStorageBufferOffsetAlignment));
+    this.bindGroups = new BindGroupCache(device);
     this.maxDispatchesPerSubmit = opts.maxDispatchesPerSubmit ?? 256;
     this.poison = opts.poisonBuffers ?? false;
     device.addEventListener('uncapturederror', (ev) => {
@@ -227,12 +230,10 @@ export class Runtime {
   dispatch(spec: KernelSpec, storage: readonly (GPUBuffer | GPUBufferBinding)[], workgroups: Workgroups, uniforms?: ArrayBufferView): void {
     this.assertAlive();
     const pipeline = this.pipelines.get(spec);
-    const entries: GPUBindGroupEntry[] = [];
-    if (uniforms) entries.push({ binding: 0, resource: this.arena.push(uniforms) });
-    storage.forEach((b, i) => {
-      entries.push({ binding: i + 1, resource: 'buffer' in b ? b : { buffer: b } });
-    });
-    const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+    // Binding 0: the uniform block (when given); the storage buffers from binding 1.
+    const entries: GPUBufferBinding[] = uniforms ? [this.arena.push(uniforms)] : [];
+    for (const b of storage) entries.push('buffer' in b ? b : { buffer: b });
+    const bindGroup = this.bindGroups.get(pipeline, entries, uniforms ? 0 : 1);
     const [x, y = 1, z = 1] = typeof workgroups === 'number' ? [workgroups] : workgroups;
     if (x === 0 || y === 0 || z === 0) return;
     if (this.profiler) {
