@@ -12,3 +12,4 @@ export * from './similarity.js';
 export * from './conv.js';
 export * from './image.js';
 export * from './pairwise-nll.js';
+export * from './squared-error.js';
