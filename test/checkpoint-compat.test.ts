@@ -1,12 +1,12 @@
 /**
  * Checkpoints written before the multi-tensor optimiser (one optimiser per net, one dispatch per tensor)
- * load and resume bit-identically: the fixture's epoch-1 checkpoint, resumed for one epoch by today's
- * code, must give exactly the weights the old code reached by training on (test/checkpoint-compat-cases.ts).
+ * load with their state intact (re-saved bit for bit) and resume: the fixture's epoch-1 checkpoint, resumed for
+ * one epoch by today's code, gives the weights the old code reached by training on (test/checkpoint-compat-cases.ts).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { getRuntime } from './helpers.js';
+import { allClose, getRuntime } from './helpers.js';
 import '../src/node.js';
 import { decodeSafetensors } from '../src/io/safetensors.js';
 import { train } from '../src/train/loop.js';
@@ -49,10 +49,15 @@ describe('old checkpoints resume bit-identically', () => {
       expect(res.state.history.map((h) => h.epoch)).toEqual([1, 2]);
       const params = model.namedParameters();
       expect([...params.keys()].sort()).toEqual([...want.keys()].sort());
+      // Bit-identical when the run's kernels are those of the fixture (JSGHCA today); DCMH's loss has since moved
+      // to a fused kernel (a different summation order, 1–2 ulp), so the weights are compared to 1e-6 there. The
+      // state itself is checked bit for bit above; bit-exact resume of today's code: test/train.test.ts.
+      const exact = name === 'jsghca';
       for (const [k, t] of params) {
-        const got = new Uint32Array((await t.read() as Float32Array).buffer);
-        const exp = new Uint32Array(new Float32Array(want.get(k)!.data as Float32Array).buffer);
-        expect(Array.from(got), `${name} ${k}`).toEqual(Array.from(exp));
+        const got = await t.read() as Float32Array;
+        const exp = want.get(k)!.data as Float32Array;
+        if (exact) expect(Array.from(new Uint32Array(got.buffer)), `${name} ${k}`).toEqual(Array.from(new Uint32Array(new Float32Array(exp).buffer)));
+        else expect(allClose(got, exp, 1e-6, 1e-5), `${name} ${k}`).toMatchObject({ ok: true });
       }
       model.dispose();
     });
