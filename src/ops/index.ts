@@ -12,3 +12,4 @@ export * from './hashing.js';
 export * from './similarity.js';
 export * from './conv.js';
 export * from './image.js';
+export * from './attention.js';
