@@ -66,6 +66,36 @@ describe('elementwise kernels vs float64 CPU reference', () => {
       }
     });
   }
+
+  // Sizes that take the two-stage path (partials per part, then a second pass), odd on every axis:
+  // full, row, column, middle-axis and two-axis reductions, large enough that each output has many parts.
+  const BIG: { shape: number[]; axes?: number[] }[] = [
+    { shape: [129, 1957] }, { shape: [129, 1957], axes: [1] }, { shape: [1957, 65], axes: [0] },
+    { shape: [7, 1023, 3], axes: [1] }, { shape: [33, 5, 255], axes: [0, 2] }, { shape: [3, 70001] },
+  ];
+  for (const kind of ['sum', 'mean', 'max', 'min'] as const) {
+    it(`reduce ${kind} in two stages on large odd sizes`, async () => {
+      const rt = await getRuntime();
+      const ref = { sum: cpuSum, mean: cpuMean, max: cpuMax, min: cpuMin }[kind];
+      for (const c of BIG) {
+        const n = c.shape.reduce((p, d) => p * d, 1);
+        const axes = c.axes ?? c.shape.map((_, i) => i);
+        const nRed = axes.reduce((p, a) => p * c.shape[a]!, 1);
+        expect(R.reduceChunks(n / nRed, nRed), `${c.shape} axes ${c.axes} must split`).toBeGreaterThan(1);
+        const x = cpu(randomData(n, n % 97, -1, 1), c.shape);
+        const want = ref(cpuMap(x, Math.fround), c.axes, false);
+        const xt = E.fromArray(rt, x.data, c.shape);
+        const got = R[kind](xt, c.axes);
+        expect(got.shape).toEqual(want.shape);
+        const g = await got.read();
+        // f32 accumulation error grows with the number of summed terms.
+        const r = allClose(g, want.data, kind === 'sum' ? 2e-7 * nRed : 1e-6, 1e-5);
+        expect(r, `${kind} ${c.shape} axes ${c.axes} worst at ${r.index}: got ${g[r.index]} want ${want.data[r.index]}`).toMatchObject({ ok: true });
+        // Deterministic: the same input reduces to the same bits.
+        expect(Array.from(await R[kind](xt, c.axes).read())).toEqual(Array.from(g));
+      }
+    });
+  }
 });
 
 describe('elementwise and reduction gradients (finite differences)', () => {

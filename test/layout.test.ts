@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as E from '../src/ops/elementwise.js';
-import { concat, gather, permute, scatterAddRows, slice, stack, transpose } from '../src/ops/layout.js';
-import { cpuConcat, cpuGather, cpuPermute, cpuSlice } from '../src/ops/cpu/layout.js';
+import { concat, gather, permute, scatterAddRows, scatterRows, slice, stack, transpose } from '../src/ops/layout.js';
+import { cpuConcat, cpuGather, cpuPermute, cpuScatterAddRows, cpuScatterRows, cpuSlice } from '../src/ops/cpu/layout.js';
 import { cpu } from '../src/ops/cpu/array.js';
 import { gradcheck } from '../src/autograd/gradcheck.js';
 import { allClose, getRuntime, ODD_SIZES, randomData } from './helpers.js';
@@ -88,19 +88,50 @@ describe('layout kernels vs float64 CPU reference (exact copies)', () => {
 
   it(`scatterAddRows sums rows by index, repeats and out-of-range indices included (sizes ${ODD_SIZES})`, async () => {
     const rt = await getRuntime();
-    for (const m of ODD_SIZES) {
-      const rows = Math.max(1, m >> 1), d = 3;
-      const g = randomData(m * d, m + 5, -4, 4);
-      const idx = Array.from(randomData(m, m + 6, 0, rows + 1), Math.floor); // value `rows` adds nowhere
-      const want = new Float64Array(rows * d);
-      idx.forEach((r, i) => { if (r < rows) for (let j = 0; j < d; j++) want[r * d + j]! += g[i * d + j]!; });
-      const y = scatterAddRows(E.fromArray(rt, g, [m, d]), E.fromArray(rt, idx, [m], 'u32'), rows);
-      expect(y.shape).toEqual([rows, d]);
-      expect(allClose(await y.read(), want, 1e-5, 1e-5).ok).toBe(true);
+    // d = 3 (one column block) and d = 37 (three blocks of 16, the last partial).
+    for (const d of [3, 37]) {
+      for (const m of ODD_SIZES) {
+        const rows = Math.max(1, m >> 1);
+        const g = randomData(m * d, m + 5 + d, -4, 4);
+        const idx = Array.from(randomData(m, m + 6, 0, rows + 1), Math.floor); // value `rows` adds nowhere
+        const want = cpuScatterAddRows(cpu(g, [m, d]), idx, rows);
+        const y = scatterAddRows(E.fromArray(rt, g, [m, d]), E.fromArray(rt, idx, [m], 'u32'), rows);
+        expect(y.shape).toEqual([rows, d]);
+        const r = allClose(await y.read(), want.data, 1e-5, 1e-5);
+        expect(r, `m ${m} d ${d} worst at ${r.index}`).toMatchObject({ ok: true });
+      }
     }
     const g = E.fromArray(rt, randomData(6, 1), [2, 3]);
     expect(() => scatterAddRows(g, E.fromArray(rt, [0, 1, 1], [3], 'u32'), 2)).toThrow(/scatterAddRows: index \[3\] must hold one entry per row of g \[2, 3\]/);
     expect(() => scatterAddRows(g, E.fromArray(rt, [0, 1], [2], 'f32'), 2)).toThrow(/scatterAddRows.*index/);
+  });
+
+  it(`scatterRows copies each replaced row from its source, keeps the others (sizes ${ODD_SIZES})`, async () => {
+    const rt = await getRuntime();
+    for (const d of [1, 5, 37]) {
+      for (const rows of ODD_SIZES) {
+        // Distinct host indices (a seeded permutation prefix), about half the rows.
+        const perm = Array.from(randomData(rows, rows + d, 0, 1)).map((v, i) => [v, i] as const).sort((a, b) => a[0] - b[0]).map(([, i]) => i);
+        const idx = perm.slice(0, Math.max(1, rows >> 1));
+        const m = idx.length;
+        const x = randomData(rows * d, rows + 2, -4, 4), v = randomData(m * d, rows + 3, 5, 9);
+        const want = cpuScatterRows(cpu(x, [rows, d]), idx, cpu(v, [m, d]));
+        const xt = E.fromArray(rt, x, [rows, d]), vt = E.fromArray(rt, v, [m, d]);
+        exact(await scatterRows(xt, E.fromArray(rt, idx, [m], 'u32'), vt).read(), want.data);
+        exact(await scatterRows(xt, idx, vt).read(), want.data);
+      }
+    }
+    // A u32 index tensor is taken as it is: a repeated row takes its last value, an entry ≥ rows replaces nothing.
+    const x = randomData(12, 7), v = randomData(12, 8, 5, 9);
+    const idx = [2, 5, 2, 1];
+    const y = scatterRows(E.fromArray(rt, x, [4, 3]), E.fromArray(rt, idx, [4], 'u32'), E.fromArray(rt, v, [4, 3]));
+    exact(await y.read(), cpuScatterRows(cpu(x, [4, 3]), idx, cpu(v, [4, 3])).data);
+    expect(Array.from(await y.read()).slice(6, 9)).toEqual(Array.from(Float32Array.from(v.slice(6, 9))));
+    // Host arrays are checked: range and repeats, naming the entries; shapes are checked.
+    const xt = E.fromArray(rt, x, [4, 3]), vt = E.fromArray(rt, v.slice(0, 6), [2, 3]);
+    expect(() => scatterRows(xt, [1, 4], vt)).toThrow(/scatterRows: index\[1\] = 4 is out of range \(rows 0..3\)/);
+    expect(() => scatterRows(xt, [3, 3], vt)).toThrow(/scatterRows: index\[0\] and index\[1\] are both 3/);
+    expect(() => scatterRows(xt, [0, 1, 2], vt)).toThrow(/scatterRows: values \[2, 3\] must be \[3, 3\]/);
   });
 
   it('rejects bad arguments naming shapes', async () => {

@@ -9,9 +9,11 @@ import { tidy } from '../src/tensor/scope.js';
 import type { Tensor } from '../src/tensor/tensor.js';
 import { Rng } from '../src/util/rng.js';
 import { mse, pairwiseNll } from '../src/models/common/losses.js';
-import {
-  Discriminator, MultiScaleFusion, bceWithLogits, crossAttentionLoss, discriminatorLoss, effectiveWidths, labelSimilarity, replaceRows, upsampleMatrix,
-} from '../src/models/common/supervised.js';
+import { Discriminator, bceWithLogits, discriminatorLoss } from '../src/models/common/adversarial.js';
+import { crossAttentionLoss } from '../src/models/common/cross-attention.js';
+import { labelSimilarity } from '../src/models/common/label-similarity.js';
+import { replaceRows } from '../src/models/common/no-grad.js';
+import { MultiScaleFusion, effectiveWidths, upsampleMatrix } from '../src/models/common/text-fusion.js';
 import { createModel } from '../src/models/registry.js';
 import type { HashModel } from '../src/models/types.js';
 import { LabelGuidedModel } from '../src/models/common/label-guided.js';
@@ -154,6 +156,11 @@ describe('supervised loss terms vs float64', () => {
     want.set(V.subarray(0, 3), 15);
     want.set(V.subarray(3, 6), 0);
     expect(allClose(got, want, 1e-6, 1e-6).ok).toBe(true);
+    // The batch's host indices are checked: a repeated row or one out of range is an error naming the entries.
+    const idx = fromArray(rt, Uint32Array.from([5, 0]), [2], 'u32');
+    expect(() => replaceRows(t2(X, n, 3), idx, t2(V, 2, 3), [5, 5])).toThrow(/replaceRows: index\[0\] and index\[1\] are both 5/);
+    expect(() => replaceRows(t2(X, n, 3), idx, t2(V, 2, 3), [5, n])).toThrow(new RegExp(`replaceRows: index\\[1\\] = ${n} is out of range`));
+    expect(() => replaceRows(t2(X, n, 3), idx, t2(V, 2, 3), [5])).toThrow(/replaceRows: hostIndex has 1 entries/);
   });
 });
 

@@ -100,6 +100,15 @@ export const KERNELS = {
     bindings: { x: 'read f32', y: 'read_write f32', g: 'read f32' }, grid: ['n'],
   },
   pack_bits: { wg: 256, uniforms: { n: 'u32', k: 'u32', words: 'u32' }, bindings: { codes: 'read f32', packed: 'read_write u32' }, grid: ['n', 'words'] },
+  pairwise_nll: {
+    // n = rows·cols pairs, n_part partial sums, col_step = n_part mod cols.
+    wg: 64, uniforms: { n: 'u32', n_part: 'u32', cols: 'u32', col_step: 'u32', scale: 'f32' },
+    bindings: { t: 'read f32', s: 'read f32', w: 'read f32', y: 'read_write f32' }, grid: ['n_part'],
+  },
+  pairwise_nll_backward: {
+    wg: 256, uniforms: { n: 'u32', cols: 'u32', scale: 'f32', coef: 'f32' },
+    bindings: { t: 'read f32', s: 'read f32', w: 'read f32', g: 'read f32', dt: 'read_write f32' }, grid: ['n'],
+  },
   pool2d: {
     wg: 256,
     // n = invocations (outputs for *_fwd, inputs for *_bwd).
@@ -109,13 +118,18 @@ export const KERNELS = {
   },
   reduce: {
     wg: 64,
-    uniforms: { n_out: 'u32', n_red: 'u32', keep_rank: 'u32', red_rank: 'u32', alpha: 'f32', keep_shape: 'dims', keep_stride: 'dims', red_shape: 'dims', red_stride: 'dims' },
+    uniforms: { n_out: 'u32', n_chunk: 'u32', n_red: 'u32', keep_rank: 'u32', red_rank: 'u32', alpha: 'f32', keep_shape: 'dims', keep_stride: 'dims', red_shape: 'dims', red_stride: 'dims' },
     bindings: { x: 'read f32', y: 'read_write f32' },
-    grid: ['n_out'],
+    grid: ['n_out', 'n_chunk'],
   },
   scatter_add_rows: {
-    wg: 256, uniforms: { n_out: 'u32', m: 'u32', d: 'u32' },
-    bindings: { g: 'read f32', idx: 'read u32', dx: 'read_write f32' }, grid: ['n_out'],
+    // blocks = ceil(d / CB) column blocks per row (CB: the kernel's override).
+    wg: 64, uniforms: { rows: 'u32', blocks: 'u32', m: 'u32', d: 'u32' },
+    bindings: { g: 'read f32', idx: 'read u32', dx: 'read_write f32' }, grid: ['rows', 'blocks'],
+  },
+  scatter_rows: {
+    wg: 64, uniforms: { rows: 'u32', blocks: 'u32', m: 'u32', d: 'u32' },
+    bindings: { x: 'read u32', idx: 'read u32', v: 'read u32', y: 'read_write u32' }, grid: ['rows', 'blocks'],
   },
   sgd: {
     wg: 256,

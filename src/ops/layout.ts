@@ -4,7 +4,7 @@
  */
 import { CmhashError, ShapeError, fmtShape } from '../runtime/errors.js';
 import { Tensor } from '../tensor/tensor.js';
-import { normAxis, sizeOf, stridesOf, type Shape } from '../tensor/shape.js';
+import { normAxis, shapesEqual, sizeOf, stridesOf, type Shape } from '../tensor/shape.js';
 import { record } from '../autograd/tape.js';
 import { fromArray, full } from './elementwise.js';
 import { launch } from './launch.js';
@@ -185,7 +185,58 @@ export function scatterAddRows(g: Tensor, index: Tensor, rows: number): Tensor {
   const d = sizeOf(g.shape.slice(1));
   const out = Tensor.empty(rt, [rows, ...g.shape.slice(1)], 'f32');
   if (out.size > 0) {
-    launch(rt, 'scatter_add_rows', [g.buffer, index.buffer, out.buffer], { n_out: out.size, m: index.size, d });
+    launch(rt, 'scatter_add_rows', [g.buffer, index.buffer, out.buffer], { rows, blocks: Math.ceil(d / ROW_BLOCK), m: index.size, d }, { constants: { CB: ROW_BLOCK } });
   }
   return out;
+}
+
+/** Columns per invocation of the row-scan kernels (scatter_add_rows, scatter_rows): each invocation scans the index list once. */
+const ROW_BLOCK = 16;
+
+/**
+ * A copy of x with row index[k] replaced by row k of `values` (x [rows, …], values [index.length, …]);
+ * when an index repeats, its last row wins, and entries ≥ rows replace nothing. Each output row is copied
+ * once from the row that maps to it (O(rows·d) copies, no O(rows·m·d) scatter-add of differences).
+ * A host index array is checked first: integers in range, no repeats (errors name the entry). No gradient
+ * is recorded (used to refresh stored per-item matrices such as DCMH's F and G).
+ */
+export function scatterRows(x: Tensor, index: Tensor | ArrayLike<number>, values: Tensor): Tensor {
+  checkTensor('scatterRows', 'x', x, 'f32');
+  checkTensor('scatterRows', 'values', values, 'f32');
+  checkSameRuntime('scatterRows', x, values);
+  if (x.rank < 1) throw new ShapeError(`scatterRows: x must have rank >= 1, got ${fmtShape(x.shape)}`);
+  const rows = x.shape[0]!;
+  let idx: Tensor;
+  if (index instanceof Tensor) {
+    checkTensor('scatterRows', 'index', index, 'u32');
+    checkSameRuntime('scatterRows', x, index);
+    idx = index;
+  } else {
+    checkRowIndex('scatterRows', index, rows);
+    idx = fromArray(x.runtime, index, [index.length], 'u32');
+  }
+  const m = idx.size;
+  if (values.rank !== x.rank || values.shape[0] !== m || !shapesEqual(values.shape.slice(1), x.shape.slice(1))) {
+    throw new ShapeError(`scatterRows: values ${fmtShape(values.shape)} must be [${m}, ${x.shape.slice(1).join(', ')}] (index ${fmtShape(idx.shape)}, x ${fmtShape(x.shape)})`);
+  }
+  const rt = x.runtime;
+  const d = sizeOf(x.shape.slice(1));
+  const out = Tensor.empty(rt, x.shape, 'f32');
+  if (out.size > 0) {
+    launch(rt, 'scatter_rows', [x.buffer, idx.buffer, values.buffer, out.buffer], { rows, blocks: Math.ceil(d / ROW_BLOCK), m, d }, { constants: { CB: ROW_BLOCK } });
+  }
+  if (idx !== index) idx.dispose();
+  return out;
+}
+
+/** Host check of a row index list: integers in [0, rows), no entry twice (errors name the entries). */
+export function checkRowIndex(op: string, index: ArrayLike<number>, rows: number): void {
+  const seen = new Map<number, number>();
+  for (let i = 0; i < index.length; i++) {
+    const v = index[i]!;
+    if (!Number.isInteger(v) || v < 0 || v >= rows) throw new ShapeError(`${op}: index[${i}] = ${v} is out of range (rows 0..${rows - 1})`);
+    const first = seen.get(v);
+    if (first !== undefined) throw new ShapeError(`${op}: index[${first}] and index[${i}] are both ${v} (each row may be replaced once)`);
+    seen.set(v, i);
+  }
 }

@@ -16,28 +16,77 @@ function resolveAxes(op: string, x: Tensor, axes?: number | readonly number[]): 
   return out;
 }
 
+/**
+ * Parallel split of a reduction of n_red elements into each of n_out outputs: none for small work
+ * (under SPLIT_WORK elements in all, one pass costs less than a second dispatch), else at least MIN_PART
+ * elements per invocation and about TARGET_INVOCATIONS invocations in all (enough workgroups for every
+ * lavapipe thread). 1: one pass.
+ */
+const MIN_PART = 256;
+const SPLIT_WORK = 16384;
+const TARGET_INVOCATIONS = 1024;
+export function reduceChunks(nOut: number, nRed: number): number {
+  if (nOut <= 0 || nRed < 2 * MIN_PART || nOut * nRed < SPLIT_WORK) return 1;
+  return Math.max(1, Math.min(Math.floor(nRed / MIN_PART), Math.ceil(TARGET_INVOCATIONS / nOut)));
+}
+
+/**
+ * The (shape, stride) lists of the kept and reduced dimensions with size-1 axes dropped and adjacent
+ * axes of the same kind merged (x is contiguous), so a full, row or column reduction has one reduced axis.
+ */
+function reduceLayout(shape: Shape, red: ReadonlySet<number>): { keepShape: number[]; keepStride: number[]; redShape: number[]; redStride: number[] } {
+  const strides = stridesOf(shape);
+  const keepShape: number[] = [], keepStride: number[] = [], redShape: number[] = [], redStride: number[] = [];
+  let prev: 'keep' | 'red' | null = null;
+  shape.forEach((d, i) => {
+    if (d === 1) return;
+    const kind = red.has(i) ? 'red' : 'keep';
+    const [sh, st] = kind === 'red' ? [redShape, redStride] : [keepShape, keepStride];
+    if (prev === kind) {
+      // Contiguous: the previous axis of this kind has stride d·strides[i]; merge into it.
+      sh[sh.length - 1] = sh[sh.length - 1]! * d;
+      st[st.length - 1] = strides[i]!;
+    } else {
+      sh.push(d);
+      st.push(strides[i]!);
+    }
+    prev = kind;
+  });
+  return { keepShape, keepStride, redShape, redStride };
+}
+
+/** One reduce dispatch: y[c·n_out + o] = alpha · (part c of n_chunk of output o). */
+function launchReduce(kind: keyof typeof REDUCE_OPS, x: Tensor, y: Tensor, l: ReturnType<typeof reduceLayout>, nChunk: number, alpha: number): void {
+  launch(x.runtime, 'reduce', [x.buffer, y.buffer], {
+    n_out: sizeOf(l.keepShape), n_chunk: nChunk, n_red: sizeOf(l.redShape), keep_rank: l.keepShape.length, red_rank: l.redShape.length, alpha,
+    keep_shape: l.keepShape, keep_stride: l.keepStride, red_shape: l.redShape, red_stride: l.redStride,
+  }, { constants: { OP: REDUCE_OPS[kind] } });
+}
+
 export function reduceRaw(kind: keyof typeof REDUCE_OPS, x: Tensor, axes: number[], keepDims: boolean, alpha: number): Tensor {
   if (x.rank > 8) throw new ShapeError(`${kind}: rank ${x.rank} exceeds 8 (${fmtShape(x.shape)})`);
-  const strides = stridesOf(x.shape);
   const red = new Set(axes);
-  const keepShape: number[] = [], keepStride: number[] = [], redShape: number[] = [], redStride: number[] = [];
-  x.shape.forEach((d, i) => {
-    if (red.has(i)) { redShape.push(d); redStride.push(strides[i]!); }
-    else { keepShape.push(d); keepStride.push(strides[i]!); }
-  });
-  if ((kind === 'max' || kind === 'min') && sizeOf(redShape) === 0) {
+  if ((kind === 'max' || kind === 'min') && x.shape.some((d, i) => red.has(i) && d === 0)) {
     throw new ShapeError(`${kind}: cannot reduce over an empty axis of ${fmtShape(x.shape)}`);
   }
-  const outShape = keepDims ? x.shape.map((d, i) => (red.has(i) ? 1 : d)) : keepShape;
+  const outShape = keepDims ? x.shape.map((d, i) => (red.has(i) ? 1 : d)) : x.shape.filter((_, i) => !red.has(i));
   const rt = x.runtime;
   const y = Tensor.empty(rt, outShape, 'f32');
-  const nOut = sizeOf(keepShape);
-  if (nOut > 0) {
-    launch(rt, 'reduce', [x.buffer, y.buffer], {
-      n_out: nOut, n_red: sizeOf(redShape), keep_rank: keepShape.length, red_rank: redShape.length, alpha,
-      keep_shape: keepShape, keep_stride: keepStride, red_shape: redShape, red_stride: redStride,
-    }, { constants: { OP: REDUCE_OPS[kind] } });
+  const nOut = sizeOf(outShape);
+  if (nOut === 0) return y;
+  const layout = reduceLayout(x.shape, red);
+  const nRed = sizeOf(layout.redShape);
+  const nChunk = reduceChunks(nOut, nRed);
+  if (nChunk === 1) {
+    launchReduce(kind, x, y, layout, 1, alpha);
+    return y;
   }
+  // Two stages: partials [n_chunk, n_out], then their reduction over the first axis (each output's
+  // parts in a fixed order; no atomics, so the result is deterministic).
+  const partial = Tensor.empty(rt, [nChunk, nOut], 'f32');
+  launchReduce(kind, x, partial, layout, nChunk, 1);
+  launchReduce(kind, partial, y, { keepShape: [nOut], keepStride: [1], redShape: [nChunk], redStride: [nOut] }, 1, alpha);
+  partial.dispose();
   return y;
 }
 

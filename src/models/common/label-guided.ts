@@ -39,9 +39,14 @@ import { unitVarianceScale } from './nets.js';
 import { validateImageInput, withRawImageDims, type ImageInputConfig } from './cnnf.js';
 import { readScalars, stepResult } from './step.js';
 import { collectModuleState, restoreModuleState } from './state.js';
-import {
-  Decoder, Discriminator, HalvingLr, LabelNet, ModalityNet, crossAttentionLoss, detach, discriminatorLoss, generatorLoss, labelSimilarity, signCodes,
-} from './supervised.js';
+import { Discriminator, discriminatorLoss, generatorLoss } from './adversarial.js';
+import { crossAttentionLoss } from './cross-attention.js';
+import { Decoder } from './decoder.js';
+import { HalvingLr } from './halving-lr.js';
+import { LabelNet } from './label-net.js';
+import { labelSimilarity } from './label-similarity.js';
+import { ModalityNet } from './modality-net.js';
+import { detach, signCodes } from './no-grad.js';
 
 /** Image input ('features' or raw images through CNN-F; `--raw-images S` selects CNN-F at size S). */
 export interface LabelGuidedConfig extends ImageInputConfig {

@@ -1,9 +1,10 @@
 /** Loss terms shared by the models (all built from autograd ops, so their gradients come for free). */
 import type { Tensor } from '../../tensor/tensor.js';
-import { add, affine, mul, mulScalar, softplus, square, sub } from '../../ops/elementwise.js';
+import { add, mulScalar, square, sub } from '../../ops/elementwise.js';
 import { mean, sum } from '../../ops/reduce.js';
 import { cosineSimilarity } from '../../ops/similarity.js';
 import { matmul } from '../../ops/matmul.js';
+import { pairwiseNllLoss } from '../../ops/pairwise-nll.js';
 import { checkSameShape } from '../../ops/validate.js';
 
 /** Mean squared difference ‖a − b‖² / numel. */
@@ -41,10 +42,9 @@ export function cosineReconstructionLoss(S: Tensor, bI: Tensor, bT: Tensor, lamb
  * Pairwise negative log-likelihood NLL(s, θ) = −Σ (s·θ − log(1 + e^θ)) / count with θ = ½·a·bᵀ,
  * computed stably through softplus. `s` is the 0/1 similarity [m, n]; a [m, k], b [n, k].
  * Averaged over the m·n pairs so the scale does not depend on the batch size [ours].
+ * The elementwise part and the mean are one fused op (forward and backward: src/ops/pairwise-nll.ts).
  */
 export function pairwiseNll(s: Tensor, a: Tensor, b: Tensor, colWeights?: Tensor): Tensor {
-  const theta = affine(matmul(a, b, { transB: true }), 0.5, 0);
-  const l = sub(softplus(theta), mul(s, theta));
   // Column weights [1, n] (mean 1): the rows of b stand for several items each (label-guided models).
-  return mean(colWeights ? mul(l, colWeights) : l);
+  return pairwiseNllLoss(matmul(a, b, { transB: true }), s, { scale: 0.5, colWeights });
 }

@@ -79,7 +79,27 @@ export function pinnedRescale(overrides: Record<string, unknown> | undefined): P
   return out;
 }
 
-export abstract class PairedHashModel implements HashModel {
+/** Modules a subclass adds per modality: that modality's optimiser updates them; checkpoints name them `<side>_extra<i>.`. */
+export interface ExtraModules<M extends Module = Module> {
+  image: M[];
+  text: M[];
+}
+
+/**
+ * What a subclass adds to the two nets, handed to the base constructor as data (no overridable method runs
+ * from a constructor: an override would run before the subclass's own fields are initialised, and those
+ * field initialisers would then reset whatever it set — the cause of a silently disabled Jo-Attention).
+ */
+export interface PairedParts<M extends Module = Module> {
+  /** The raw model config, to tell explicit target.rescaleImage/Text from defaults (see PairedConfig.rescale). */
+  overrides?: Record<string, unknown>;
+  /** Extra hash-net options per modality (UMHA's token attention). */
+  netOptions?: Partial<Record<Modality, Partial<HashNetOptions>>>;
+  /** Builds the extra modules (JSGHCA's Jo-Attention fcs) from the rng fork that follows the two nets'. */
+  extraModules?: (rt: Runtime, bits: number, rng: Rng) => ExtraModules<M>;
+}
+
+export abstract class PairedHashModel<M extends Module = Module> implements HashModel {
   readonly info: ModelInfo;
   readonly imageNet: FeatureHashNet;
   readonly textNet: FeatureHashNet;
@@ -91,18 +111,17 @@ export abstract class PairedHashModel implements HashModel {
   /** Training-loop learning-rate factor (--lr-schedule), applied to both nets' base rates. */
   lrScale = 1;
   private readonly pinned: PinnedRescale;
+  /** The subclass's extra modules per modality (built by `parts.extraModules`). */
+  protected readonly extra: ExtraModules<M>;
 
-  /**
-   * `readFile`: host file access (CNN-F weights); `overrides`: the raw model config, to tell explicit
-   * target.rescaleImage/Text from defaults (see PairedConfig.rescale).
-   */
-  constructor(readonly runtime: Runtime, name: string, bits: number, readonly cfg: PairedConfig, dims: ModelDims, seed: number, private readonly readFile?: HostFileReader, overrides?: Record<string, unknown>) {
+  /** `readFile`: host file access (CNN-F weights); `parts`: what the subclass adds (see PairedParts). */
+  constructor(readonly runtime: Runtime, name: string, bits: number, readonly cfg: PairedConfig, dims: ModelDims, seed: number, private readonly readFile?: HostFileReader, parts: PairedParts<M> = {}) {
     if (!Number.isInteger(bits) || bits < 8 || bits > 128) throw new RangeError(`${name}: bits must be an integer in [8, 128], got ${bits}`);
     cfg = this.cfg = withRawImageDims(name, cfg, dims);
     const rawImages = (cfg as ImageInputConfig).imageInput === 'cnnf';
     if ((!rawImages && dims.imageDim <= 0) || dims.textDim <= 0) throw new RangeError(`${name}: needs image and text features (imageDim ${dims.imageDim}, textDim ${dims.textDim})`);
     this.info = { name, bits, supervised: false, config: { ...cfg, bits, seed, dims } };
-    this.pinned = pinnedRescale(overrides);
+    this.pinned = pinnedRescale(parts.overrides);
     if (cfg.rescale !== 'auto') {
       const on = cfg.rescale === 'on';
       for (const [side, v] of Object.entries(this.pinned)) {
@@ -118,18 +137,14 @@ export abstract class PairedHashModel implements HashModel {
       throw new RangeError(`${name}: imageInput 'cnnf' with imageSize ${cfg.imageSize} needs image rows of 3×${cfg.imageSize}×${cfg.imageSize} = ${3 * cfg.imageSize * cfg.imageSize} normalised pixels (NCHW), the data has imageDim ${dims.imageDim}`);
     }
     const cnnf = raw ? { imageSize: cfg.imageSize, channels: cfg.cnnfChannels, siAttention: cfg.imageAttention !== 'none' } : undefined;
-    this.imageNet = new FeatureHashNet(runtime, { inDim: dims.imageDim, hidden: cfg.hidden, bits, dropout: cfg.dropout, attention: raw ? 'none' : cfg.imageAttention, rng: rng.fork(), cnnf, ...this.netExtras('image') });
-    this.textNet = new FeatureHashNet(runtime, { inDim: dims.textDim, hidden: cfg.hidden, bits, dropout: cfg.textDropout, attention: cfg.textAttention, rng: rng.fork(), ...this.netExtras('text') });
-    this.buildExtra(runtime, bits, rng.fork());
+    this.imageNet = new FeatureHashNet(runtime, { inDim: dims.imageDim, hidden: cfg.hidden, bits, dropout: cfg.dropout, attention: raw ? 'none' : cfg.imageAttention, rng: rng.fork(), cnnf, ...parts.netOptions?.image });
+    this.textNet = new FeatureHashNet(runtime, { inDim: dims.textDim, hidden: cfg.hidden, bits, dropout: cfg.textDropout, attention: cfg.textAttention, rng: rng.fork(), ...parts.netOptions?.text });
+    const extraRng = rng.fork(); // drawn with or without extras, so the rng stream does not depend on them
+    this.extra = parts.extraModules?.(runtime, bits, extraRng) ?? { image: [], text: [] };
     const sgd = (lr: number, mods: Module[]): SGD =>
       new SGD(mods.flatMap((m) => m.namedParameters()), { lr, momentum: cfg.momentum, weightDecay: cfg.weightDecay });
     this.optImage = sgd(cfg.lrImage, [this.imageNet, ...this.extraModules('image')]);
     this.optText = sgd(cfg.lrText, [this.textNet, ...this.extraModules('text')]);
-  }
-
-  /** Extra hash-net options per modality (UMHA's token attention). Called from the constructor: use only this.cfg. */
-  protected netExtras(_side: Modality): Partial<HashNetOptions> {
-    return {};
   }
 
   /** Extra loss terms (already weighted) added to the reconstruction loss; bI, bT are the batch's scaled-tanh codes. */
@@ -137,11 +152,9 @@ export abstract class PairedHashModel implements HashModel {
     return {};
   }
 
-  /** Subclasses create extra modules here (called before the optimisers are built). */
-  protected buildExtra(_rt: Runtime, _bits: number, _rng: Rng): void {}
-  /** Extra modules whose parameters the image (or text) optimiser updates. */
-  protected extraModules(_side: Modality): Module[] {
-    return [];
+  /** Extra modules whose parameters the image (or text) optimiser updates (not to be overridden: pass PairedParts.extraModules). */
+  protected extraModules(side: Modality): Module[] {
+    return this.extra[side];
   }
 
   /** Pre-tanh outputs → the h that goes into the scaled tanh (identity here; Jo-Attention in JSGHCA). */

@@ -28,7 +28,9 @@ import { FeatureHashNet, unitVarianceScale } from '../common/nets.js';
 import { imageInputDefaults, validateImageInput, withRawImageDims, type ImageInputConfig } from '../common/cnnf.js';
 import { readScalars, stepResult } from '../common/step.js';
 import { collectModuleState, restoreModuleState } from '../common/state.js';
-import { HalvingLr, labelSimilarity, replaceRows, signCodes } from '../common/supervised.js';
+import { HalvingLr } from '../common/halving-lr.js';
+import { labelSimilarity } from '../common/label-similarity.js';
+import { replaceRows, signCodes } from '../common/no-grad.js';
 
 export interface DcmhConfig extends ImageInputConfig {
   /** Hidden width of both nets (reference: image CNN-F fc 4096, text 8192; ≤ 1024 here [ours]). */
@@ -144,13 +146,13 @@ export class DcmhModel implements HashModel {
     backward(li.total);
     this.optImage.step();
     this.optImage.zeroGrad();
-    this.swap('F', replaceRows(this.F, idx, fb));
+    this.swap('F', replaceRows(this.F, idx, fb, batch.indices));
     const gb = this.textNet.forward(batch.text);
     const lt = this.lossTerms(S, gb, this.F!, this.G, Bb, idx);
     backward(lt.total);
     this.optText.step();
     this.optText.zeroGrad();
-    this.swap('G', replaceRows(this.G!, idx, gb));
+    this.swap('G', replaceRows(this.G!, idx, gb, batch.indices));
     return {
       total: add(li.total, lt.total),
       imageNll: li.nll, imageQuant: li.quant, imageBalance: li.balance,

@@ -16,7 +16,7 @@ export class DjsrhModel extends PairedHashModel {
     const base = preset ? mergeConfig<PairedConfig>('djsrh', djsrhDefaults(), PRESETS[preset] as unknown as Record<string, unknown>) : djsrhDefaults();
     const cfg = mergeConfig<PairedConfig>('djsrh', base, rest);
     applyBaseLr(cfg, opts.lr);
-    super(rt, 'djsrh', opts.bits, cfg, opts.dims, opts.seed, opts.readFile, rest);
+    super(rt, 'djsrh', opts.bits, cfg, opts.dims, opts.seed, opts.readFile, { overrides: rest });
     if (preset) this.info.config = { ...this.info.config, preset };
   }
 }

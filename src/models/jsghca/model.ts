@@ -7,25 +7,25 @@ import type { Runtime } from '../../runtime/runtime.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { mul, mulScalar } from '../../ops/elementwise.js';
 import { softmax } from '../../ops/softmax.js';
-import { Linear, type Module } from '../../nn/index.js';
-import type { Rng } from '../../util/rng.js';
+import { Linear } from '../../nn/index.js';
 import { PairedHashModel, applyBaseLr } from '../common/paired-model.js';
 import { mergeConfig } from '../common/config.js';
 import type { ModelFactoryOptions } from '../registry.js';
 import type { Modality } from '../types.js';
 import { applyAblation, jsghcaDefaults, type Ablation, type JsghcaConfig } from './config.js';
 
-export class JsghcaModel extends PairedHashModel {
-  // Set by buildExtra() from inside super(): `declare` keeps ES2022 class-field semantics from resetting them
-  // to undefined/null after super() returns (which silently disabled Jo-Attention).
-  private declare joImage: Linear | null;
-  private declare joText: Linear | null;
-
+export class JsghcaModel extends PairedHashModel<Linear> {
   constructor(rt: Runtime, opts: ModelFactoryOptions) {
     const { ablation, ...rest } = (opts.config ?? {}) as { ablation?: Ablation } & Record<string, unknown>;
     const cfg = applyAblation(mergeConfig<JsghcaConfig>('jsghca', jsghcaDefaults(), rest), ablation ?? 'full');
     applyBaseLr(cfg, opts.lr);
-    super(rt, 'jsghca', opts.bits, cfg, opts.dims, opts.seed, opts.readFile, rest);
+    super(rt, 'jsghca', opts.bits, cfg, opts.dims, opts.seed, opts.readFile, {
+      overrides: rest,
+      // Jo-Attention: O = ReLU(fc(Q)) ∈ ℝᵏ per modality; the image optimiser updates the image side's fc.
+      extraModules: cfg.joAttention
+        ? (r, bits, rng) => ({ image: [new Linear(r, bits, bits, { rng, activation: 'relu' })], text: [new Linear(r, bits, bits, { rng, activation: 'relu' })] })
+        : undefined,
+    });
     this.info.config = { ...this.info.config, ablation: ablation ?? 'full' };
   }
 
@@ -33,17 +33,13 @@ export class JsghcaModel extends PairedHashModel {
     return this.cfg as JsghcaConfig;
   }
 
-  protected override buildExtra(rt: Runtime, bits: number, rng: Rng): void {
-    this.joImage = this.joText = null;
-    if (!(this.cfg as JsghcaConfig).joAttention) return;
-    // O = ReLU(fc(Q)) ∈ ℝᵏ per modality.
-    this.joImage = new Linear(rt, bits, bits, { rng, activation: 'relu' });
-    this.joText = new Linear(rt, bits, bits, { rng, activation: 'relu' });
+  /** The Jo-Attention fc of each modality (undefined when the ablation turns Jo-Attention off). */
+  private get joImage(): Linear | undefined {
+    return this.extra.image[0];
   }
 
-  protected override extraModules(side: Modality): Module[] {
-    const m = side === 'image' ? this.joImage : this.joText;
-    return m ? [m] : [];
+  private get joText(): Linear | undefined {
+    return this.extra.text[0];
   }
 
   /** k·softmax(ReLU(fc(Q))): positive weights averaging 1, so the code's scale is kept [ours]. */

@@ -18,7 +18,6 @@ import { noGrad } from '../../autograd/tape.js';
 import { tidy } from '../../tensor/scope.js';
 import { CmhashError } from '../../runtime/errors.js';
 import { PairedHashModel, applyBaseLr } from '../common/paired-model.js';
-import type { HashNetOptions } from '../common/nets.js';
 import { mse } from '../common/losses.js';
 import { mergeConfig } from '../common/config.js';
 import type { ModelFactoryOptions } from '../registry.js';
@@ -44,16 +43,12 @@ export class UmhaModel extends PairedHashModel {
     if (cfg.collaborativeNorm !== 'degree' && cfg.collaborativeNorm !== 'n') throw new CmhashError(`umha: collaborativeNorm must be 'degree' or 'n', got '${String(cfg.collaborativeNorm)}'`);
     if (cfg.fill !== 'zero' && cfg.fill !== 'batch') throw new CmhashError(`umha: fill must be 'zero' or 'batch', got '${String(cfg.fill)}'`);
     if (cfg.target.fusion !== 'beta') throw new CmhashError(`umha: the auxiliary matrix fuses with a β-mix (target.fusion 'beta'), got '${cfg.target.fusion}'`);
-    super(rt, 'umha', opts.bits, cfg, opts.dims, opts.seed, opts.readFile, opts.config);
+    const tokenAttention = { tokens: cfg.tokens, heads: cfg.heads, pool: cfg.pool };
+    super(rt, 'umha', opts.bits, cfg, opts.dims, opts.seed, opts.readFile, { overrides: opts.config, netOptions: { image: { tokenAttention }, text: { tokenAttention } } });
   }
 
   private get ucfg(): UmhaConfig {
     return this.cfg as UmhaConfig;
-  }
-
-  protected override netExtras(_side: Modality): Partial<HashNetOptions> {
-    const c = this.cfg as UmhaConfig;
-    return { tokenAttention: { tokens: c.tokens, heads: c.heads, pool: c.pool } };
   }
 
   /** K = round(topKFraction · n), at least 1. */

@@ -57,3 +57,23 @@ export function cpuGather(x: CpuArray, idx: readonly number[], idxShape: readonl
   });
   return { shape, data };
 }
+
+/** out[r] = Σ g[k] over the k with idx[k] == r < rows (gather's backward). */
+export function cpuScatterAddRows(g: CpuArray, idx: readonly number[], rows: number): CpuArray {
+  const d = sizeOf(g.shape.slice(1));
+  const data = new Float64Array(rows * d);
+  idx.forEach((r, k) => {
+    if (r < rows) for (let j = 0; j < d; j++) data[r * d + j]! += g.data[k * d + j]!;
+  });
+  return { shape: [rows, ...g.shape.slice(1)], data };
+}
+
+/** x with row idx[k] replaced by values[k] (a later k wins; entries ≥ rows replace nothing). */
+export function cpuScatterRows(x: CpuArray, idx: readonly number[], values: CpuArray): CpuArray {
+  const d = sizeOf(x.shape.slice(1));
+  const data = Float64Array.from(x.data);
+  idx.forEach((r, k) => {
+    if (r < x.shape[0]!) for (let j = 0; j < d; j++) data[r * d + j] = values.data[k * d + j]!;
+  });
+  return { shape: [...x.shape], data };
+}

@@ -1,0 +1,36 @@
+/**
+ * Gradient-free tensor updates of the supervised models: detached copies, the per-item code matrix B = sign(·)
+ * and row replacement in per-item matrices (DCMH's stored outputs F and G).
+ */
+import { ShapeError, fmtShape } from '../../runtime/errors.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { noGrad } from '../../autograd/tape.js';
+import { binarize, clone } from '../../ops/elementwise.js';
+import { checkRowIndex, scatterRows } from '../../ops/layout.js';
+
+/** A copy of t that carries no gradient (stops the tape at t). */
+export function detach(t: Tensor): Tensor {
+  return noGrad(() => clone(t));
+}
+
+/** Code matrix update sign(h) with sign(0) → +1 (MODELS.md: DCMH's code lets sign(0) = 0; we map it to +1). */
+export function signCodes(h: Tensor): Tensor {
+  return noGrad(() => binarize(h));
+}
+
+/**
+ * x with rows `idx` (distinct u32 indices into x's rows) replaced by `values` [idx.length, d], as a new
+ * tensor: each output row copied once from the row that maps to it (scatterRows). `hostIndex`, the same
+ * indices on the host (a batch's `indices`), is checked first: in range and distinct. No gradient.
+ * Used to keep per-item matrices (DCMH's F and G) current after every step.
+ */
+export function replaceRows(x: Tensor, idx: Tensor, values: Tensor, hostIndex?: ArrayLike<number>): Tensor {
+  if (x.rank !== 2 || values.rank !== 2 || values.shape[1] !== x.shape[1] || values.shape[0] !== idx.size) {
+    throw new ShapeError(`replaceRows: x ${fmtShape(x.shape)}, index ${fmtShape(idx.shape)} and values ${fmtShape(values.shape)} do not match`);
+  }
+  if (hostIndex) {
+    if (hostIndex.length !== idx.size) throw new ShapeError(`replaceRows: hostIndex has ${hostIndex.length} entries, index ${fmtShape(idx.shape)}`);
+    checkRowIndex('replaceRows', hostIndex, x.shape[0]!);
+  }
+  return noGrad(() => scatterRows(x, idx, values));
+}

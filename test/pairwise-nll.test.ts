@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import * as E from '../src/ops/elementwise.js';
+import { pairwiseNllLoss } from '../src/ops/pairwise-nll.js';
+import { cpuPairwiseNll } from '../src/ops/cpu/pairwise-nll.js';
+import { gradcheck } from '../src/autograd/gradcheck.js';
+import { backward, requireGrad } from '../src/autograd/tape.js';
+import { getRuntime, randomData } from './helpers.js';
+
+const bits01 = (n: number, seed: number): Float64Array => randomData(n, seed, 0, 1).map((v) => (v < 0.4 ? 1 : 0));
+
+describe('fused pairwise NLL vs float64 CPU reference', () => {
+  // Odd sizes; 129 × 1957 takes the partial-sum path with many parts (and columns not dividing them).
+  const SIZES: [number, number][] = [[1, 1], [1, 17], [17, 255], [129, 1957], [3, 70001]];
+  for (const weighted of [false, true]) {
+    it(`forward ${weighted ? 'with' : 'without'} column weights on ${SIZES.map((s) => s.join('×')).join(', ')}`, async () => {
+      const rt = await getRuntime();
+      for (const [m, n] of SIZES) {
+        const t = randomData(m * n, m + n, -30, 30); // large |θ|: the stable softplus matters
+        const s = bits01(m * n, m * n);
+        const w = weighted ? randomData(n, n + 1, 0.1, 2) : undefined;
+        const want = cpuPairwiseNll(Float32Array.from(t), Float32Array.from(s), n, 0.5, w && Float32Array.from(w));
+        const y = pairwiseNllLoss(E.fromArray(rt, t, [m, n]), E.fromArray(rt, s, [m, n]), { scale: 0.5, colWeights: w && E.fromArray(rt, w, [1, n]) });
+        expect(y.shape).toEqual([]);
+        const got = await y.item();
+        expect(Math.abs(got - want), `${m}×${n}: got ${got} want ${want}`).toBeLessThan(1e-5 * Math.max(1, Math.abs(want)));
+      }
+    });
+  }
+
+  for (const weighted of [false, true]) {
+    it(`gradcheck with respect to t and s ${weighted ? 'with' : 'without'} column weights`, async () => {
+      const rt = await getRuntime();
+      const [m, n] = [3, 7];
+      const s = bits01(m * n, 4);
+      const w = randomData(n, 5, 0.2, 2);
+      const r = await gradcheck({
+        rt,
+        inputs: [{ shape: [m, n], data: randomData(m * n, 6, -4, 4) }],
+        gpu: (t) => pairwiseNllLoss(t, E.fromArray(rt, s, [m, n]), { scale: 0.5, colWeights: weighted ? E.fromArray(rt, w, [n]) : undefined }),
+        cpu: (t) => [cpuPairwiseNll(t, s, n, 0.5, weighted ? w : undefined)],
+      });
+      expect(r.ok, JSON.stringify(r)).toBe(true);
+      const t = randomData(m * n, 7, -4, 4);
+      const r2 = await gradcheck({
+        rt,
+        inputs: [{ shape: [m, n], data: randomData(m * n, 8, 0, 1) }],
+        gpu: (sv) => pairwiseNllLoss(E.fromArray(rt, t, [m, n]), sv, { scale: 0.5, colWeights: weighted ? E.fromArray(rt, w, [1, n]) : undefined }),
+        cpu: (sv) => [cpuPairwiseNll(t, sv, n, 0.5, weighted ? w : undefined)],
+      });
+      expect(r2.ok, JSON.stringify(r2)).toBe(true);
+    });
+  }
+
+  it('backward on a large odd matrix matches the closed form g·scale/count·w·(σ(θ) − s)', async () => {
+    const rt = await getRuntime();
+    const [m, n] = [129, 1957];
+    const t = randomData(m * n, 9, -30, 30), s = bits01(m * n, 10), w = randomData(n, 11, 0.1, 2);
+    const tt = requireGrad(E.fromArray(rt, t, [m, n]));
+    backward(E.mulScalar(pairwiseNllLoss(tt, E.fromArray(rt, s, [m, n]), { scale: 0.5, colWeights: E.fromArray(rt, w, [n]) }), 3));
+    const got = await tt.grad!.read();
+    const coef = 3 * (0.5 / (m * n));
+    let bad = -1;
+    for (let e = 0; e < m * n && bad < 0; e++) {
+      const th = 0.5 * Math.fround(t[e]!);
+      const want = coef * Math.fround(w[e % n]!) * (1 / (1 + Math.exp(-th)) - s[e]!);
+      // σ in f32 is off by an ulp (6e-8) near 1: an absolute part on top of the relative one.
+      if (!(Math.abs(got[e]! - want) <= 1e-4 * Math.abs(want) + coef * 2 * 2e-7)) bad = e;
+    }
+    expect(bad, bad >= 0 ? `element ${bad}: got ${got[bad]}` : '').toBe(-1);
+  });
+
+  it('rejects bad arguments naming them', async () => {
+    const rt = await getRuntime();
+    const t = E.fromArray(rt, randomData(6, 1), [2, 3]);
+    expect(() => pairwiseNllLoss(t, E.fromArray(rt, randomData(4, 2), [2, 2]))).toThrow(/pairwiseNllLoss.*s/);
+    expect(() => pairwiseNllLoss(t, t, { colWeights: E.fromArray(rt, randomData(2, 3), [2]) })).toThrow(/pairwiseNllLoss: colWeights \[2\] must be \[3\] or \[1, 3\]/);
+    expect(() => pairwiseNllLoss(t, t, { colWeights: requireGrad(E.fromArray(rt, randomData(3, 3), [3])) })).toThrow(/colWeights \[3\] requires a gradient/);
+    expect(() => pairwiseNllLoss(E.fromArray(rt, randomData(6, 1), [6]), E.fromArray(rt, randomData(6, 1), [6]))).toThrow(/pairwiseNllLoss.*t/);
+  });
+});
