@@ -1,19 +1,13 @@
 // Full Hamming distance matrix d[q, i] = popcount(query_q XOR item_i) over WORDS u32 words, with the
 // padding bits of the last word masked off. One invocation per (query, item); for small problems and
 // tests (the index uses hamming_hist / hamming_select / hamming_emit and never stores distances).
-struct Params { nq: u32, n: u32, last_mask: u32, _p0: u32 }
+//#include common.wgsl
 
 override WORDS: u32 = 2u;
-override WG: u32 = 256u;
-
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> queries: array<u32>;
-@group(0) @binding(2) var<storage, read> db: array<u32>;
-@group(0) @binding(3) var<storage, read_write> dist: array<u32>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let o = gid.x + gid.y * nwg.x * WG;
+  let o = global_index(gid, nwg);
   if (o >= p.nq * p.n) { return; }
   let q = o / p.n;
   let i = o % p.n;

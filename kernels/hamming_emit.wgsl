@@ -12,32 +12,14 @@
 // item with d <= bound, in index order, to its own list out_idx[(q, b) * cap ..] as (d << 16) | (item -
 // block start) (blocks of at most 65536 items), and stores the list's full length — even past cap, so
 // hamming_gather can tell an overflowed list — in hist[q, b]. `bins` holds cap; out_dist is unused.
-struct Params {
-  nq: u32,
-  n: u32,
-  block: u32,
-  nblocks_total: u32,
-  block0: u32,
-  bins: u32,          // bits + 1; list capacity when COLLECT
-  last_mask: u32,
-  index0: u32,        // global database index of this chunk's first item
-}
+// Params as hamming_hist's (HAMMING_SCAN_UNIFORMS); index0 is the global database index of this chunk's first item.
 
 override WORDS: u32 = 2u;
-override WG: u32 = 32u;
 override COLLECT: bool = false;
 const QPI: u32 = 4u;        // queries per invocation, as in hamming_hist
 const SWEEP: u32 = 1024u;   // items per candidate mask (32 words of 32 bits)
 
 //#include hamming_queries.wgsl
-
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> db: array<u32>;
-@group(0) @binding(2) var<storage, read> queries: array<u32>;
-@group(0) @binding(3) var<storage, read_write> hist: array<u32>;
-@group(0) @binding(4) var<storage, read> info: array<vec4u>;
-@group(0) @binding(5) var<storage, read_write> out_idx: array<u32>;
-@group(0) @binding(6) var<storage, read_write> out_dist: array<u32>;
 
 fn item(i: u32) -> vec4u {
   var x: vec4u;

@@ -5,22 +5,13 @@
 // in block order — database-index order — writes items with d < T and the first items with d == T.
 // A list longer than its capacity, or fewer than k candidates (impossible unless the bound was wrong),
 // sets info[q].w = 1 and writes nothing: the host answers that query on the two-pass path.
-struct Params { nq: u32, nblocks: u32, cap: u32, k: u32, _p0: u32, _p1: u32, _p2: u32, _p3: u32 }
+//#include common.wgsl
 
-override WG: u32 = 64u;
 const BINS: u32 = 129u;
-
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> counts: array<u32>;
-@group(0) @binding(2) var<storage, read> cands: array<u32>;
-@group(0) @binding(3) var<storage, read> starts: array<u32>;   // global index of each block's first item
-@group(0) @binding(4) var<storage, read_write> info: array<vec4u>;
-@group(0) @binding(5) var<storage, read_write> out_idx: array<u32>;
-@group(0) @binding(6) var<storage, read_write> out_dist: array<u32>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let q = gid.x + gid.y * nwg.x * WG;
+  let q = global_index(gid, nwg);
   if (q >= p.nq) { return; }
   let row = q * p.nblocks;
   var h: array<u32, BINS>;

@@ -3,29 +3,16 @@
 // in index order; the lanes of a workgroup read the same database item (a uniform load), each item is
 // loaded once for QPI queries, and every query keeps a private histogram (no atomics). Distances are
 // popcount(query XOR item) over WORDS u32 words with the last word's padding bits masked.
-// hist is [nq, nblocks_total, bins].
-struct Params {
-  nq: u32,            // queries in this batch
-  n: u32,             // items in this database chunk
-  block: u32,         // items per block
-  nblocks_total: u32, // blocks per query row of hist (all chunks)
-  block0: u32,        // global block index of this chunk's first block
-  bins: u32,          // bits + 1
-  last_mask: u32,
-  _p0: u32,
-}
+// hist is [nq, nblocks_total, bins]. Params (HAMMING_SCAN_UNIFORMS in src/kernels/descriptors.ts): nq
+// queries in this batch, n items in this database chunk, block items per block, nblocks_total blocks per
+// query row of hist (all chunks), block0 the global block index of this chunk's first block, bins = bits + 1
+// (index0 is hamming_emit's).
 
 override WORDS: u32 = 2u;
-override WG: u32 = 32u;
 const QPI: u32 = 4u;     // queries per invocation (measured best on lavapipe: 2x over 1, 8 spills)
 const BINS: u32 = 129u;  // histogram stride (bits <= 128)
 
 //#include hamming_queries.wgsl
-
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> db: array<u32>;
-@group(0) @binding(2) var<storage, read> queries: array<u32>;
-@group(0) @binding(3) var<storage, read_write> hist: array<u32>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: vec3u) {

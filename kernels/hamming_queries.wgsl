@@ -1,5 +1,5 @@
-// Shared by hamming_hist.wgsl and hamming_emit.wgsl (both declare `queries`, Params { nq, last_mask, … },
-// WORDS and QPI): the QPI query codes invocation q0 scans with, the last word masked to the code width.
+// Shared by hamming_hist.wgsl and hamming_emit.wgsl (both have `queries` and Params { nq, last_mask, … } from
+// their descriptors, and declare WORDS and QPI): the QPI query codes invocation q0 scans with, the last word masked to the code width.
 // Lanes past the batch repeat the last query (they read valid memory; the kernels never write for them).
 fn load_queries(q0: u32) -> array<vec4u, QPI> {
   var qv: array<vec4u, QPI>;

@@ -6,14 +6,9 @@
 //   MODE 2 (radius offsets): T = info[q].x and base = info[q].y were uploaded; write offsets.
 // Offsets: for d <= T and each block b in order, hist[q, b, d] becomes the output position of that
 // block's first item at distance d: base + count(dist < d) + sum over earlier blocks of hist[q, b', d].
-struct Params { nq: u32, nblocks: u32, bins: u32, k: u32, radius: u32, _p0: u32, _p1: u32, _p2: u32 }
+//#include common.wgsl
 
 override MODE: u32 = 0u;
-override WG: u32 = 64u;
-
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read_write> hist: array<u32>;
-@group(0) @binding(2) var<storage, read_write> info: array<vec4u>;
 
 fn bucket_total(row: u32, d: u32) -> u32 {
   var c = 0u;
@@ -23,7 +18,7 @@ fn bucket_total(row: u32, d: u32) -> u32 {
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let q = gid.x + gid.y * nwg.x * WG;
+  let q = global_index(gid, nwg);
   if (q >= p.nq) { return; }
   let row = q * p.nblocks;
   if (MODE == 1u) {

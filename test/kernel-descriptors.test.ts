@@ -33,6 +33,11 @@ describe('kernel descriptors', () => {
     expect(() => packUniforms('unary', { n: 1, alpha: 0 })).toThrow(/unary: uniform beta is missing/);
   });
 
+  it('describe every kernel (no wrapper packs a uniform struct by hand)', async () => {
+    const kernels = (await resolveAll(ROOT)) as Record<string, unknown>;
+    expect(Object.keys(kernels).filter((k) => !(k in KERNELS))).toEqual([]);
+  });
+
   it('generate every described kernel\'s Params, WG and bindings in declaration order', async () => {
     const kernels = (await resolveAll(ROOT)) as Record<string, { source: string }>;
     for (const [name, d] of Object.entries(KERNELS)) {

@@ -13,7 +13,7 @@
 /** Uniform field types: scalars, a vec4f, or `dims` = array<vec4u, 2> (8 values: shapes and strides up to rank 8). */
 export type UniformType = 'u32' | 'i32' | 'f32' | 'vec4f' | 'dims';
 /** Storage binding: access and element type. */
-export type BindingType = 'read f32' | 'read u32' | 'read_write f32' | 'read_write u32';
+export type BindingType = 'read f32' | 'read u32' | 'read vec4u' | 'read_write f32' | 'read_write u32' | 'read_write vec4u';
 
 export interface KernelDescriptor {
   /** Default of the `WG` override (invocations per workgroup); null when the kernel sizes its workgroup otherwise. */
@@ -38,6 +38,13 @@ const GEMM_UNIFORMS = {
 } as const;
 const GEMM_BINDINGS = { a: 'read f32', b: 'read f32', bias: 'read f32', c: 'read_write f32' } as const;
 const ROWS_EPS = { rows: 'u32', d: 'u32', eps: 'f32' } as const;
+/**
+ * The two scans of a Hamming search (hamming_hist, hamming_emit) over one database chunk: its blocks of
+ * `block` items are the workgroups' y, `block0` its first block in hist's [nq, nblocks_total, bins] rows,
+ * `index0` its first item's global index (hamming_emit's outputs), `bins` = bits + 1 (the list capacity
+ * when hamming_emit COLLECTs), `last_mask` the code's bits in its last u32 word.
+ */
+const HAMMING_SCAN_UNIFORMS = { nq: 'u32', n: 'u32', block: 'u32', nblocks_total: 'u32', block0: 'u32', bins: 'u32', last_mask: 'u32', index0: 'u32' } as const;
 
 export const KERNELS = {
   adam: {
@@ -86,6 +93,29 @@ export const KERNELS = {
   gemm_reg: { wg: 16, uniforms: GEMM_UNIFORMS, bindings: GEMM_BINDINGS, grid: null },
   gemm_sg: { wg: 8, uniforms: GEMM_UNIFORMS, bindings: GEMM_BINDINGS, grid: null },
   gemm_tiled: { wg: null, uniforms: GEMM_UNIFORMS, bindings: GEMM_BINDINGS, grid: null },
+  hamming_dist: {
+    wg: 256, uniforms: { nq: 'u32', n: 'u32', last_mask: 'u32' },
+    bindings: { queries: 'read u32', db: 'read u32', dist: 'read_write u32' }, grid: ['nq', 'n'],
+  },
+  hamming_emit: {
+    wg: 32, uniforms: HAMMING_SCAN_UNIFORMS,
+    bindings: { db: 'read u32', queries: 'read u32', hist: 'read_write u32', info: 'read vec4u', out_idx: 'read_write u32', out_dist: 'read_write u32' },
+    grid: null,
+  },
+  hamming_gather: {
+    wg: 64, uniforms: { nq: 'u32', nblocks: 'u32', cap: 'u32', k: 'u32' },
+    // starts: global index of each block's first item.
+    bindings: { counts: 'read u32', cands: 'read u32', starts: 'read u32', info: 'read_write vec4u', out_idx: 'read_write u32', out_dist: 'read_write u32' },
+    grid: ['nq'],
+  },
+  hamming_hist: {
+    wg: 32, uniforms: HAMMING_SCAN_UNIFORMS,
+    bindings: { db: 'read u32', queries: 'read u32', hist: 'read_write u32' }, grid: null,
+  },
+  hamming_select: {
+    wg: 64, uniforms: { nq: 'u32', nblocks: 'u32', bins: 'u32', k: 'u32', radius: 'u32' },
+    bindings: { hist: 'read_write u32', info: 'read_write vec4u' }, grid: ['nq'],
+  },
   image_normalize: {
     wg: 256,
     // n = batch · channels · height · width (outputs); channels ≤ 4 out; stride = input channels per pixel; scale first (1/255 for u8).

@@ -9,11 +9,9 @@ import { Tensor } from '../tensor/tensor.js';
 import { keep } from '../tensor/scope.js';
 import { unaryRaw } from './elementwise.js';
 import { reduceRaw } from './reduce.js';
-import { Uniforms } from './uniforms.js';
 import { launch } from './launch.js';
 import { checkRank, checkSameRuntime, checkTensor } from './validate.js';
 
-const WG = 256;
 /** Codes up to this many bits are supported (distances then fit in a byte). */
 export const MAX_CODE_BITS = 128;
 
@@ -97,8 +95,7 @@ export function hammingDistances(queries: Tensor, db: Tensor, bits: number): Ten
   const rt = queries.runtime;
   const out = Tensor.empty(rt, [nq, n], 'u32');
   if (nq * n > 0) {
-    const u = new Uniforms().u32(nq).u32(n).u32(lastWordMask(bits)).u32(0);
-    rt.dispatch({ kernel: 'hamming_dist', constants: { WORDS: words, WG } }, [queries.buffer, db.buffer, out.buffer], rt.grid(Math.ceil((nq * n) / WG)), u.bytes());
+    launch(rt, 'hamming_dist', [queries.buffer, db.buffer, out.buffer], { nq, n, last_mask: lastWordMask(bits) }, { constants: { WORDS: words } });
   }
   return out;
 }

@@ -13,7 +13,9 @@
  *    update (a scattered private-memory write per item and query, the costliest part on lavapipe).
  *    Queries whose lists overflow are answered again on the two-pass path, so results never change.
  */
-export const SCAN_WG = 32;
+import { KERNELS } from '../kernels/descriptors.js';
+/** Workgroup size of the two scans (hamming_hist and hamming_emit share one grid): their descriptors' WG. */
+export const SCAN_WG: number = KERNELS.hamming_hist.wg;
 /** Queries per scan invocation (QPI in kernels/hamming_hist, hamming_emit, hamming_collect). */
 export const SCAN_QPI = 4;
 /** Queries per scan workgroup: query batches are rounded to multiples of this. */
@@ -22,7 +24,6 @@ export const SCAN_QUERIES = SCAN_WG * SCAN_QPI;
 export const MIN_BLOCK = 4096;
 /** Scan block of the one-scan path (at most 65536: list entries store the item's offset in 16 bits). */
 export const COLLECT_BLOCK = 4096;
-export const SELECT_WG = 64;
 export const DEFAULT_SAMPLE_ITEMS = 65536;
 
 export interface Limits {

@@ -4,10 +4,10 @@
  * database chunks.
  */
 import type { Runtime } from '../runtime/runtime.js';
-import { Uniforms } from '../ops/uniforms.js';
+import { launch } from '../ops/launch.js';
 import { lastWordMask } from '../ops/hashing.js';
 import type { HammingStore } from './hamming-store.js';
-import { SCAN_QUERIES, SCAN_WG, SELECT_WG, batchFor, twoPassLayout, type Layout, type OneScanPlan } from './hamming-plan.js';
+import { SCAN_QUERIES, SCAN_WG, batchFor, twoPassLayout, type Layout, type OneScanPlan } from './hamming-plan.js';
 import type { RadiusResult, TopKResult } from './cpu-scan.js';
 
 /** Read results back once this many output bytes are pending. */
@@ -75,22 +75,17 @@ export class HammingSearch {
     return this.store.words;
   }
 
-  private scanParams(nq: number, ci: number, l: Layout, sixth: number): Uniforms {
-    return new Uniforms()
-      .u32(nq).u32(l.counts[ci]!).u32(l.block).u32(l.total)
-      .u32(l.block0[ci]!).u32(sixth).u32(lastWordMask(this.bits)).u32(ci * this.store.chunkItems);
-  }
-
-  /** A scan kernel over every chunk's share of layout `l`. */
-  private dispatchScan(kernel: 'hamming_hist' | 'hamming_emit', nq: number, l: Layout, sixth: number, bindings: (ci: number) => (GPUBuffer | GPUBufferBinding)[], collect = false): void {
+  /** A scan kernel over every chunk's share of layout `l`; `bins`: bits + 1, or the list capacity when collecting. */
+  private dispatchScan(kernel: 'hamming_hist' | 'hamming_emit', nq: number, l: Layout, bins: number, bindings: (ci: number) => (GPUBuffer | GPUBufferBinding)[], collect = false): void {
     l.counts.forEach((count, ci) => {
       if (count === 0) return;
-      this.rt.dispatch(
-        { kernel, constants: { WORDS: this.words, WG: SCAN_WG, ...(collect ? { COLLECT: 1 } : {}) } },
-        bindings(ci),
-        [Math.ceil(nq / SCAN_QUERIES), Math.ceil(count / l.block), 1],
-        this.scanParams(nq, ci, l, sixth).bytes(),
-      );
+      const params = {
+        nq, n: count, block: l.block, nblocks_total: l.total, block0: l.block0[ci]!, bins, last_mask: lastWordMask(this.bits), index0: ci * this.store.chunkItems,
+      };
+      launch(this.rt, kernel, bindings(ci), params, {
+        constants: { WORDS: this.words, WG: SCAN_WG, ...(collect ? { COLLECT: 1 } : {}) },
+        workgroups: [Math.ceil(nq / SCAN_QUERIES), Math.ceil(count / l.block), 1],
+      });
     });
   }
 
@@ -99,8 +94,7 @@ export class HammingSearch {
   }
 
   private dispatchSelect(mode: 0 | 1 | 2, nq: number, hist: GPUBufferBinding, info: GPUBuffer, l: Layout, k: number, radius: number): void {
-    const u = new Uniforms().u32(nq).u32(l.total).u32(this.bits + 1).u32(k).u32(radius).u32(0).u32(0).u32(0);
-    this.rt.dispatch({ kernel: 'hamming_select', constants: { MODE: mode, WG: SELECT_WG } }, [hist, info], this.rt.grid(Math.ceil(nq / SELECT_WG)), u.bytes());
+    launch(this.rt, 'hamming_select', [hist, info], { nq, nblocks: l.total, bins: this.bits + 1, k, radius }, { constants: { MODE: mode } });
   }
 
   private dispatchEmit(qbuf: GPUBuffer, nq: number, hist: GPUBufferBinding, info: GPUBuffer, outIdx: GPUBuffer, outDist: GPUBuffer, l: Layout): void {
@@ -187,8 +181,7 @@ export class HammingSearch {
         this.dispatchHist(qbuf, b, hist, sample);
         this.dispatchSelect(0, b, hist, info, sample, k, 0);
         this.dispatchScan('hamming_emit', b, scan, cap, (ci) => [this.store.binding(ci), qbuf, counts, info, cands, unused], true);
-        const u = new Uniforms().u32(b).u32(scan.total).u32(cap).u32(k).u32(0).u32(0).u32(0).u32(0);
-        rt.dispatch({ kernel: 'hamming_gather', constants: { WG: SELECT_WG } }, [counts, cands, startsBuf, info, idx, dist], rt.grid(Math.ceil(b / SELECT_WG)), u.bytes());
+        launch(rt, 'hamming_gather', [counts, cands, startsBuf, info, idx, dist], { nq: b, nblocks: scan.total, cap, k });
         await reader.add({ q0, nq: b, idx, dist, info, release: [qbuf] });
       }
       await reader.drain();
