@@ -228,7 +228,21 @@ describe('adversarial steps update only their own parameters', () => {
       expect(moved.filter((p) => !isDisc(p))).toEqual([]);
 
       before = await snapshot(model);
-      tidy(() => { model.stepTensors(batch(), 'generator'); });
+      // The generator's backward computes no discriminator gradients (only the generators step): seen from the
+      // image optimiser's step, which runs right after it; the discriminators are trainable again afterwards.
+      const discParams = model.discriminatorModules().flatMap((d) => d.parameters());
+      const optImage = (model as unknown as { optImage: { step(): void } }).optImage;
+      const step = optImage.step.bind(optImage);
+      const discGrads: (Tensor | null)[] = [];
+      optImage.step = () => { discGrads.push(...discParams.map((p) => p.grad)); step(); };
+      try {
+        tidy(() => { model.stepTensors(batch(), 'generator'); });
+      } finally {
+        delete (optImage as { step?: unknown }).step;
+      }
+      expect(discGrads.length).toBeGreaterThan(0);
+      expect(discGrads.filter((g) => g !== null).length).toBe(0);
+      expect(discParams.every((p) => p.requiresGrad)).toBe(true);
       moved = changed(before, await snapshot(model));
       expect(moved.some((p) => p.startsWith('image.'))).toBe(true);
       expect(moved.some((p) => p.startsWith('text.'))).toBe(true);
