@@ -19,20 +19,7 @@ override COLLECT: bool = false;
 const QPI: u32 = 4u;        // queries per invocation, as in hamming_hist
 const SWEEP: u32 = 1024u;   // items per candidate mask (32 words of 32 bits)
 
-//#include hamming_queries.wgsl
-
-fn item(i: u32) -> vec4u {
-  var x: vec4u;
-  for (var w = 0u; w < WORDS; w++) { x[w] = db[i * WORDS + w]; }
-  x[WORDS - 1u] &= p.last_mask;
-  return x;
-}
-
-fn distance(x: vec4u, qv: vec4u) -> u32 {
-  var d = 0u;
-  for (var w = 0u; w < WORDS; w++) { d += countOneBits(x[w] ^ qv[w]); }
-  return d;
-}
+//#include hamming_scan.wgsl
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: vec3u) {

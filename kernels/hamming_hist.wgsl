@@ -12,7 +12,7 @@ override WORDS: u32 = 2u;
 const QPI: u32 = 4u;     // queries per invocation (measured best on lavapipe: 2x over 1, 8 spills)
 const BINS: u32 = 129u;  // histogram stride (bits <= 128)
 
-//#include hamming_queries.wgsl
+//#include hamming_scan.wgsl
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: vec3u) {
@@ -24,14 +24,8 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(workgroup_id) wid: v
   let start = b * p.block;
   let end = min(start + p.block, p.n);
   for (var i = start; i < end; i++) {
-    var x: vec4u;
-    for (var w = 0u; w < WORDS; w++) { x[w] = db[i * WORDS + w]; }
-    x[WORDS - 1u] &= p.last_mask;
-    for (var j = 0u; j < QPI; j++) {
-      var d = 0u;
-      for (var w = 0u; w < WORDS; w++) { d += countOneBits(x[w] ^ qv[j][w]); }
-      h[j * BINS + d] += 1u;
-    }
+    let x = item(i);
+    for (var j = 0u; j < QPI; j++) { h[j * BINS + distance(x, qv[j])] += 1u; }
   }
   for (var j = 0u; j < QPI; j++) {
     let q = q0 + j;

@@ -17,6 +17,9 @@
  *     --select-bits 64    selection: each model's variants (GRID) are trained at this length with the first
  *                         seed and scored by their best validation mAP; the winner is used for every run
  *     --out results       output folder
+ *     --resplit S         the re-split check: query and retrieval sets redrawn with seed S from all items (same sizes:
+ *                         693 / 2,173), no selection runs — each model uses the variant selected on the standard
+ *                         split (read from --selection-from, default results); write to another --out
  *     --tables-only       re-render the tables from the run files, train nothing
  *     --dry-run           list the runs that would be done
  *
@@ -32,7 +35,7 @@ import { execSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import {
   createNodeRuntime, loadDataset, createModel, listModels, train, restoreCheckpoint, evaluateCrossModal, evaluateRetrieval,
-  gatherRows, saveCheckpointDir, loadCheckpointDir, Rng,
+  gatherRows, saveCheckpointDir, loadCheckpointDir, Rng, randomSplit, carveValidation,
 } from '../dist/src/node.js';
 
 const { values: a } = parseArgs({
@@ -40,6 +43,7 @@ const { values: a } = parseArgs({
     models: { type: 'string' }, bits: { type: 'string', default: '16,32,64,128' }, seeds: { type: 'string', default: '1,2,3' },
     epochs: { type: 'string', default: '200' }, patience: { type: 'string', default: '10' }, 'eval-every': { type: 'string', default: '1' },
     'select-bits': { type: 'string', default: '64' }, out: { type: 'string', default: 'results' },
+    resplit: { type: 'string' }, 'selection-from': { type: 'string', default: 'results' },
     'tables-only': { type: 'boolean', default: false }, 'dry-run': { type: 'boolean', default: false },
   },
 });
@@ -53,11 +57,13 @@ const BITS = ints(a.bits, 'bits'), SEEDS = ints(a.seeds, 'seeds');
 const EPOCHS = ints(a.epochs, 'epochs')[0], PATIENCE = ints(a.patience, 'patience')[0], EVAL_EVERY = ints(a['eval-every'], 'eval-every')[0];
 const SELECT_BITS = ints(a['select-bits'], 'select-bits')[0];
 const OUT = resolve(a.out);
+const RESPLIT = a.resplit === undefined ? null : ints(a.resplit, 'resplit')[0];
+if (RESPLIT !== null && OUT === resolve(a['selection-from'])) throw new Error('--resplit: give another --out (the standard split\'s runs live in --selection-from)');
 const RUNS = join(OUT, 'runs.jsonl'), SELECTION = join(OUT, 'selection.jsonl'), WORK = join(OUT, 'work');
 
-/** Mini-batch per model (the deep models' own defaults; closed-form baselines ignore it). */
-const BATCH = { dcmh: 128, ssah: 128, hfah: 128, udsph: 128 };
-const batchOf = (m) => BATCH[m] ?? 32;
+/** Mini-batch per model: the registry's (the CLI's default --batch; closed-form baselines ignore it). Filled in main(). */
+const BATCH = new Map();
+const batchOf = (m) => BATCH.get(m);
 
 /**
  * Variants tried on the validation split. A model with one variant needs no selection runs. The deep models' grids are filled in with their convergence runs (issue 12, item 3).
@@ -88,8 +94,35 @@ const GRID = {
     { name: 'defaults (β .6, λ .1, lr .001/.01)', config: {} },
     { name: 'wikipedia-ref (β .3, λ .3, lr .01/.01)', config: { preset: 'wikipedia-ref' } },
   ],
+  // JSGHCA and UMHA build on DJSRH's nets and losses: its validation winner (DJSRH's reference λ and learning
+  // rates) is tried next to their inherited settings. AWM fusion (JSGHCA) has no β.
+  jsghca: [
+    { name: 'inherited (λ .1, lr .001/.01)', config: { lambda1: 0.1, lambda2: 0.1, lrImage: 0.001, lrText: 0.01 } },
+    { name: 'DJSRH-ref (λ .3, lr .01/.01)', config: { lambda1: 0.3, lambda2: 0.3, lrImage: 0.01, lrText: 0.01 } },
+  ],
+  umha: [
+    { name: 'inherited (β .6, λ .1, lr .001/.01)', config: { lambda1: 0.1, lambda2: 0.1, lrImage: 0.001, lrText: 0.01, target: { beta: 0.6 } } },
+    { name: 'DJSRH-ref (β .3, λ .3, lr .01/.01)', config: { lambda1: 0.3, lambda2: 0.3, lrImage: 0.01, lrText: 0.01, target: { beta: 0.3 } } },
+  ],
 };
 const gridOf = (m) => GRID[m] ?? [{ name: 'defaults', config: {} }];
+
+/**
+ * Ablations behind the papers' claims (issue 12 item 5): never part of selection, run as extra labelled rows with
+ * `--models model@<name>`. Each changes one thing of the selected settings.
+ */
+const DJSRH_REF = { lambda1: 0.3, lambda2: 0.3, lrImage: 0.01, lrText: 0.01 };
+const ABLATIONS = {
+  jsghca: [
+    { name: 'no attention (JSGHCA-6: AWM target only)', config: { ...DJSRH_REF, ablation: '6' } },
+    { name: "DJSRH's β-mix target (β .3) with attention", config: { ...DJSRH_REF, target: { fusion: 'beta', beta: 0.3 } } },
+  ],
+  umha: [
+    { name: 'no top-K neighbourhoods', config: { ...DJSRH_REF, target: { beta: 0.3 }, neighbourhoods: false } },
+  ],
+};
+/** Every runnable variant of a model: its grid and its ablations. */
+const variantsOf = (m) => [...gridOf(m), ...(ABLATIONS[m] ?? [])];
 
 const LABEL = {
   'cca-itq': 'CCA-ITQ', cmfh: 'CMFH', 'scm-seq': 'SCM-seq', 'ridge-itq': 'ridge + ITQ', random: 'random codes',
@@ -102,17 +135,29 @@ const labelOf = (m) => {
 };
 
 const readLines = (f) => (existsSync(f) ? readFileSync(f, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l)) : []);
-const protocol = { epochs: EPOCHS, patience: PATIENCE, evalEvery: EVAL_EVERY, valSize: 0.1, data: 'default', text: 'lda' };
+const protocol = { epochs: EPOCHS, patience: PATIENCE, evalEvery: EVAL_EVERY, valSize: 0.1, data: 'default', text: 'lda', ...(RESPLIT !== null ? { resplit: RESPLIT } : {}) };
 const protoKey = `e${EPOCHS}p${PATIENCE}v${EVAL_EVERY}`;
 const runKey = (r) => `${r.model}|${r.variant}|${r.bits}|${r.seed}|${protoKey}`;
 let commit = 'unknown';
 try { commit = execSync('git rev-parse --short HEAD', { encoding: 'utf8' }).trim(); } catch { /* not a git checkout */ }
 
+// Long runs are paused (SIGSTOP) while benchmarks take the machine; if the launching shell goes away meanwhile the
+// kernel sends SIGHUP + SIGCONT to the orphaned, stopped group — keep running (each run is resumable anyway).
+process.on('SIGHUP', () => {});
 mkdirSync(OUT, { recursive: true });
 let rt = null;
 const datasets = new Map();
 const datasetFor = (seed) => {
-  if (!datasets.has(seed)) datasets.set(seed, loadDataset('default', { text: 'lda', valSize: 0.1, valSeed: seed }));
+  if (!datasets.has(seed)) {
+    const ds = loadDataset('default', { text: 'lda', valSize: 0.1, valSeed: seed });
+    if (RESPLIT !== null) {
+      // Same sizes as the standard split, other items: every item of the set is a query or a retrieval item.
+      const s = randomSplit(ds.n, { numQuery: ds.splits.query.length, numTrain: ds.splits.retrieval.length, seed: RESPLIT });
+      const { train, val } = carveValidation(s.train, 0.1, seed);
+      ds.splits = { query: s.query, retrieval: s.retrieval, train, val };
+    }
+    datasets.set(seed, ds);
+  }
   return datasets.get(seed);
 };
 
@@ -174,27 +219,28 @@ const machine = () => ({ loadavg: loadavg().map((x) => Math.round(x * 100) / 100
 async function main() {
   const models = a.models ? list(a.models) : (await listModels()).map((e) => e.name);
   const supervised = new Map((await listModels()).map((e) => [e.name, e.supervised]));
+  for (const e of await listModels()) BATCH.set(e.name, e.batchSize);
   for (const m of models) {
     const [base, forced] = m.split('@');
     if (!supervised.has(base)) throw new Error(`--models: unknown model '${base}'`);
     if (forced !== undefined) {
-      if (!gridOf(base).some((v) => v.name === forced)) throw new Error(`--models ${m}: '${forced}' is not a variant of ${base} (${gridOf(base).map((v) => v.name).join('; ')})`);
+      if (!variantsOf(base).some((v) => v.name === forced)) throw new Error(`--models ${m}: '${forced}' is not a variant of ${base} (${variantsOf(base).map((v) => v.name).join('; ')})`);
       supervised.set(m, supervised.get(base));
     }
   }
   if (a['tables-only']) return render(models, supervised);
   const done = new Set(readLines(RUNS).map(runKey));
-  const selDone = new Map(readLines(SELECTION).map((r) => [runKey(r), r]));
+  const selDone = new Map(readLines(RESPLIT === null ? SELECTION : join(resolve(a['selection-from']), 'selection.jsonl')).map((r) => [runKey(r), r]));
   const plan = [];
   for (const m of models) {
     const grid = gridOf(m);
-    if (grid.length > 1 && !m.includes('@')) for (const v of grid) plan.push({ kind: 'select', model: m, variant: v, bits: SELECT_BITS, seed: SEEDS[0] });
+    if (grid.length > 1 && !m.includes('@') && RESPLIT === null) for (const v of grid) plan.push({ kind: 'select', model: m, variant: v, bits: SELECT_BITS, seed: SEEDS[0] });
     for (const bits of BITS) for (const seed of SEEDS) plan.push({ kind: 'run', model: m, bits, seed });
   }
   for (const bits of BITS) for (const seed of SEEDS) plan.push({ kind: 'random', model: 'random', variant: { name: 'seeded random bits' }, bits, seed });
   const chosen = (m) => {
     // name@variant: that variant, not the selected one (a labelled extra row, e.g. to compare with a published figure).
-    if (m.includes('@')) return gridOf(m.split('@')[0]).find((v) => v.name === m.split('@')[1]);
+    if (m.includes('@')) return variantsOf(m.split('@')[0]).find((v) => v.name === m.split('@')[1]);
     const grid = gridOf(m);
     if (grid.length === 1) return grid[0];
     const scored = grid.map((v) => ({ v, r: selDone.get(runKey({ model: m, variant: v.name, bits: SELECT_BITS, seed: SEEDS[0] })) }));
@@ -273,7 +319,8 @@ function render(models, supervised) {
     }
   }
   const L = [];
-  L.push(`Wikipedia (embedded: 128-d SIFT BoW images, 10-d LDA text, 10 categories), ${693} queries vs ${2173} retrieval items; `
+  L.push(`Wikipedia (embedded: 128-d SIFT BoW images, 10-d LDA text, 10 categories), ${693} queries vs ${2173} retrieval items`
+    + (RESPLIT !== null ? ` (RE-SPLIT: both sets redrawn from all 2,866 items with seed ${RESPLIT}; settings selected on the standard split)` : '') + '; '
     + `mean ± sample std over seeds (the number of seeds is in runs.jsonl). Selection and early stopping on the validation split only `
     + `(10 % of the training items, seeded); epoch cap ${EPOCHS}, patience ${PATIENCE} evaluations, evaluation every ${EVAL_EVERY} epoch(s). `
     + `Made by \`node scripts/results.mjs\` from results/runs.jsonl.`, '');

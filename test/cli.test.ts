@@ -38,6 +38,16 @@ describe('cmhash CLI', () => {
     for (const c of ['train', 'eval', 'encode', 'search', 'bench', 'doctor']) expect(top.out).toContain(c);
   });
 
+  it('train defaults are the convergence protocol and each model\'s own batch (so `train --model X` alone reproduces the tables)', () => {
+    const help = cli('train', '--help').out;
+    expect(help).toMatch(/--epochs <n> +epoch cap \(default 200;/);
+    expect(help).toMatch(/--patience <n> .*\(default 10\)/);
+    const list = cli('train', '--list-models');
+    expect(list.code).toBe(0);
+    for (const m of ['dcmh', 'ssah', 'hfah', 'udsph']) expect(list.out).toMatch(new RegExp(`^${m} +supervised +batch 128 `, 'm'));
+    for (const m of ['djsrh', 'jsghca', 'umha']) expect(list.out).toMatch(new RegExp(`^${m} +unsupervised +batch 32 `, 'm'));
+  });
+
   it('bad usage exits 2 with the command help; unknown models and data are clear errors', () => {
     const bad = cli('train', '--bits', 'x');
     expect(bad.code).toBe(2);

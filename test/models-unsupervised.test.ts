@@ -131,7 +131,7 @@ describe('loss terms vs float64 on a tiny batch', () => {
   it('DJSRH training step reports the reconstruction terms of its codes and target', async () => {
     const m = 6, di = 7, dt = 5, k = 8;
     const v = tinyView(m, di, dt, 31);
-    const model = await createModel('djsrh', rt, { bits: k, seed: 3, dims: { imageDim: di, textDim: dt, numLabels: 1 }, config: { hidden: 16, dropout: 0, rescale: 'on', normalizeInputs: false } });
+    const model = await createModel('djsrh', rt, { bits: k, seed: 3, dims: { imageDim: di, textDim: dt, numLabels: 1 }, config: { hidden: 16, dropout: 0, rescale: 'on', normalizeInputs: false, lambda1: 0.1, lambda2: 0.1, target: { beta: 0.6 } } });
     await model.prepare!(v);
     const hI = await encodeHost(model, 'image', v.image, m, di), hT = await encodeHost(model, 'text', v.text, m, dt);
     const S = jointCpu(betaCpu(v.image, v.text, m, di, dt, 0.6, true), m, 0.4, 1.5);
@@ -198,7 +198,8 @@ describe('UMHA', () => {
       const gamma = 0.3, mu = 1.5;
       const model = (await createModel('umha', rt, {
         bits: k, seed: 5, dims: { imageDim: di, textDim: dt, numLabels: 1 },
-        config: { hidden: 32, tokens: 4, heads: 2, dropout: 0, rescale: 'on', normalizeInputs: false, topKFraction: 0.25, gamma, fill, tileRows: 5 },
+        // λ and β as the float64 reference below (not the defaults).
+        config: { hidden: 32, tokens: 4, heads: 2, dropout: 0, rescale: 'on', normalizeInputs: false, topKFraction: 0.25, gamma, fill, tileRows: 5, lambda1: 0.1, lambda2: 0.1, target: { beta: 0.6 } },
       })) as UmhaModel;
       await model.prepare(v);
       const A = model.affinity!;

@@ -125,7 +125,8 @@ describe('training loop with exact resume', () => {
   it('registry: registered models are listed and built; unknown names list what exists', async () => {
     const rt = await getRuntime();
     registerModel('tiny', factory, { description: 'test' });
-    expect((await listModels()).some((m) => m.name === 'tiny')).toBe(true);
+    expect((await listModels()).find((m) => m.name === 'tiny')?.batchSize).toBe(32); // the default batch
+    expect(() => registerModel('tiny-b1', factory, { batchSize: 1 })).toThrow(/registerModel 'tiny-b1': batchSize must be an integer ≥ 2, got 1/);
     const m = await createModel('tiny', rt, { bits: 16, seed: 1, dims: { imageDim: 4, textDim: 3, numLabels: 2 } });
     expect(m.info.bits).toBe(16);
     m.dispose();

@@ -30,14 +30,14 @@ Options:
   --data <spec>            default (embedded Wikipedia), wikipedia, mirflickr, or a dataset folder (default 'default')
   --split <s>              MIRFlickr split: fixed (split/*.txt, default) | random:<seed> | per-label:<seed> (DJSRH's)
   --text <lda|tfidf>       Wikipedia text features: 10-d LDA topics (default) or 1000-d tf-idf
-  --epochs <n>             epochs (default 20)
-  --batch <n>              mini-batch size (default 32)
+  --epochs <n>             epoch cap (default 200; early stopping ends runs sooner)
+  --batch <n>              mini-batch size (default: the model's own, shown by --list-models)
   --lr <x>                 base learning rate (default: the model's)
   --lr-schedule <s>        constant | step:<every>:<gamma> | cosine[:<min>] | warmup:<epochs> (default constant)
   --seed <n>               seed for initialisation, batch order and splits (default 0)
   --val-size <x>           validation items carved from training: fraction < 1 or count (default 0.1)
   --eval-every <n>         validation every n epochs, 0 = never (default 1)
-  --patience <n>           early stop after n evaluations without improvement, 0 = never (default 5)
+  --patience <n>           early stop after n evaluations without improvement, 0 = never (default 10)
   --checkpoint-every <n>   save checkpoints/last every n epochs (default 1)
   --raw-images <size>      train the image net on raw photos (decoded, augmented, normalised on the GPU) cropped
                            to size×size. A dataset with a photo for every row keeps its own split; otherwise
@@ -85,7 +85,14 @@ export interface CliTrainConfig {
   split?: string;
 }
 
-function configFrom(v: Values, base?: CliTrainConfig): CliTrainConfig {
+/**
+ * The convergence protocol of the results tables (README "Results"): train until the validation mAP has not
+ * improved for DEFAULT_PATIENCE evaluations, within a generous cap — `cmhash train --model X` alone reproduces them.
+ */
+const DEFAULT_EPOCHS = 200;
+const DEFAULT_PATIENCE = 10;
+
+function configFrom(v: Values, base: CliTrainConfig | undefined, modelBatch: number): CliTrainConfig {
   let modelConfig = base?.modelConfig;
   if (v['model-config'] !== undefined) {
     try {
@@ -99,14 +106,14 @@ function configFrom(v: Values, base?: CliTrainConfig): CliTrainConfig {
     bits: int('bits', v.bits, base?.bits ?? 64, 1),
     data: (v.data as string | undefined) ?? base?.data ?? 'default',
     text: (v.text as string | undefined) ?? base?.text,
-    epochs: int('epochs', v.epochs, base?.epochs ?? 20, 1),
-    batch: int('batch', v.batch, base?.batch ?? 32, 1),
+    epochs: int('epochs', v.epochs, base?.epochs ?? DEFAULT_EPOCHS, 1),
+    batch: int('batch', v.batch, base?.batch ?? modelBatch, 1),
     lr: num('lr', v.lr, base?.lr),
     lrSchedule: (v['lr-schedule'] as string | undefined) ?? base?.lrSchedule,
     seed: int('seed', v.seed, base?.seed ?? 0),
     valSize: num('val-size', v['val-size'], base?.valSize ?? 0.1)!,
     evalEvery: int('eval-every', v['eval-every'], base?.evalEvery ?? 1),
-    patience: int('patience', v.patience, base?.patience ?? 5),
+    patience: int('patience', v.patience, base?.patience ?? DEFAULT_PATIENCE),
     checkpointEvery: int('checkpoint-every', v['checkpoint-every'], base?.checkpointEvery ?? 1),
     modelConfig,
     backend: (v.backend as string | undefined) ?? base?.backend,
@@ -142,7 +149,7 @@ export async function trainCommand(args: string[]): Promise<number> {
   if (v['list-models']) {
     const { listModels } = await import('../models/registry.js');
     const models = await listModels();
-    for (const m of models) console.log(`${m.name.padEnd(10)} ${m.supervised ? 'supervised  ' : 'unsupervised'} ${m.description}`);
+    for (const m of models) console.log(`${m.name.padEnd(10)} ${m.supervised ? 'supervised  ' : 'unsupervised'} batch ${String(m.batchSize).padEnd(4)}${m.description}`);
     if (models.length === 0) console.log('(no models in this build)');
     return 0;
   }
@@ -157,8 +164,10 @@ export async function trainCommand(args: string[]): Promise<number> {
       if (v[k] !== undefined) throw new UsageError(`--${k} cannot change on --resume (exact continuation uses the checkpoint's configuration)`);
     }
   }
-  const cfg = configFrom(v, ckpt?.meta.config.cli as CliTrainConfig | undefined);
-  await getModelEntry(cfg.model); // fail fast on an unknown model, before loading data or a device
+  const base = ckpt?.meta.config.cli as CliTrainConfig | undefined;
+  // Fail fast on an unknown model, before loading data or a device; the entry also gives the model's own batch.
+  const entry = await getModelEntry((v.model as string | undefined) ?? base?.model ?? 'jsghca');
+  const cfg = configFrom(v, base, entry.batchSize);
   const out = resolve((v.out as string | undefined) ?? (resumeDir ? join(resolve(resumeDir), '..', '..') : join('runs', `${cfg.model}-${cfg.bits}`)));
   const progress = (v.progress as string | undefined) ?? 'auto';
   if (!['auto', 'bar', 'lines'].includes(progress)) throw new UsageError(`--progress must be auto, bar or lines, got '${progress}'`);

@@ -45,16 +45,23 @@ export interface ModelEntry {
   factory: ModelFactory;
   description: string;
   supervised: boolean;
+  /** Mini-batch the model's published settings (and its validation-selected defaults) use: the CLI's default --batch. */
+  batchSize: number;
 }
+
+/** The batch a model gets when neither it nor the user names one. */
+export const DEFAULT_BATCH = 32;
 
 /** Model folders the lazy loader knows about (MODELS.md). */
 export const KNOWN_MODELS = ['jsghca', 'djsrh', 'umha', 'hfah', 'udsph', 'dcmh', 'ssah', 'cca-itq', 'cmfh', 'scm-seq', 'ridge-itq'] as const;
 
 const registry = new Map<string, ModelEntry>();
 
-export function registerModel(name: string, factory: ModelFactory, meta: { description?: string; supervised?: boolean } = {}): void {
+export function registerModel(name: string, factory: ModelFactory, meta: { description?: string; supervised?: boolean; batchSize?: number } = {}): void {
   if (!/^[a-z][a-z0-9_-]*$/.test(name)) throw new CmhashError(`registerModel: invalid model name '${name}' (lowercase letters, digits, - and _)`);
-  registry.set(name, { name, factory, description: meta.description ?? '', supervised: meta.supervised ?? false });
+  const batchSize = meta.batchSize ?? DEFAULT_BATCH;
+  if (!Number.isInteger(batchSize) || batchSize < 2) throw new CmhashError(`registerModel '${name}': batchSize must be an integer ≥ 2, got ${batchSize}`);
+  registry.set(name, { name, factory, description: meta.description ?? '', supervised: meta.supervised ?? false, batchSize });
 }
 
 export function unregisterModel(name: string): boolean {
@@ -65,6 +72,7 @@ interface ModelModule {
   createModel?: ModelFactory;
   description?: string;
   supervised?: boolean;
+  batchSize?: number;
 }
 
 function isMissingModule(e: unknown): boolean {
@@ -89,7 +97,7 @@ async function loadKnown(name: string): Promise<boolean> {
   if (typeof mod.createModel !== 'function') {
     throw new CmhashError(`model '${name}': src/models/${name}/index.ts neither registers the model nor exports createModel(rt, options)`);
   }
-  registerModel(name, mod.createModel, { description: mod.description, supervised: mod.supervised });
+  registerModel(name, mod.createModel, { description: mod.description, supervised: mod.supervised, batchSize: mod.batchSize });
   return true;
 }
 

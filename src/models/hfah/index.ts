@@ -6,6 +6,8 @@ import { ABLATIONS, applyAblation, hfahDefaults, type Ablation } from './config.
 
 export const description = 'HFAH: label-guided hashing with hybrid attention, multi-scale text fusion, cross-modal feature reconstruction and D1/D2 (supervised)';
 export const supervised = true;
+/** SSAH's mini-batch, which HFAH follows (MODELS.md is silent); the CLI's default --batch. */
+export const batchSize = 128;
 export const createModel: ModelFactory = (rt, opts) => {
   const { ablation, ...rest } = (opts.config ?? {}) as { ablation?: Ablation } & Record<string, unknown>;
   if (ablation !== undefined && !(ablation in ABLATIONS)) throw new RangeError(`hfah: unknown ablation '${String(ablation)}' (one of ${Object.keys(ABLATIONS).join(', ')})`);

@@ -5,6 +5,8 @@ import { ssahDefaults } from './config.js';
 
 export const description = 'SSAH (CVPR 2018): self-supervised adversarial hashing with a label network, supervised baseline';
 export const supervised = true;
+/** SSAH's mini-batch (MODELS.md); the CLI's default --batch. */
+export const batchSize = 128;
 export const createModel: ModelFactory = (rt, opts) => {
   const cfg = mergeConfig<LabelGuidedConfig>('ssah', ssahDefaults(), opts.config);
   if (opts.lr !== undefined) scaleLr(cfg, opts.lr);

@@ -6,6 +6,8 @@ import { udsphDefaults } from './config.js';
 
 export const description = 'UDSPH: modality hashing nets with cross-modal attention (softmax(λ·cos)) and label-network self-supervised adversarial learning';
 export const supervised = true;
+/** SSAH's mini-batch, which UDSPH follows (MODELS.md); the CLI's default --batch. */
+export const batchSize = 128;
 export const createModel: ModelFactory = (rt, opts) => {
   const cfg = mergeConfig<LabelGuidedConfig>('udsph', udsphDefaults(), opts.config);
   if (opts.lr !== undefined) scaleLr(cfg, opts.lr);
