@@ -56,7 +56,7 @@ export const KERNELS = {
   // Fused multi-head attention on the token layout (entries main / dq / dkv use binding prefixes 1–5 / 1–7 / 1–8).
   attention: {
     wg: 64,
-    uniforms: { rows: 'u32', T: 'u32', H: 'u32', dh: 'u32', d: 'u32', scale: 'f32' },
+    uniforms: { rows: 'u32', T: 'u32', H: 'u32', d: 'u32', scale: 'f32' },
     bindings: {
       q: 'read f32', k: 'read f32', v: 'read f32', o: 'read_write f32', lse: 'read_write f32',
       g: 'read f32', out1: 'read_write f32', out2: 'read_write f32',

@@ -40,16 +40,18 @@ export function multiHeadAttentionCore(q: Tensor, k: Tensor, v: Tensor, heads: n
   const rows = B * heads * T;
   const o = Tensor.empty(rt, q.shape, 'f32');
   const lse = Tensor.empty(rt, [B, heads, T], 'f32');
-  const u = { rows, T, H: heads, dh, d, scale: s };
-  if (rows > 0 && dh > 0) launch(rt, 'attention', [q.buffer, k.buffer, v.buffer, o.buffer, lse.buffer], u);
+  const u = { rows, T, H: heads, d, scale: s };
+  // The head width is a pipeline constant (DH): its loops unroll and the accumulators stay in registers.
+  const constants = { DH: dh };
+  if (rows > 0 && dh > 0) launch(rt, 'attention', [q.buffer, k.buffer, v.buffer, o.buffer, lse.buffer], u, { constants });
   const out = record(o, op, [q, k, v], (g) => {
     const dq = Tensor.empty(rt, q.shape, 'f32');
     const dk = Tensor.empty(rt, q.shape, 'f32');
     const dv = Tensor.empty(rt, q.shape, 'f32');
     if (rows > 0 && dh > 0) {
       const common = [q.buffer, k.buffer, v.buffer, o.buffer, lse.buffer, g.buffer];
-      launch(rt, 'attention', [...common, dq.buffer], u, { entry: 'dq' });
-      launch(rt, 'attention', [...common, dk.buffer, dv.buffer], u, { entry: 'dkv' });
+      launch(rt, 'attention', [...common, dq.buffer], u, { entry: 'dq', constants });
+      launch(rt, 'attention', [...common, dk.buffer, dv.buffer], u, { entry: 'dkv', constants });
     }
     return [dq, dk, dv];
   });
