@@ -28,7 +28,7 @@ function benchDir(): string {
 }
 
 export function parseArgs(argv: readonly string[]): BenchArgs {
-  const args: BenchArgs = { suite: null, quick: false, timeMs: 2000, outDir: join(benchDir(), 'results'), nice: true, models: null, peers: true };
+  const args: BenchArgs = { suite: null, quick: false, timeMs: 2000, outDir: join(benchDir(), 'results'), nice: true, models: null, peers: true, cases: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = (): string => {
@@ -43,8 +43,9 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     else if (a === '--no-nice') args.nice = false;
     else if (a === '--no-peers') args.peers = false;
     else if (a === '--models') args.models = value().split(',').map((m) => m.trim()).filter(Boolean);
+    else if (a === '--cases') args.cases = value().split(',').map((m) => m.trim()).filter(Boolean);
     else if (a === '--help' || a === '-h') {
-      console.log(`usage: npm run bench -- [--suite <${SUITES.map((s) => s.name).join('|')}|all|a,b,…>] [--quick] [--time <ms per case>] [--out <dir>] [--no-nice] [--no-peers] [--models a,b (train suite)]`);
+      console.log(`usage: npm run bench -- [--suite <${SUITES.map((s) => s.name).join('|')}|all|a,b,…>] [--quick] [--time <ms per case>] [--out <dir>] [--no-nice] [--no-peers] [--models a,b (train suite)] [--cases a,b (dense: square,shapes,conv)]`);
       process.exit(0);
     } else throw new Error(`bench: unknown argument ${a}`);
   }

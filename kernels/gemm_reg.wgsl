@@ -11,7 +11,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   // A-side position (hi, lo) of k for modes 1-3.
   var ahi = 0u;
   var alo = 0u;
-  for (var k = 0u; k < p.K; k++) {
+  let kr = k_range(wid);
+  for (var k = kr.x; k < kr.y; k++) {
     load_b();
     if (MODE == 0u) {
       for (var i = 0u; i < TM; i++) { mac(i, a[aoff[i] + k * p.sak]); }

@@ -98,13 +98,22 @@ fn load_a(i: u32, k: u32) -> f32 {
 }
 var<private> row0: u32;
 var<private> col0: u32;
+// This workgroup's range [x, y) of k: all of it, or one split of a split-K GEMM (mode 0 only; see
+// descriptors.ts). A function of wid and uniforms, so the k loop stays in subgroup-uniform control flow
+// (a private variable would not).
+fn k_range(wid: vec3u) -> vec2u {
+  let k0 = (wid.z % p.nsplit) * p.ksplit;
+  return vec2u(k0, min(p.K, k0 + p.ksplit));
+}
 
 // Row offsets of A, and B's column offsets or image positions for this invocation's TN columns.
 fn gemm_begin(wid: vec3u, lid: vec3u) {
   row0 = wid.y * TM;
   col0 = wid.x * WG * TN + lid.x;
-  for (var i = 0u; i < TM; i++) { aoff[i] = wid.z * p.batch_a + min(row0 + i, p.M - 1u) * p.sam; }
-  bbase = wid.z * p.batch_b;
+  let z = wid.z / p.nsplit;
+  kb = k_range(wid).x;
+  for (var i = 0u; i < TM; i++) { aoff[i] = z * p.batch_a + min(row0 + i, p.M - 1u) * p.sam; }
+  bbase = z * p.batch_b;
   for (var j = 0u; j < TN; j++) {
     let col = min(col0 + j * WG, p.N - 1u);
     if (MODE == 0u) {
@@ -125,7 +134,8 @@ fn gemm_begin(wid: vec3u, lid: vec3u) {
   }
 }
 
-// Bias, activation and the store of the TM×TN accumulators.
+// Bias, activation and the store of the TM×TN accumulators (a split-K pass stores its partial sums at
+// batch_c = M·N per split, with no bias and no activation: gemm_splitk.wgsl adds them).
 fn gemm_store(wid: vec3u) {
   let cbase = wid.z * p.batch_c;
   for (var i = 0u; i < TM; i++) {

@@ -20,8 +20,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   var alo = lane % div;
   let qstep = SGK / div;
   let rstep = SGK % div;
-  let kmain = p.K - p.K % SGK;
-  var k = 0u;
+  // A split starts at a multiple of SGK (the host rounds ksplit), so the lanes' A positions start aligned.
+  let kr = k_range(wid);
+  let kmain = kr.y - (kr.y - kr.x) % SGK;
+  var k = kr.x;
   for (; k < kmain; k += SGK) {
     if (MODE == 0u) {
       for (var i = 0u; i < TM; i++) { ar[i] = a[aoff[i] + (k + lane) * p.sak]; }
@@ -43,7 +45,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
       load_b(); for (var i = 0u; i < TM; i++) { mac(i, subgroupBroadcast(ar[i], 7u)); }
     }
   }
-  for (; k < p.K; k++) {
+  for (; k < kr.y; k++) {
     load_b();
     for (var i = 0u; i < TM; i++) { mac(i, load_a(i, k)); }
   }

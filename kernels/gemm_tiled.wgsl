@@ -25,19 +25,23 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let col0 = wid.x * BN;
   let tid = lid.y * TX + lid.x;
   let nthreads = TX * TY;
-  let abase = wid.z * p.batch_a;
-  let bbase = wid.z * p.batch_b;
+  // Split-K: z = batch · nsplit + split; this workgroup sums k in [kbeg, kend).
+  let z = wid.z / p.nsplit;
+  let kbeg = (wid.z % p.nsplit) * p.ksplit;
+  let kend = min(p.K, kbeg + p.ksplit);
+  let abase = z * p.batch_a;
+  let bbase = z * p.batch_b;
   var acc: array<f32, 64>;
   var ar: array<f32, 8>;
   var br: array<f32, 8>;
-  for (var k0 = 0u; k0 < p.K; k0 += BK) {
+  for (var k0 = kbeg; k0 < kend; k0 += BK) {
     for (var idx = tid; idx < BM * BK; idx += nthreads) {
       let kk = idx / BM;
       let m = idx % BM;
       let gr = row0 + m;
       let gk = k0 + kk;
       var v = 0.0;
-      if (gr < p.M && gk < p.K) { v = a[abase + gr * p.sam + gk * p.sak]; }
+      if (gr < p.M && gk < kend) { v = a[abase + gr * p.sam + gk * p.sak]; }
       As[idx] = v;
     }
     for (var idx = tid; idx < BN * BK; idx += nthreads) {
@@ -46,7 +50,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
       let gc = col0 + n;
       let gk = k0 + kk;
       var v = 0.0;
-      if (gc < p.N && gk < p.K) { v = b[bbase + gk * p.sbk + gc * p.sbn]; }
+      if (gc < p.N && gk < kend) { v = b[bbase + gk * p.sbk + gc * p.sbn]; }
       Bs[idx] = v;
     }
     workgroupBarrier();

@@ -9,7 +9,7 @@
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = global_index(gid, nwg);
   if (i >= p.rows * p.blocks) { return; }
-  let t = row_block(i);
+  let t = row_block(i, p.rows);
   for (var j = t.j0; j < t.j1; j++) { dx[t.r * p.d + j] = 0.0; }
   for (var k = 0u; k < p.m; k++) {
     if (idx[k] == t.r) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fromArray } from '../src/ops/elementwise.js';
-import { linear, matmul, matmulRaw, type Activation } from '../src/ops/matmul.js';
-import { REG_GEMM, SG_GEMM, TILED_GEMM, setGemmConfig, type GemmConfig } from '../src/ops/gemm-config.js';
+import { gemmSplit, linear, matmul, matmulRaw, type Activation } from '../src/ops/matmul.js';
+import { REG_GEMM, SG_GEMM, TILED_GEMM, chooseSplitK, setGemmConfig, setSplitKPolicy, splitKPolicy, type GemmConfig, type SplitKPolicy } from '../src/ops/gemm-config.js';
 import { cpuMatmul } from '../src/ops/cpu/matmul.js';
 import { gradcheck } from '../src/autograd/gradcheck.js';
 import { tidy } from '../src/tensor/scope.js';
@@ -63,6 +63,83 @@ for (const [name, cfg] of [['register-blocked with subgroups (CPU adapters)', SG
     }));
   });
 }
+
+// Split-K (a first pass of partial sums over k ranges, a second that adds them and applies the epilogue),
+// forced on every shape: k ranges that are not multiples of the kernel's k block, a last split shorter
+// than the others, transposes, batches, every epilogue. Buffers are NaN-poisoned (helpers.ts), so a
+// partial or an output left unwritten fails.
+for (const [name, cfg] of [['register-blocked with subgroups', SG_GEMM], ['register-blocked', REG_GEMM], ['workgroup-tiled', TILED_GEMM]] as [string, GemmConfig][]) {
+  describe(`split-K matmul, ${name}, vs float64 CPU reference`, () => {
+    const withSplit = async (maxSplits: number, minK: number, fn: () => Promise<void>) => {
+      const rt = await getRuntime();
+      setGemmConfig(rt, cfg);
+      setSplitKPolicy(rt, { minWorkgroups: 1e9, minK, maxSplits });
+      try { await fn(); } finally { setGemmConfig(rt, null); setSplitKPolicy(rt, null); }
+    };
+    it('odd sizes and all transposes, 2 to 7 splits', () => withSplit(7, 5, async () => {
+      const cases: Case[] = [{ M: 1, N: 1, K: 11 }, { M: 3, N: 5, K: 1030 }, { M: 33, N: 17, K: 301 }, { M: 17, N: 70, K: 77 }];
+      let s = 300;
+      for (const c of cases) for (const tA of [false, true]) for (const tB of [false, true]) await check(c, tA, tB, 'none', false, s++);
+    }));
+    it('every epilogue after the sum, and batches', () => withSplit(3, 8, async () => {
+      let s = 400;
+      for (const act of ACTS) for (const bias of [false, true]) await check({ M: 9, N: 13, K: 131 }, false, true, act, bias, s++);
+      await check({ M: 9, N: 11, K: 97, batch: 3 }, true, false, 'relu', true, s++);
+      await check({ M: 9, N: 11, K: 97, batch: 2, bBatched: false }, false, false, 'tanh', true, s++);
+      await check({ M: 5, N: 11, K: 97, batch: 2, aBatched: false }, true, true, 'none', false, s++);
+    }));
+    it('gradients through a split GEMM (finite differences)', () => withSplit(4, 4, async () => {
+      const rt = await getRuntime();
+      const r = await gradcheck({
+        rt,
+        inputs: [{ shape: [3, 37], data: randomData(111, 500, -1, 1) }, { shape: [37, 4], data: randomData(148, 501, -1, 1) }, { shape: [4], data: randomData(4, 502, -1, 1) }],
+        gpu: (a, b, bias) => matmul(a, b, { bias, activation: 'tanh' }),
+        cpu: (a, b, bias) => cpuMatmul(a, [3, 37], b, [37, 4], { bias, activation: 'tanh' }),
+      });
+      expect(r.ok, JSON.stringify(r)).toBe(true);
+    }));
+  });
+}
+
+describe('split-K choice', () => {
+  const cpu: SplitKPolicy = { minWorkgroups: 8, minK: 512, maxSplits: 16 };
+  it('splits only few tiles over a long K, into whole k blocks', () => {
+    expect(chooseSplitK(2, 4096, 8, cpu)).toEqual({ nsplit: 4, ksplit: 1024 });
+    expect(chooseSplitK(8, 4096, 8, cpu)).toEqual({ nsplit: 1, ksplit: 4096 }); // enough workgroups already
+    expect(chooseSplitK(1, 1000, 8, cpu)).toEqual({ nsplit: 1, ksplit: 1000 }); // K too short for two splits
+    expect(chooseSplitK(1, 1030, 8, cpu)).toEqual({ nsplit: 2, ksplit: 520 });
+    expect(chooseSplitK(1, 1 << 20, 16, cpu)).toEqual({ nsplit: 8, ksplit: 131072 }); // capped by minWorkgroups
+    expect(chooseSplitK(1, 1 << 20, 16, { minWorkgroups: 1e9, minK: 1, maxSplits: 16 }).nsplit).toBe(16);
+    // Every split but the last is whole blocks, and together they cover K exactly once.
+    for (const [tiles, K, align] of [[1, 4097, 8], [3, 5000, 16], [1, 999, 1]] as const) {
+      const { nsplit, ksplit } = chooseSplitK(tiles, K, align, { minWorkgroups: 64, minK: 100, maxSplits: 32 });
+      expect(ksplit % align).toBe(0);
+      expect((nsplit - 1) * ksplit < K && nsplit * ksplit >= K).toBe(true);
+    }
+  });
+  it('per adapter, and never for convolutions, row biases or partials over the binding limit', async () => {
+    const rt = await getRuntime();
+    const p = splitKPolicy(rt);
+    expect(p.minK).toBeGreaterThanOrEqual(256);
+    const g = { M: 32, N: 10, K: 4096, batch: 1, sam: 4096, sak: 1, sbk: 1, sbn: 4096, batchA: 0, batchB: 0 };
+    const ep = { bias: null, act: 'none' as const, alpha: 1 };
+    setGemmConfig(rt, SG_GEMM);
+    try {
+      expect(gemmSplit(rt, g, SG_GEMM, ep).nsplit).toBeGreaterThan(1); // 2 workgroups for a 32×10 output
+      expect(gemmSplit(rt, { ...g, N: 4096 }, SG_GEMM, ep).nsplit).toBe(1);
+      expect(gemmSplit(rt, g, SG_GEMM, { ...ep, biasRows: true }).nsplit).toBe(1);
+      const cv = { mode: 3 as const, aDiv: 1, aHi: 0, C: 1, H: 1, W: 1, KH: 1, KW: 1, SH: 1, SW: 1, PH: 0, PW: 0, DH: 1, DW: 1, OH: 1, OW: 1 };
+      expect(gemmSplit(rt, g, SG_GEMM, ep, cv).nsplit).toBe(1);
+      setSplitKPolicy(rt, { minWorkgroups: 1e9, minK: 1, maxSplits: 1 << 20 });
+      const huge = { ...g, M: 4096, N: 4096, K: 1 << 16 };
+      expect(gemmSplit(rt, huge, SG_GEMM, ep).nsplit).toBe(1);
+    } finally {
+      setGemmConfig(rt, null);
+      setSplitKPolicy(rt, null);
+    }
+    expect(() => setSplitKPolicy(rt, { minWorkgroups: 1, minK: 0, maxSplits: 2 })).toThrow(/minK/);
+  });
+});
 
 describe('matmul validation', () => {
   it('names both shapes when inner dimensions differ', async () => {

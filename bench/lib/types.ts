@@ -16,6 +16,8 @@ export interface BenchArgs {
   models: string[] | null;
   /** Run the suites' CPU-peer phases (false with --no-peers: ours only). */
   peers: boolean;
+  /** Only these case groups, in suites that have groups (dense: square, shapes, conv); null = all. */
+  cases: string[] | null;
 }
 
 /** What a suite's CPU-peer phase gets: no GPU runtime exists yet (see Suite.peers). */

@@ -1,14 +1,15 @@
 /**
- * Dense kernels: GEMM at 256–2048 and two AlexNet-style convolutions. Ours (the per-adapter choice
+ * Dense kernels: GEMM at 256–2048, the training steps' GEMM shapes (TRAIN_GEMMS: M = 32 against
+ * 4096-wide layers, with and without split-K) and two AlexNet-style convolutions. Ours (the per-adapter choice
  * of gemm-config.ts, plus the other GEMM paths for comparison and a naive one-output-per-invocation
  * WGSL GEMM) against tfjs-webgpu on the same adapter and numpy's OpenBLAS SGEMM on the same CPU.
  */
 import type { Runtime } from '../../src/runtime/runtime.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { fromArray } from '../../src/ops/elementwise.js';
-import { gemmUniforms, matmulRaw } from '../../src/ops/matmul.js';
+import { gemmSplit, gemmUniforms, matmulRaw } from '../../src/ops/matmul.js';
 import { conv2dRaw, conv2dGeometry } from '../../src/ops/conv.js';
-import { REG_GEMM, SG_GEMM, TILED_GEMM, gemmConfig, setGemmConfig, subgroupBlock, type GemmConfig } from '../../src/ops/gemm-config.js';
+import { REG_GEMM, SG_GEMM, TILED_GEMM, gemmConfig, setGemmConfig, setSplitKPolicy, subgroupBlock, type GemmConfig } from '../../src/ops/gemm-config.js';
 import { Rng } from '../../src/util/rng.js';
 import { convFlops, gemmFlops, gflops, measure } from '../lib/measure.js';
 import { numpyGemm, type NumpyResult } from '../lib/numpy.js';
@@ -100,6 +101,73 @@ async function gemmCases(ctx: BenchContext, sizes: number[], tfjs: TfjsPeer | nu
   }
 }
 
+/**
+ * The GEMMs of the training steps (issue 13), exactly as the models issue them (scratch logging of
+ * dispatchGemm during one JSGHCA / DJSRH step at batch 32 and one DCMH step at batch 128): forward
+ * X·W, dX = dY·Wᵀ (transB) and dW = Xᵀ·dY (transA, K = the batch). `per` = how many times one step runs it.
+ */
+export const TRAIN_GEMMS: { M: number; N: number; K: number; tA: boolean; tB: boolean; role: string }[] = [
+  { M: 32, N: 4096, K: 128, tA: false, tB: false, role: 'JSGHCA/DJSRH image layer 1 forward, ×1' },
+  { M: 32, N: 64, K: 4096, tA: false, tB: false, role: 'hash heads forward, ×2' },
+  { M: 32, N: 4096, K: 10, tA: false, tB: false, role: 'text layer 1 forward, ×1' },
+  { M: 32, N: 4096, K: 64, tA: false, tB: true, role: 'hash heads dX, ×2' },
+  { M: 4096, N: 64, K: 32, tA: true, tB: false, role: 'hash heads dW, ×2' },
+  { M: 128, N: 4096, K: 32, tA: true, tB: false, role: 'image layer 1 dW, ×1' },
+  { M: 10, N: 4096, K: 32, tA: true, tB: false, role: 'text layer 1 dW, ×1' },
+  { M: 32, N: 128, K: 4096, tA: false, tB: true, role: 'JSGHCA image layer 1 dX, ×1' },
+  { M: 32, N: 10, K: 4096, tA: false, tB: true, role: 'JSGHCA text layer 1 dX, ×1' },
+  { M: 128, N: 1024, K: 128, tA: false, tB: false, role: 'DCMH layer 1 forward, ×1' },
+  { M: 128, N: 64, K: 1956, tA: false, tB: false, role: 'DCMH similarity, ×2' },
+  { M: 128, N: 1956, K: 64, tA: false, tB: true, role: 'DCMH similarity dX, ×2' },
+  { M: 1024, N: 64, K: 128, tA: true, tB: false, role: 'DCMH hash head dW, ×2' },
+];
+
+/** Back-to-back GEMMs per submit in the shapes cases, as in a training step (one submit per step). */
+const SHAPE_REPS = 10;
+
+async function trainGemmCases(ctx: BenchContext, rows: ResultRow[]): Promise<void> {
+  const { rt, args, log } = ctx;
+  const chosen = gemmConfig(rt);
+  // Ours as chosen (split-K where gemm-config's policy says), the same tile without split-K, and the other
+  // register-blocked paths; each call submits SHAPE_REPS GEMMs and waits, ms and CPU are per GEMM.
+  const variants: { label: string; cfg: GemmConfig | null; split: boolean }[] = [
+    { label: `${label(chosen)} (default)`, cfg: null, split: true },
+    { label: `${label(chosen)}, no split-K`, cfg: null, split: false },
+  ];
+  if (chosen.kind === 'sg') variants.push({ label: `${label({ ...chosen, TM: 32 })}, no split-K`, cfg: { ...chosen, TM: 32 }, split: false });
+  for (const s of args.quick ? TRAIN_GEMMS.slice(0, 2) : TRAIN_GEMMS) {
+    const name = `GEMM ${s.M}×${s.N}×${s.K}${s.tA ? ' Aᵀ' : ''}${s.tB ? ' Bᵀ' : ''} (${s.role})`;
+    const flops = gemmFlops(s.M, s.N, s.K);
+    const a = randomTensor(rt, s.tA ? [s.K, s.M] : [s.M, s.K], s.M + s.K);
+    const b = randomTensor(rt, s.tB ? [s.N, s.K] : [s.K, s.N], s.N + s.K);
+    const want = await matmulRaw(a, b, { transA: s.tA, transB: s.tB }).read();
+    for (const v of variants) {
+      if (v.cfg) setGemmConfig(rt, v.cfg);
+      if (!v.split) setSplitKPolicy(rt, { minWorkgroups: 0, minK: 1, maxSplits: 1 });
+      try {
+        const geom = { M: s.M, N: s.N, K: s.K, batch: 1, sam: 0, sak: 0, sbk: 0, sbn: 0, batchA: 0, batchB: 0 };
+        const split = gemmSplit(rt, geom, gemmConfig(rt), { bias: null, act: 'none', alpha: 1 });
+        const got = await matmulRaw(a, b, { transA: s.tA, transB: s.tB }).read();
+        const m = await measure(`${name} ${v.label}`, async () => {
+          const cs: Tensor[] = [];
+          for (let r = 0; r < SHAPE_REPS; r++) cs.push(matmulRaw(a, b, { transA: s.tA, transB: s.tB }));
+          await rt.sync();
+          for (const c of cs) c.dispose();
+        }, { timeMs: args.timeMs });
+        const ms = m.medianMs / SHAPE_REPS;
+        const note = `${split.nsplit > 1 ? `split-K ${split.nsplit}×${split.ksplit}; ` : ''}max |Δ| vs default ${maxAbsDiff(got, want).toExponential(1)}; ${SHAPE_REPS} per submit`;
+        rows.push({ case: name, impl: v.label, medianMs: ms, samples: m.samples, workerCpuMs: m.workerCpuMs === null ? null : m.workerCpuMs / SHAPE_REPS, gflops: gflops(flops, ms), note });
+        log(`  ${name} ${v.label}: ${(ms * 1000).toFixed(0)} µs, ${gflops(flops, ms).toFixed(2)} GFLOP/s${m.workerCpuMs === null ? '' : `, worker CPU ${(m.workerCpuMs / SHAPE_REPS * 1000).toFixed(0)} µs`}${split.nsplit > 1 ? ` (split ${split.nsplit})` : ''}`);
+      } finally {
+        setGemmConfig(rt, null);
+        setSplitKPolicy(rt, null);
+      }
+    }
+    a.dispose();
+    b.dispose();
+  }
+}
+
 interface ConvCase { name: string; x: [number, number, number, number]; w: [number, number, number, number]; stride: number; pad: number }
 
 async function convCases(ctx: BenchContext, cases: ConvCase[], tfjs: TfjsPeer | null, rows: ResultRow[]): Promise<void> {
@@ -158,9 +226,10 @@ const gemmSizes = (quick: boolean): number[] => (quick ? [64, 128] : [256, 512, 
 
 export const denseSuite: Suite = {
   name: 'dense',
-  description: 'GEMM (256–2048) and convolution vs tfjs-webgpu on the same adapter and numpy OpenBLAS SGEMM',
+  description: 'GEMM (256–2048), the training steps\' GEMM shapes, and convolution vs tfjs-webgpu on the same adapter and numpy OpenBLAS SGEMM',
   // numpy runs in the CPU-peer phase, before the runtime renices the main thread (children would inherit it).
   async peers({ args, log }) {
+    if (args.cases && !args.cases.includes('square')) return undefined;
     const np = numpyGemm(gemmSizes(args.quick), args.quick ? 3 : 7);
     if ('missing' in np) log(`  numpy OpenBLAS peer skipped: ${np.missing}`);
     return np;
@@ -171,8 +240,9 @@ export const denseSuite: Suite = {
     const rows: ResultRow[] = [];
     const np = ctx.peerData as NumpyResult | { missing: string } | undefined;
     const npRows: ResultRow[] = [];
-    if (!np) log('  numpy OpenBLAS peer not run (--no-peers)');
-    else if (!('missing' in np)) {
+    if (!np) {
+      if (!args.cases) log('  numpy OpenBLAS peer not run (--no-peers)');
+    } else if (!('missing' in np)) {
       for (const r of np.results) {
         npRows.push({ case: `GEMM ${r.n}³`, impl: `numpy ${np.version} SGEMM (${np.blas})`, medianMs: r.medianMs, samples: r.samples, gflops: gflops(gemmFlops(r.n, r.n, r.n), r.medianMs) });
       }
@@ -184,16 +254,18 @@ export const denseSuite: Suite = {
     } catch (e) {
       log(`  tfjs-webgpu peer skipped: ${(e as Error).message}`);
     }
-    await gemmCases(ctx, sizes, tfjs, rows);
+    const want = (group: string) => !args.cases || args.cases.includes(group);
+    if (want('square')) await gemmCases(ctx, sizes, tfjs, rows);
     // Keep each GEMM size's rows together, numpy last.
-    for (const r of npRows) {
+    for (const r of want('square') ? npRows : []) {
       const last = rows.map((x) => x.case).lastIndexOf(r.case);
       rows.splice(last + 1, 0, r);
     }
     const convs: ConvCase[] = args.quick
       ? [{ name: 'conv 11×11 s4, 2×3×35×35 → 8', x: [2, 3, 35, 35], w: [8, 3, 11, 11], stride: 4, pad: 0 }, { name: 'conv 3×3 p1, 2×16×13×13 → 16', x: [2, 16, 13, 13], w: [16, 16, 3, 3], stride: 1, pad: 1 }]
       : [{ name: 'AlexNet conv1 11×11 s4, 8×3×227² → 96', x: [8, 3, 227, 227], w: [96, 3, 11, 11], stride: 4, pad: 0 }, { name: 'conv 3×3 p1, 8×256×13² → 256', x: [8, 256, 13, 13], w: [256, 256, 3, 3], stride: 1, pad: 1 }];
-    await convCases(ctx, convs, tfjs, rows);
+    if (want('shapes')) await trainGemmCases(ctx, rows);
+    if (want('conv')) await convCases(ctx, convs, tfjs, rows);
     return rows;
   },
 };

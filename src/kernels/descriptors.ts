@@ -35,6 +35,8 @@ const GEMM_UNIFORMS = {
   KH: 'u32', KW: 'u32', SH: 'u32', SW: 'u32',
   PH: 'u32', PW: 'u32', DH: 'u32', DW: 'u32',
   OH: 'u32', OW: 'u32', inv_sh: 'f32', inv_sw: 'f32',
+  // Split-K (dense mode only): workgroup z = batch · nsplit + split, each split sums ksplit values of k.
+  ksplit: 'u32', nsplit: 'u32',
 } as const;
 const GEMM_BINDINGS = { a: 'read f32', b: 'read f32', bias: 'read f32', c: 'read_write f32' } as const;
 const ROWS_EPS = { rows: 'u32', d: 'u32', eps: 'f32' } as const;
@@ -93,6 +95,11 @@ export const KERNELS = {
   gemm_reg: { wg: 16, uniforms: GEMM_UNIFORMS, bindings: GEMM_BINDINGS, grid: null },
   gemm_sg: { wg: 8, uniforms: GEMM_UNIFORMS, bindings: GEMM_BINDINGS, grid: null },
   gemm_tiled: { wg: null, uniforms: GEMM_UNIFORMS, bindings: GEMM_BINDINGS, grid: null },
+  // Second pass of a split-K GEMM: n = batch·M·N outputs, each the sum of S partials, then bias + activation.
+  gemm_splitk: {
+    wg: 64, uniforms: { n: 'u32', N: 'u32', MN: 'u32', S: 'u32', act_alpha: 'f32' },
+    bindings: { part: 'read f32', bias: 'read f32', c: 'read_write f32' }, grid: ['n'],
+  },
   hamming_dist: {
     wg: 256, uniforms: { nq: 'u32', n: 'u32', last_mask: 'u32' },
     bindings: { queries: 'read u32', db: 'read u32', dist: 'read_write u32' }, grid: ['nq', 'n'],
@@ -125,20 +132,17 @@ export const KERNELS = {
   },
   l2_normalize: { wg: 64, uniforms: ROWS_EPS, bindings: { x: 'read f32', y: 'read_write f32' }, grid: ['rows'] },
   l2_normalize_backward: { wg: 64, uniforms: ROWS_EPS, bindings: { x: 'read f32', g: 'read f32', dx: 'read_write f32' }, grid: ['rows'] },
+  loss_partial: {
+    // n elements, n_part partial sums; cols, col_step = n_part mod cols: the column walk of LOSS 1;
+    // scale: θ = scale · a (LOSS 1); coef scales the saved derivative; alpha the partial sums.
+    wg: 64, uniforms: { n: 'u32', n_part: 'u32', cols: 'u32', col_step: 'u32', scale: 'f32', coef: 'f32', alpha: 'f32' },
+    bindings: { a: 'read f32', b: 'read f32', w: 'read f32', y: 'read_write f32', da: 'read_write f32' }, grid: ['n_part'],
+  },
   lrn: {
     wg: 256, uniforms: { n: 'u32', C: 'u32', HW: 'u32', size: 'u32', alpha_n: 'f32', beta: 'f32', k: 'f32' },
     bindings: { x: 'read f32', y: 'read_write f32', g: 'read f32' }, grid: ['n'],
   },
   pack_bits: { wg: 256, uniforms: { n: 'u32', k: 'u32', words: 'u32' }, bindings: { codes: 'read f32', packed: 'read_write u32' }, grid: ['n', 'words'] },
-  pairwise_nll: {
-    // n = rows·cols pairs, n_part partial sums, col_step = n_part mod cols.
-    wg: 64, uniforms: { n: 'u32', n_part: 'u32', cols: 'u32', col_step: 'u32', scale: 'f32' },
-    bindings: { t: 'read f32', s: 'read f32', w: 'read f32', y: 'read_write f32' }, grid: ['n_part'],
-  },
-  pairwise_nll_backward: {
-    wg: 256, uniforms: { n: 'u32', cols: 'u32', scale: 'f32', coef: 'f32' },
-    bindings: { t: 'read f32', s: 'read f32', w: 'read f32', g: 'read f32', dt: 'read_write f32' }, grid: ['n'],
-  },
   pool2d: {
     wg: 256,
     // n = invocations (outputs for *_fwd, inputs for *_bwd).
@@ -159,8 +163,9 @@ export const KERNELS = {
   },
   scatter_rows: {
     wg: 64, uniforms: { rows: 'u32', blocks: 'u32', m: 'u32', d: 'u32' },
-    bindings: { x: 'read u32', idx: 'read u32', v: 'read u32', y: 'read_write u32' }, grid: ['rows', 'blocks'],
+    bindings: { idx: 'read u32', v: 'read u32', y: 'read_write u32' }, grid: ['m', 'blocks'],
   },
+  scale_by: { wg: 256, uniforms: { n: 'u32' }, bindings: { x: 'read f32', s: 'read f32', y: 'read_write f32' }, grid: ['n'] },
   sgd: {
     wg: 256,
     uniforms: { n: 'u32', nesterov: 'u32', first: 'u32', lr: 'f32', momentum: 'f32', dampening: 'f32', wd: 'f32' },

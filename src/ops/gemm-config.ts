@@ -68,6 +68,71 @@ function registerConfig(rt: Runtime): ConvConfig {
   return sg ? { ...SG_GEMM, SGK: sg, WG: Math.max(sg, Math.ceil(SG_GEMM.WG / sg) * sg) } : REG_GEMM;
 }
 
+/**
+ * When to split K over several workgroups (split-K: each split writes partial sums, a second pass
+ * kernels/gemm_splitk.wgsl adds them and applies the epilogue). It pays when the output tiles alone
+ * give too few workgroups to fill the device — M = 32 rows times a narrow N against K = 4096 runs
+ * on a handful of workgroups — and costs one extra dispatch plus S·M·N partials written and read.
+ */
+export interface SplitKPolicy {
+  /** Split only while the output tiles give fewer workgroups than this; split up to about this many. */
+  minWorkgroups: number;
+  /** Least k per split. */
+  minK: number;
+  /** Most splits. */
+  maxSplits: number;
+}
+
+/** The k range of each split: nsplit workgroups along K, each summing ksplit values (the last fewer). */
+export interface SplitK {
+  nsplit: number;
+  ksplit: number;
+}
+
+/**
+ * Lavapipe runs one workgroup per thread at a time: enough workgroups for every core with room to
+ * balance (two per core), and long splits, since every workgroup pays its set-up and a scattered store
+ * of its tile (≈ 1 µs here) and the second pass a dispatch (≈ 90 µs). A GPU wants many more
+ * workgroups in flight (one per SM or CU at least; 128 covers most) and can afford shorter splits.
+ */
+export function splitKPolicy(rt: Runtime): SplitKPolicy {
+  const forced = splitOverrides.get(rt);
+  if (forced) return forced;
+  if (isCpuAdapter(rt)) return { minWorkgroups: 2 * cpuThreads(), minK: 512, maxSplits: 16 };
+  return { minWorkgroups: 128, minK: 256, maxSplits: 32 };
+}
+
+/** Logical CPU count where the platform says (browsers, Node ≥ 21), else 4. */
+function cpuThreads(): number {
+  const n = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
+  return typeof n === 'number' && n > 0 ? n : 4;
+}
+
+/**
+ * Pure choice of the split for a GEMM with `tiles` output workgroups and inner dimension K; `align`
+ * is the kernel's k block (SGK for gemm_sg, BK for gemm_tiled), so every split but the last runs
+ * whole blocks. Returns { nsplit: 1, ksplit: K } when splitting does not pay.
+ */
+export function chooseSplitK(tiles: number, K: number, align: number, policy: SplitKPolicy): SplitK {
+  const none = { nsplit: 1, ksplit: K };
+  if (tiles >= policy.minWorkgroups || K < 2 * policy.minK) return none;
+  const want = Math.min(Math.ceil(policy.minWorkgroups / tiles), Math.floor(K / policy.minK), policy.maxSplits);
+  if (want < 2) return none;
+  const ksplit = Math.ceil(Math.ceil(K / want) / align) * align;
+  const nsplit = Math.ceil(K / ksplit);
+  return nsplit < 2 ? none : { nsplit, ksplit };
+}
+
+const splitOverrides = new WeakMap<Runtime, SplitKPolicy>();
+
+/** Force a split-K policy on one runtime (tests, benchmarks); `null` restores the adapter's default. */
+export function setSplitKPolicy(rt: Runtime, policy: SplitKPolicy | null): void {
+  if (policy) {
+    if (!(policy.minK >= 1 && policy.maxSplits >= 1 && policy.minWorkgroups >= 0)) throw new RangeError(`split-K policy ${JSON.stringify(policy)}: need minK ≥ 1, maxSplits ≥ 1, minWorkgroups ≥ 0`);
+    splitOverrides.set(rt, policy);
+  } else splitOverrides.delete(rt);
+}
+
 const overrides = new WeakMap<Runtime, GemmConfig>();
 const convOverrides = new WeakMap<Runtime, ConvConfig>();
 

@@ -13,3 +13,4 @@ export * from './conv.js';
 export * from './image.js';
 export * from './attention.js';
 export * from './pairwise-nll.js';
+export * from './squared-error.js';

@@ -195,8 +195,8 @@ const ROW_BLOCK = 16;
 
 /**
  * A copy of x with row index[k] replaced by row k of `values` (x [rows, …], values [index.length, …]);
- * when an index repeats, its last row wins, and entries ≥ rows replace nothing. Each output row is copied
- * once from the row that maps to it (O(rows·d) copies, no O(rows·m·d) scatter-add of differences).
+ * when an index repeats, its last row wins, and entries ≥ rows replace nothing. One buffer copy of x, then
+ * each replaced row written once from the row that maps to it (O(m·d), no O(rows·m·d) scatter-add of differences).
  * A host index array is checked first: integers in range, no repeats (errors name the entry). No gradient
  * is recorded (used to refresh stored per-item matrices such as DCMH's F and G).
  */
@@ -223,7 +223,9 @@ export function scatterRows(x: Tensor, index: Tensor | ArrayLike<number>, values
   const d = sizeOf(x.shape.slice(1));
   const out = Tensor.empty(rt, x.shape, 'f32');
   if (out.size > 0) {
-    launch(rt, 'scatter_rows', [x.buffer, idx.buffer, values.buffer, out.buffer], { rows, blocks: Math.ceil(d / ROW_BLOCK), m, d }, { constants: { CB: ROW_BLOCK } });
+    // The kept rows by one buffer copy, then only the m replaced rows by the kernel.
+    rt.copy(x.buffer, 0, out.buffer, 0, x.byteLength);
+    if (m > 0 && d > 0) launch(rt, 'scatter_rows', [idx.buffer, values.buffer, out.buffer], { rows, blocks: Math.ceil(d / ROW_BLOCK), m, d }, { constants: { CB: ROW_BLOCK } });
   }
   if (idx !== index) idx.dispose();
   return out;

@@ -10,8 +10,9 @@ import { binaryRaw, unaryRaw } from './elementwise.js';
 import { sum, sumTo } from './reduce.js';
 import { packUniforms } from '../kernels/params.js';
 import { checkRank, checkSameRuntime, checkTensor } from './validate.js';
-import { gemmConfig, type GemmConfig } from './gemm-config.js';
-import type { KernelSpec } from '../runtime/runtime.js';
+import { chooseSplitK, gemmConfig, splitKPolicy, type GemmConfig, type SplitK } from './gemm-config.js';
+import { launch } from './launch.js';
+import type { KernelSpec, Runtime } from '../runtime/runtime.js';
 
 export const ACTIVATIONS = { none: 0, relu: 1, tanh: 2, sigmoid: 3, scaledTanh: 4 } as const;
 export type Activation = keyof typeof ACTIVATIONS;
@@ -58,7 +59,7 @@ export interface ConvGeometry {
 }
 
 /** Pack the GEMM uniforms (every gemm_* kernel's descriptor has the same fields). */
-export function gemmUniforms(g: GemmGeometry, actAlpha = 0, cv?: ConvGeometry, batchC = g.M * g.N): Uint8Array {
+export function gemmUniforms(g: GemmGeometry, actAlpha = 0, cv?: ConvGeometry, batchC = g.M * g.N, split: SplitK = { nsplit: 1, ksplit: g.K }): Uint8Array {
   // Dense GEMM: a neutral convolution geometry (1×1 taps, stride 1, no padding).
   const c = cv ?? { aDiv: 1, aHi: 0, C: 1, H: 1, W: 1, KH: 1, KW: 1, SH: 1, SW: 1, PH: 0, PW: 0, DH: 1, DW: 1, OH: 1, OW: 1 };
   return packUniforms('gemm_sg', {
@@ -66,6 +67,7 @@ export function gemmUniforms(g: GemmGeometry, actAlpha = 0, cv?: ConvGeometry, b
     batch_a: g.batchA, batch_b: g.batchB, batch_c: batchC, a_div: c.aDiv,
     a_hi: c.aHi, C: c.C, H: c.H, W: c.W, KH: c.KH, KW: c.KW, SH: c.SH, SW: c.SW,
     PH: c.PH, PW: c.PW, DH: c.DH, DW: c.DW, OH: c.OH, OW: c.OW, inv_sh: 1 / c.SH, inv_sw: 1 / c.SW,
+    ksplit: split.ksplit, nsplit: split.nsplit,
   });
 }
 
@@ -77,7 +79,44 @@ export interface GemmEpilogue {
   alpha: number;
 }
 
-/** Record one GEMM-family dispatch writing `c` (the caller validated shapes). */
+/** Workgroups of one GEMM dispatch (x along N, y along M, z = batch) and the kernel to run. */
+function gemmLaunch(g: GemmGeometry, cfg: GemmConfig, ep: GemmEpilogue, cv?: ConvGeometry): { wg: [number, number, number]; spec: KernelSpec; kAlign: number } {
+  const common = { HAS_BIAS: ep.bias !== null, ACT: ACTIVATIONS[ep.act] };
+  if (cfg.kind === 'tiled') {
+    if (cv) throw new ShapeError('conv2d: the workgroup-tiled GEMM has no convolution mode');
+    return {
+      wg: [Math.ceil(g.N / (cfg.TX * cfg.RN)), Math.ceil(g.M / (cfg.TY * cfg.RM)), g.batch],
+      spec: { kernel: 'gemm_tiled', constants: { TX: cfg.TX, TY: cfg.TY, RM: cfg.RM, RN: cfg.RN, BK: cfg.BK, ...common } },
+      kAlign: cfg.BK,
+    };
+  }
+  // Few rows (small batches, few channels): a shorter row tile wastes less work.
+  const tm = Math.min(cfg.TM, 2 ** Math.max(0, Math.ceil(Math.log2(g.M))));
+  const constants: Record<string, number | boolean> = { WG: cfg.WG, TM: tm, TN: cfg.TN, MODE: cv?.mode ?? 0, BIAS_ROWS: ep.biasRows ?? false, ...common };
+  if (cfg.kind === 'sg') constants.SGK = cfg.SGK;
+  return {
+    wg: [Math.ceil(g.N / (cfg.WG * cfg.TN)), Math.ceil(g.M / tm), g.batch],
+    spec: { kernel: cfg.kind === 'sg' ? 'gemm_sg' : 'gemm_reg', constants },
+    kAlign: cfg.kind === 'sg' ? cfg.SGK : 1,
+  };
+}
+
+/**
+ * The split-K choice for one dense GEMM on this runtime (1 split for convolutions and row biases,
+ * which the second pass does not handle, and where the partials would not fit one binding).
+ */
+export function gemmSplit(rt: Runtime, g: GemmGeometry, cfg: GemmConfig, ep: GemmEpilogue, cv?: ConvGeometry): SplitK {
+  const none = { nsplit: 1, ksplit: g.K };
+  if (cv || ep.biasRows) return none;
+  const { wg, kAlign } = gemmLaunch(g, cfg, ep);
+  const split = chooseSplitK(wg[0] * wg[1] * wg[2], g.K, kAlign, splitKPolicy(rt));
+  const partialBytes = split.nsplit * g.batch * g.M * g.N * 4;
+  const maxZ = rt.limits.maxComputeWorkgroupsPerDimension;
+  if (partialBytes > rt.limits.maxStorageBufferBindingSize || g.batch * split.nsplit > maxZ) return none;
+  return split;
+}
+
+/** Record one GEMM-family dispatch writing `c` (the caller validated shapes); split-K adds a second pass. */
 export function dispatchGemm(
   a: Tensor, b: Tensor, c: Tensor, g: GemmGeometry, ep: GemmEpilogue,
   cfg: GemmConfig = gemmConfig(a.runtime), cv?: ConvGeometry,
@@ -87,25 +126,23 @@ export function dispatchGemm(
   const op = cv ? 'conv2d' : 'matmul';
   const maxWg = rt.limits.maxComputeWorkgroupsPerDimension;
   if (g.batch > maxWg) throw new ShapeError(`${op}: batch ${g.batch} exceeds ${maxWg} workgroups per dimension`);
-  const common = { HAS_BIAS: ep.bias !== null, ACT: ACTIVATIONS[ep.act] };
-  const buffers = [a.buffer, b.buffer, (ep.bias ?? a).buffer, c.buffer];
-  const u = gemmUniforms(g, ep.alpha, cv);
-  let wg: [number, number, number];
-  let spec: KernelSpec;
-  if (cfg.kind === 'tiled') {
-    if (cv) throw new ShapeError('conv2d: the workgroup-tiled GEMM has no convolution mode');
-    wg = [Math.ceil(g.N / (cfg.TX * cfg.RN)), Math.ceil(g.M / (cfg.TY * cfg.RM)), g.batch];
-    spec = { kernel: 'gemm_tiled', constants: { TX: cfg.TX, TY: cfg.TY, RM: cfg.RM, RN: cfg.RN, BK: cfg.BK, ...common } };
-  } else {
-    // Few rows (small batches, few channels): a shorter row tile wastes less work.
-    const tm = Math.min(cfg.TM, 2 ** Math.max(0, Math.ceil(Math.log2(g.M))));
-    wg = [Math.ceil(g.N / (cfg.WG * cfg.TN)), Math.ceil(g.M / tm), g.batch];
-    const constants: Record<string, number | boolean> = { WG: cfg.WG, TM: tm, TN: cfg.TN, MODE: cv?.mode ?? 0, BIAS_ROWS: ep.biasRows ?? false, ...common };
-    if (cfg.kind === 'sg') constants.SGK = cfg.SGK;
-    spec = { kernel: cfg.kind === 'sg' ? 'gemm_sg' : 'gemm_reg', constants };
+  const split = gemmSplit(rt, g, cfg, ep, cv);
+  if (split.nsplit > 1) {
+    // Pass 1: raw partial sums [batch, nsplit, M, N], no epilogue; pass 2 sums them and applies it.
+    const raw: GemmEpilogue = { bias: null, act: 'none', alpha: 0 };
+    const { wg, spec } = gemmLaunch(g, cfg, raw);
+    if (wg[0] > maxWg || wg[1] > maxWg) throw new ShapeError(`${op}: output ${g.M}×${g.N} needs more than ${maxWg} workgroups per dimension`);
+    const part = Tensor.empty(rt, [g.batch * split.nsplit * g.M * g.N], 'f32');
+    rt.dispatch(spec, [a.buffer, b.buffer, a.buffer, part.buffer], [wg[0], wg[1], g.batch * split.nsplit], gemmUniforms(g, 0, undefined, g.M * g.N, split));
+    launch(rt, 'gemm_splitk', [part.buffer, (ep.bias ?? part).buffer, c.buffer],
+      { n: g.batch * g.M * g.N, N: g.N, MN: g.M * g.N, S: split.nsplit, act_alpha: ep.alpha },
+      { constants: { HAS_BIAS: ep.bias !== null, ACT: ACTIVATIONS[ep.act] } });
+    part.dispose();
+    return;
   }
+  const { wg, spec } = gemmLaunch(g, cfg, ep, cv);
   if (wg[0] > maxWg || wg[1] > maxWg) throw new ShapeError(`${op}: output ${g.M}×${g.N} needs more than ${maxWg} workgroups per dimension`);
-  rt.dispatch(spec, buffers, wg, u);
+  rt.dispatch(spec, [a.buffer, b.buffer, (ep.bias ?? a).buffer, c.buffer], wg, gemmUniforms(g, ep.alpha, cv));
 }
 
 interface Plan {

@@ -2,17 +2,16 @@
  * Pairwise logistic negative log-likelihood, fused (DCMH, SSAH, HFAH, UDSPH: MODELS.md):
  *   L = mean over the pairs (i, j) of w_j · (log(1 + e^θij) − s_ij·θij),   θ = scale · t,
  * for a score matrix t [m, n] (t = a·bᵀ), 0/1 similarities s [m, n] and optional column weights w [n]
- * (or [1, n]). Forward: one pass of partial sums (kernels/pairwise_nll.wgsl) and the reduce kernel's
- * final pass; backward: one elementwise pass (pairwise_nll_backward.wgsl). The unfused chain (affine,
+ * (or [1, n]). Forward: one pass of partial sums that also saves the derivative (kernels/loss_partial.wgsl, src/ops/loss-partial.ts)
+ * and the reduce kernel's final pass; backward: one multiply by the upstream gradient. The unfused chain (affine,
  * softplus, mul, sub, weight, mean, and their backward rules) read and wrote the [m, n] matrix about a
  * dozen times.
  */
 import { ShapeError, fmtShape } from '../runtime/errors.js';
 import { Tensor } from '../tensor/tensor.js';
-import { record } from '../autograd/tape.js';
+import { isGradEnabled, record } from '../autograd/tape.js';
 import { binaryRaw, unaryRaw } from './raw.js';
-import { launch } from './launch.js';
-import { reduceChunks, reduceRaw } from './reduce.js';
+import { lossPartial, scaleBy } from './loss-partial.js';
 import { checkRank, checkSameRuntime, checkSameShape, checkTensor } from './validate.js';
 
 export interface PairwiseNllOptions {
@@ -43,22 +42,14 @@ export function pairwiseNllLoss(t: Tensor, s: Tensor, opts: PairwiseNllOptions =
     }
     if (w.requiresGrad) throw new ShapeError(`${op}: colWeights ${fmtShape(w.shape)} requires a gradient; they are treated as constants`);
   }
-  const rt = t.runtime;
-  const constants = { WEIGHTED: w ? 1 : 0 };
-  const wBuf = (w ?? s).buffer; // bound but unread when unweighted
-  const nPart = Math.max(1, Math.min(count, reduceChunks(1, count)));
-  const partial = Tensor.empty(rt, [nPart], 'f32');
-  launch(rt, 'pairwise_nll', [t.buffer, s.buffer, wBuf, partial.buffer], { n: count, n_part: nPart, cols: n, col_step: nPart % n, scale }, { constants });
-  const y = reduceRaw('sum', partial, [0], false, 1 / count);
-  partial.dispose();
+  // The derivative is saved by the forward pass when t's gradient will be wanted.
+  const save = isGradEnabled() && t.requiresGrad;
+  const { y, dUnit } = lossPartial({ kind: 'pairwiseNll', a: t, b: s, w: w ?? null, cols: n, thetaScale: scale, scale: 1 / count, coef: scale / count, save });
   return record(y, op, [t, s], (g) => {
-    let dt: Tensor | null = null, ds: Tensor | null = null;
-    if (t.requiresGrad) {
-      dt = Tensor.empty(rt, t.shape, 'f32');
-      launch(rt, 'pairwise_nll_backward', [t.buffer, s.buffer, wBuf, g.buffer, dt.buffer], { n: count, cols: n, scale, coef: scale / count }, { constants });
-    }
+    // dL/dt = g · dUnit (saved above); dL/ds = −g · scale · t · w / count.
+    const dt = dUnit ? scaleBy(dUnit, g) : null;
+    let ds: Tensor | null = null;
     if (s.requiresGrad) {
-      // dL/ds = −g · scale · t · w / count.
       const gt = binaryRaw('mul', t, g.view([1, 1]));
       const gw = w ? binaryRaw('mul', gt, w.view([1, n])) : gt;
       ds = unaryRaw('affine', gw, -scale / count, 0);

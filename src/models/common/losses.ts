@@ -1,10 +1,11 @@
 /** Loss terms shared by the models (all built from autograd ops, so their gradients come for free). */
 import type { Tensor } from '../../tensor/tensor.js';
 import { add, mulScalar, square, sub } from '../../ops/elementwise.js';
-import { mean, sum } from '../../ops/reduce.js';
+import { mean } from '../../ops/reduce.js';
 import { cosineSimilarity } from '../../ops/similarity.js';
 import { matmul } from '../../ops/matmul.js';
 import { pairwiseNllLoss } from '../../ops/pairwise-nll.js';
+import { squaredError } from '../../ops/squared-error.js';
 import { checkSameShape } from '../../ops/validate.js';
 
 /** Mean squared difference ‖a − b‖² / numel. */
@@ -16,7 +17,7 @@ export function mse(a: Tensor, b: Tensor): Tensor {
 /** Sum of squares ‖a − b‖²_F (DCMH/SSAH quantisation terms). */
 export function sumSquaredError(a: Tensor, b: Tensor): Tensor {
   checkSameShape('sumSquaredError', 'a', a, 'b', b);
-  return sum(square(sub(a, b)));
+  return squaredError(a, b);
 }
 
 export interface CosineReconstruction {

@@ -15,7 +15,8 @@ import { CmhashError } from '../../runtime/errors.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { backward, noGrad } from '../../autograd/tape.js';
 import { keep, tidy } from '../../tensor/scope.js';
-import { add, clone, fromArray, mulScalar, square, sub, zeros } from '../../ops/elementwise.js';
+import { add, clone, fromArray, mulScalar, sub, zeros } from '../../ops/elementwise.js';
+import { squaredError } from '../../ops/squared-error.js';
 import { sum } from '../../ops/reduce.js';
 import { concat, gather } from '../../ops/layout.js';
 import { Adam } from '../../optim/adam.js';
@@ -23,7 +24,7 @@ import { Rng } from '../../util/rng.js';
 import type { Batch, HashModel, Modality, ModelInfo, StepResult, TrainingSetView } from '../types.js';
 import type { ModelDims, ModelFactoryOptions } from '../registry.js';
 import { mergeConfig } from '../common/config.js';
-import { pairwiseNll, sumSquaredError } from '../common/losses.js';
+import { pairwiseNll } from '../common/losses.js';
 import { FeatureHashNet, unitVarianceScale } from '../common/nets.js';
 import { imageInputDefaults, validateImageInput, withRawImageDims, type ImageInputConfig } from '../common/cnnf.js';
 import { readScalars, stepResult } from '../common/step.js';
@@ -126,10 +127,11 @@ export class DcmhModel implements HashModel {
     const [m] = out.shape as [number, number];
     const n = other.shape[0]!;
     const nll = pairwiseNll(S, out, other); // mean over the m·n pairs = Σ / (m·n)
-    const quant = mulScalar(sumSquaredError(Bb, out), 1 / (m * n));
-    // Column sums of the stored matrix with the batch rows swapped for the live ones.
-    const rest = noGrad(() => sub(sum(own, 0), sum(gather(own, idx), 0)));
-    const balance = mulScalar(sum(square(add(rest, sum(out, 0)))), 1 / (m * n));
+    const quant = squaredError(Bb, out, 1 / (m * n));
+    // Column sums of the stored matrix with the batch rows swapped for the live ones: Σ_j (rest_j + colsum_j(out))²
+    // with rest = colsum(own) − colsum(own[idx]), as the squared error of colsum(out) against −rest.
+    const negRest = noGrad(() => sub(sum(gather(own, idx), 0), sum(own, 0)));
+    const balance = squaredError(sum(out, 0), negRest, 1 / (m * n));
     const total = add(nll, add(mulScalar(quant, this.cfg.gamma), mulScalar(balance, this.cfg.eta)));
     return { total, nll, quant, balance };
   }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as E from '../src/ops/elementwise.js';
 import { pairwiseNllLoss } from '../src/ops/pairwise-nll.js';
+import { squaredError } from '../src/ops/squared-error.js';
 import { cpuPairwiseNll } from '../src/ops/cpu/pairwise-nll.js';
 import { gradcheck } from '../src/autograd/gradcheck.js';
 import { backward, requireGrad } from '../src/autograd/tape.js';
@@ -76,5 +77,73 @@ describe('fused pairwise NLL vs float64 CPU reference', () => {
     expect(() => pairwiseNllLoss(t, t, { colWeights: E.fromArray(rt, randomData(2, 3), [2]) })).toThrow(/pairwiseNllLoss: colWeights \[2\] must be \[3\] or \[1, 3\]/);
     expect(() => pairwiseNllLoss(t, t, { colWeights: requireGrad(E.fromArray(rt, randomData(3, 3), [3])) })).toThrow(/colWeights \[3\] requires a gradient/);
     expect(() => pairwiseNllLoss(E.fromArray(rt, randomData(6, 1), [6]), E.fromArray(rt, randomData(6, 1), [6]))).toThrow(/pairwiseNllLoss.*t/);
+  });
+});
+
+describe('fused squared error vs float64 CPU reference', () => {
+  const cpuSse = (a: ArrayLike<number>, b: ArrayLike<number>, scale: number): number => {
+    let acc = 0;
+    for (let i = 0; i < a.length; i++) acc += (a[i]! - b[i]!) ** 2;
+    return scale * acc;
+  };
+  // Odd sizes; the last two take the partial-sum path (several parts, a second reduce pass).
+  const SHAPES = [[1], [17], [255, 3], [129, 65], [3, 70001]];
+  it(`forward, sum / mean / weighted, on ${SHAPES.map((s) => s.join('×')).join(', ')}`, async () => {
+    const rt = await getRuntime();
+    for (const shape of SHAPES) {
+      const n = shape.reduce((p, d) => p * d, 1);
+      const a = Float32Array.from(randomData(n, n, -3, 3)), b = Float32Array.from(randomData(n, n + 1, -3, 3));
+      for (const scale of [1, 1 / n, 0.37]) {
+        const y = squaredError(E.fromArray(rt, a, shape), E.fromArray(rt, b, shape), scale);
+        expect(y.shape).toEqual([]);
+        const got = await y.item(), want = cpuSse(a, b, scale);
+        expect(Math.abs(got - want), `${shape} scale ${scale}: got ${got} want ${want}`).toBeLessThan(1e-5 * Math.max(1, Math.abs(want)));
+      }
+    }
+  });
+
+  it('gradcheck with respect to a, b and both', async () => {
+    const rt = await getRuntime();
+    const shape = [3, 5];
+    const fixed = randomData(15, 21, -2, 2);
+    for (const which of ['a', 'b'] as const) {
+      const r = await gradcheck({
+        rt,
+        inputs: [{ shape, data: randomData(15, 22, -2, 2) }],
+        gpu: (x) => (which === 'a' ? squaredError(x, E.fromArray(rt, fixed, shape), 0.3) : squaredError(E.fromArray(rt, fixed, shape), x, 0.3)),
+        cpu: (x) => [which === 'a' ? cpuSse(x, fixed, 0.3) : cpuSse(fixed, x, 0.3)],
+      });
+      expect(r.ok, `${which}: ${JSON.stringify(r)}`).toBe(true);
+    }
+    const r = await gradcheck({
+      rt,
+      inputs: [{ shape, data: randomData(15, 23, -2, 2) }, { shape, data: randomData(15, 24, -2, 2) }],
+      gpu: (a, b) => squaredError(a, b, 1 / 15),
+      cpu: (a, b) => [cpuSse(a, b, 1 / 15)],
+    });
+    expect(r.ok, JSON.stringify(r)).toBe(true);
+  });
+
+  it('backward on a large odd tensor: dL/da = 2·scale·g·(a − b), dL/db = −dL/da', async () => {
+    const rt = await getRuntime();
+    const shape = [3, 70001];
+    const n = 3 * 70001;
+    const a = Float32Array.from(randomData(n, 31, -3, 3)), b = Float32Array.from(randomData(n, 32, -3, 3));
+    const at = requireGrad(E.fromArray(rt, a, shape)), bt = requireGrad(E.fromArray(rt, b, shape));
+    backward(E.mulScalar(squaredError(at, bt, 1 / n), 3));
+    const ga = await at.grad!.read(), gb = await bt.grad!.read();
+    let bad = -1;
+    for (let e = 0; e < n && bad < 0; e++) {
+      const want = 3 * (2 / n) * (a[e]! - b[e]!);
+      if (!(Math.abs(ga[e]! - want) <= 1e-5 * Math.abs(want) + 1e-12) || gb[e] !== -ga[e]!) bad = e;
+    }
+    expect(bad, bad >= 0 ? `element ${bad}: ${ga[bad]} / ${gb[bad]}` : '').toBe(-1);
+  });
+
+  it('rejects bad arguments naming them', async () => {
+    const rt = await getRuntime();
+    const a = E.fromArray(rt, randomData(6, 1), [2, 3]);
+    expect(() => squaredError(a, E.fromArray(rt, randomData(6, 2), [3, 2]))).toThrow(/squaredError.*\[2, 3\].*\[3, 2\]|squaredError.*b/);
+    expect(() => squaredError(a, a, Infinity)).toThrow(/squaredError: scale must be finite/);
   });
 });
