@@ -3,6 +3,7 @@
 // BROADCAST=false is the fast path for equal shapes (no index arithmetic).
 // `apply(u, v)` is generated from BINARY_OP_TABLE in src/kernels/descriptors.ts (also the TS op names).
 //#include common.wgsl
+//#include safe_math.wgsl
 
 override OP: u32 = 0u;
 override BROADCAST: bool = false;

@@ -3,20 +3,9 @@
 // `apply(v)` (one case per op) is generated from UNARY_OP_TABLE in src/kernels/descriptors.ts, the table
 // that also gives the TypeScript op names and codes (src/ops/raw.ts).
 //#include common.wgsl
+//#include safe_math.wgsl
 
 override OP: u32 = 0u;
-
-// tanh without overflow for large |v| (some drivers return NaN from the builtin there).
-fn safe_tanh(v: f32) -> f32 {
-  let e = exp(-2.0 * abs(v));
-  return sign(v) * (1.0 - e) / (1.0 + e);
-}
-
-fn safe_sigmoid(v: f32) -> f32 {
-  if (v >= 0.0) { return 1.0 / (1.0 + exp(-v)); }
-  let e = exp(v);
-  return e / (1.0 + e);
-}
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {

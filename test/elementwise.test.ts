@@ -171,4 +171,53 @@ describe('elementwise and reduction gradients (finite differences)', () => {
     expect(g.isDisposed).toBe(true);
     x.dispose();
   });
+
+  it('tanhOfProduct = tanh(alpha·a·b) vs float64 on odd sizes (large |alpha·a·b| saturates, no NaN), and its gradients', async () => {
+    const rt = await getRuntime();
+    for (const n of ODD_SIZES) {
+      const a = randomData(n, n + 3, -2, 2), b = randomData(n, n + 4, 0, 3);
+      const got = await E.tanhOfProduct(E.fromArray(rt, a, [n]), E.fromArray(rt, b, [n]), 40).read();
+      const want = Array.from(a, (v, i) => Math.tanh(40 * Math.fround(v) * Math.fround(b[i]!)));
+      const r = allClose(got, want, 1e-6, 1e-5);
+      expect(r, `n=${n} worst ${r.index}`).toMatchObject({ ok: true });
+    }
+    const r = await gradcheck({
+      rt,
+      inputs: [{ shape: [3, 7], data: randomData(21, 5, -1, 1) }, { shape: [3, 7], data: randomData(21, 6, 0, 2) }],
+      gpu: (a, b) => E.tanhOfProduct(a, b, 1.7),
+      cpu: (a, b) => Array.from(a, (v, i) => Math.tanh(1.7 * v * b[i]!)),
+    });
+    expect(r.ok, JSON.stringify(r)).toBe(true);
+    expect(() => E.tanhOfProduct(E.fromArray(rt, [1, 2], [2]), E.fromArray(rt, [1, 2, 3], [3]), 1)).toThrow(/tanhOfProduct: a \[2\] and b \[3\]/);
+  });
+
+  it('a leaf takes its first gradient without a copy dispatch, as its own tensor; a given gradOutput is copied', async () => {
+    const rt = await getRuntime();
+    const { backward, requireGrad, zeroGrad } = await import('../src/autograd/tape.js');
+    const a = requireGrad(E.fromArray(rt, [1, 2, 3], [3]));
+    const b = requireGrad(E.fromArray(rt, [4, 5, 6], [3]));
+    const kernels: string[] = [];
+    const orig = rt.dispatch.bind(rt);
+    rt.dispatch = (spec, ...rest) => {
+      if (spec.kernel !== 'fill') kernels.push(`${spec.kernel}${spec.constants?.OP ?? ''}`);
+      orig(spec, ...rest);
+    };
+    try {
+      // add's backward hands the same gradient tensor to both leaves.
+      tidy(() => backward(R.sum(E.add(a, b))));
+    } finally {
+      rt.dispatch = orig;
+    }
+    // Forward add + sum, backward: the seed is a fill, sum's backward broadcasts (binary 'second'); no unary copy (op 0).
+    expect(kernels.filter((k) => k === 'unary0')).toEqual([]);
+    expect(a.grad).not.toBe(b.grad);
+    zeroGrad([a]);
+    expect(Array.from(await b.grad!.read())).toEqual([1, 1, 1]);
+    // The caller's gradOutput may be changed by the caller afterwards: the leaf gets a copy.
+    const gOut = E.fromArray(rt, [7, 8, 9], [3]);
+    tidy(() => backward(a, gOut));
+    rt.write(gOut.buffer, new Float32Array([0, 0, 0]));
+    expect(Array.from(await a.grad!.read())).toEqual([7, 8, 9]);
+    for (const t of [a, b, gOut]) t.dispose();
+  });
 });

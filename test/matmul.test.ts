@@ -217,6 +217,60 @@ describe('matmul gradients (finite differences)', () => {
     });
     expect(r.ok, JSON.stringify(r)).toBe(true);
   });
+  it('epilogueBackward (activation derivative + bias gradient, one pass) vs float64 on odd sizes', async () => {
+    const rt = await getRuntime();
+    const { epilogueBackward } = await import('../src/ops/matmul.js');
+    const { cpuActivate } = await import('../src/ops/cpu/matmul.js');
+    const alpha = 1.7;
+    for (const [rows, N] of [[1, 1], [17, 3], [3, 255], [255, 17], [33, 1023]] as const) {
+      for (const act of ACTS) {
+        // y is an activation output (relu's has zeros, sigmoid's lies in (0, 1), tanh's in (-1, 1)).
+        const y = randomData(rows * N, rows + N, -3, 3).map((v) => Math.fround(cpuActivate(act, v, alpha)));
+        const g = randomData(rows * N, rows * N + 1, -1, 1).map(Math.fround);
+        const d = (yv: number, gv: number): number => {
+          switch (act) {
+            case 'relu': return yv > 0 ? gv : 0;
+            case 'tanh': return gv * (1 - yv * yv);
+            case 'sigmoid': return gv * yv * (1 - yv);
+            case 'scaledTanh': return alpha * gv * (1 - yv * yv);
+            default: return gv;
+          }
+        };
+        const gzWant = Array.from(y, (v, i) => d(v, g[i]!));
+        const gbWant = Array.from({ length: N }, (_, n) => { let t = 0; for (let r = 0; r < rows; r++) t += gzWant[r * N + n]!; return t; });
+        for (const wantBias of [false, true]) {
+          const out = epilogueBackward(act, fromArray(rt, y, [rows, N]), fromArray(rt, g, [rows, N]), alpha, wantBias);
+          const rz = allClose(await out.gz.read(), gzWant, 1e-6, 1e-5);
+          expect(rz, `gz ${act} [${rows}, ${N}] worst ${rz.index}`).toMatchObject({ ok: true });
+          if (!wantBias) { expect(out.gbias).toBeNull(); continue; }
+          const rb = allClose(await out.gbias!.read(), gbWant, 1e-5, 1e-4);
+          expect(rb, `gbias ${act} [${rows}, ${N}] worst ${rb.index}`).toMatchObject({ ok: true });
+        }
+      }
+    }
+  });
+  it("linear's backward: the activation derivative and the bias gradient take one dispatch, next to the two GEMMs", async () => {
+    const rt = await getRuntime();
+    const { backward, requireGrad } = await import('../src/autograd/tape.js');
+    const x = requireGrad(fromArray(rt, randomData(21, 1), [3, 7]));
+    const w = requireGrad(fromArray(rt, randomData(35, 2), [7, 5]));
+    const b = requireGrad(fromArray(rt, randomData(5, 3), [5]));
+    const y = linear(x, w, b, 'scaledTanh', 2);
+    const kernels: string[] = [];
+    const orig = rt.dispatch.bind(rt);
+    rt.dispatch = (spec, ...rest) => {
+      if (spec.kernel !== 'fill') kernels.push(spec.kernel);
+      orig(spec, ...rest);
+    };
+    try {
+      tidy(() => backward(y, fromArray(rt, randomData(15, 4), [3, 5])));
+    } finally {
+      rt.dispatch = orig;
+    }
+    expect(kernels.filter((k) => !k.startsWith('gemm'))).toEqual(['bias_act_backward']);
+    expect(kernels.filter((k) => k.startsWith('gemm')).length).toBe(2);
+    for (const t of [x, w, b, y]) t.dispose();
+  });
   it('matmulRaw records nothing on the tape', async () => {
     const rt = await getRuntime();
     const { requireGrad } = await import('../src/autograd/tape.js');

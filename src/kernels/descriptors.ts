@@ -70,6 +70,11 @@ export const KERNELS = {
     bindings: { si: 'read f32', st: 'read f32', w: 'read f32', y: 'read_write f32' }, grid: ['m', 'm'],
   },
   awf_weights: { wg: 64, uniforms: { m: 'u32' }, bindings: { r: 'read f32', w: 'read_write f32' }, grid: ['m'] },
+  // Fused activation backward + bias gradient of a linear layer (src/ops/matmul.ts); includes gemm_epilogue.wgsl.
+  bias_act_backward: {
+    wg: 64, uniforms: { rows: 'u32', N: 'u32', act_alpha: 'f32' },
+    bindings: { y: 'read f32', g: 'read f32', gz: 'read_write f32', gbias: 'read_write f32' }, grid: ['N'],
+  },
   binary: {
     wg: 256,
     uniforms: { n: 'u32', rank: 'u32', alpha: 'f32', beta: 'f32', shape: 'dims', sa: 'dims', sb: 'dims' },
@@ -81,6 +86,20 @@ export const KERNELS = {
     uniforms: { n_out: 'u32', C: 'u32', H: 'u32', W: 'u32', KH: 'u32', KW: 'u32', SH: 'u32', SW: 'u32', PH: 'u32', PW: 'u32', OH: 'u32', OW: 'u32' },
     bindings: { cols: 'read f32', dx: 'read_write f32' },
     grid: ['n_out'],
+  },
+  // Fused cosine reconstruction loss (src/ops/cosine-loss.ts): rows = 2m (the rows of [A; B]), A, B [m, k].
+  cosine_recon: {
+    wg: 16, uniforms: { rows: 'u32', m: 'u32', k: 'u32', eps: 'f32', w_ab: 'f32', w_aa: 'f32', w_bb: 'f32' },
+    bindings: { a: 'read f32', b: 'read f32', s: 'read f32', coef: 'read_write f32', rows: 'read_write f32' }, grid: ['rows'],
+  },
+  cosine_recon_backward: {
+    wg: 64, uniforms: { rows: 'u32', m: 'u32', k: 'u32', eps: 'f32' },
+    bindings: { a: 'read f32', b: 'read f32', coef: 'read f32', rows: 'read f32', g: 'read f32', da: 'read_write f32', db: 'read_write f32' },
+    grid: ['rows', 'k'],
+  },
+  cosine_recon_finish: {
+    wg: null, uniforms: { m: 'u32', w_ab: 'f32', w_aa: 'f32', w_bb: 'f32' },
+    bindings: { rows: 'read f32', total: 'read_write f32', inter: 'read_write f32', intra_a: 'read_write f32', intra_b: 'read_write f32' }, grid: null,
   },
   dropout: {
     wg: 256, uniforms: { n: 'u32', threshold: 'u32', seed: 'u32', scale: 'f32' },
@@ -141,6 +160,11 @@ export const KERNELS = {
   lrn: {
     wg: 256, uniforms: { n: 'u32', C: 'u32', HW: 'u32', size: 'u32', alpha_n: 'f32', beta: 'f32', k: 'f32' },
     bindings: { x: 'read f32', y: 'read_write f32', g: 'read f32' }, grid: ['n'],
+  },
+  // Backward of tanh(alpha·q ⊙ w) (src/ops/elementwise.ts tanhOfProduct): both input gradients in one pass.
+  mul_tanh_backward: {
+    wg: 256, uniforms: { n: 'u32', alpha: 'f32' },
+    bindings: { q: 'read f32', w: 'read f32', y: 'read f32', g: 'read f32', dq: 'read_write f32', dw: 'read_write f32' }, grid: ['n'],
   },
   pack_bits: { wg: 256, uniforms: { n: 'u32', k: 'u32', words: 'u32' }, bindings: { codes: 'read f32', packed: 'read_write u32' }, grid: ['n', 'words'] },
   pool2d: {
@@ -242,6 +266,7 @@ export const BINARY_OP_TABLE = [
   ['axpby', 'p.alpha * u + p.beta * v'],
   ['greater', 'select(0.0, 1.0, u > v)'],
   ['second', 'v'], // broadcast b to a's shape
+  ['mulTanh', 'safe_tanh(p.alpha * u * v)'], // the hash codes tanh(δ·q ⊙ w) of JSGHCA's Jo-Attention in one pass
 ] as const;
 
 /** The op tables the embed step turns into an `apply` function in the named kernel. */

@@ -1,5 +1,7 @@
 /** Elementwise unary and (broadcasting) binary ops on f32, with their backward rules. */
-import type { Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
+import { launch } from './launch.js';
+import { checkSameShape } from './validate.js';
 import type { Shape } from '../tensor/shape.js';
 import { record } from '../autograd/tape.js';
 import { sumTo } from './reduce.js';
@@ -136,6 +138,23 @@ export function axpby(alpha: number, a: Tensor, beta: number, b: Tensor): Tensor
     sumTo(unaryRaw('affine', g, alpha, 0), a.shape),
     sumTo(unaryRaw('affine', g, beta, 0), b.shape),
   ]);
+}
+
+/**
+ * tanh(alpha·a ⊙ b) for same-shape a, b in one pass, and both gradients in one backward pass
+ * (kernels/mul_tanh_backward.wgsl): JSGHCA's codes tanh(δ·Q ⊙ (k·softmax(…))) take 1 + 1 dispatches
+ * instead of 4 + 5.
+ */
+export function tanhOfProduct(a: Tensor, b: Tensor, alpha: number): Tensor {
+  checkSameShape('tanhOfProduct', 'a', a, 'b', b);
+  if (!Number.isFinite(alpha)) throw new RangeError(`tanhOfProduct: alpha must be finite, got ${alpha}`);
+  const y = binaryRaw('mulTanh', a, b, alpha);
+  return record(y, 'tanhOfProduct', [a, b], (g) => {
+    const rt = y.runtime;
+    const da = Tensor.empty(rt, a.shape, 'f32'), db = Tensor.empty(rt, b.shape, 'f32');
+    if (y.size > 0) launch(rt, 'mul_tanh_backward', [a.buffer, b.buffer, y.buffer, g.buffer, da.buffer, db.buffer], { n: y.size, alpha });
+    return [a.requiresGrad ? da : (da.dispose(), null), b.requiresGrad ? db : (db.dispose(), null)];
+  });
 }
 
 /** A reshaped view, recorded on the tape (the gradient is reshaped back). */

@@ -9,6 +9,7 @@ export * from './lrn.js';
 export * from './dropout.js';
 export * from './hashing.js';
 export * from './similarity.js';
+export * from './cosine-loss.js';
 export * from './conv.js';
 export * from './image.js';
 export * from './attention.js';

@@ -7,7 +7,7 @@ import { ShapeError, fmtShape } from '../runtime/errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { record } from '../autograd/tape.js';
 import { binaryRaw, unaryRaw } from './elementwise.js';
-import { sum, sumTo } from './reduce.js';
+import { sum } from './reduce.js';
 import { packUniforms } from '../kernels/params.js';
 import { checkRank, checkSameRuntime, checkTensor } from './validate.js';
 import { chooseSplitK, gemmConfig, splitKPolicy, type GemmConfig, type SplitK } from './gemm-config.js';
@@ -41,6 +41,30 @@ export function activationBackward(act: Activation, y: Tensor, g: Tensor, alpha:
     case 'sigmoid': return binaryRaw('sigmoidBackward', y, g);
     case 'scaledTanh': return unaryRaw('affine', binaryRaw('tanhBackward', y, g), alpha, 0);
   }
+}
+
+/**
+ * The backward of the epilogue y = act(z), z = x·W + b, in one dispatch (kernels/bias_act_backward.wgsl):
+ * gz = dL/dz (g itself when act is 'none') and, when `wantBias`, the bias gradient Σ_rows gz [N]. y and g
+ * are [..., N]. Without a bias gradient and without an activation there is nothing to do (no dispatch).
+ */
+export function epilogueBackward(act: Activation, y: Tensor, g: Tensor, alpha: number, wantBias: boolean): { gz: Tensor; gbias: Tensor | null } {
+  const wantGz = act !== 'none';
+  if (!wantGz && !wantBias) return { gz: g, gbias: null };
+  const rt = y.runtime;
+  const N = y.shape[y.rank - 1]!;
+  const rows = N === 0 ? 0 : y.size / N;
+  const gz = wantGz ? Tensor.empty(rt, y.shape, 'f32') : g;
+  const gbias = wantBias ? Tensor.empty(rt, [N], 'f32') : null;
+  if (N > 0) {
+    // Unused outputs still need a writable binding (the pipeline layout is 'auto').
+    const scratch = !wantGz || !gbias ? Tensor.empty(rt, [1], 'f32') : null;
+    launch(rt, 'bias_act_backward', [y.buffer, g.buffer, (wantGz ? gz : scratch!).buffer, (gbias ?? scratch!).buffer], { rows, N, act_alpha: alpha }, {
+      constants: { ACT: ACTIVATIONS[act], WANT_GZ: wantGz, WANT_BIAS: wantBias },
+    });
+    scratch?.dispose();
+  }
+  return { gz, gbias };
 }
 
 /** Operand geometry of one GEMM call: C[batch] (M×N) = op(A) (M×K) · op(B) (K×N). */
@@ -218,7 +242,8 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   const bias = opts.bias;
   const inputs = bias ? [a, b, bias] : [a, b];
   return record(y, 'matmul', inputs, (g) => {
-    const gz = activationBackward(act, y, g, alpha);
+    // Activation derivative and bias gradient in one pass (the bias is per output column).
+    const { gz, gbias } = epilogueBackward(act, y, g, alpha, !!bias?.requiresGrad);
     // C = opA·opB: d(opA) = gz·opBᵀ, d(opB) = opAᵀ·gz; a transposed operand takes the transpose.
     let ga: Tensor | null = null;
     let gb: Tensor | null = null;
@@ -237,7 +262,6 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
         if (gb.rank > b.rank) gb = sum(gb, 0);
       }
     }
-    const gbias = bias?.requiresGrad ? sumTo(gz, [1, gz.shape[gz.rank - 1]!]).view(bias.shape) : null;
     return [ga, gb, gbias];
   });
 }

@@ -9,6 +9,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { Dropout, Linear, Module, MultiHeadAttention } from '../../nn/index.js';
 import { add, mul, mulScalar, reshape } from '../../ops/elementwise.js';
 import { mean } from '../../ops/reduce.js';
+import { linear } from '../../ops/matmul.js';
 import type { Rng } from '../../util/rng.js';
 import { CmhashError } from '../../runtime/errors.js';
 import { CnnF, type CnnfOptions } from './cnnf.js';
@@ -100,14 +101,17 @@ export class FeatureHashNet extends Module {
     this.head = this.registerModule('head', new Linear(rt, this.tokenAtt ? this.tokenAtt.outDim : o.hidden, o.bits, { rng: o.rng }));
   }
 
-  /** Pre-tanh hash output h [m, bits]. */
-  forward(x: Tensor): Tensor {
+  /**
+   * Pre-tanh hash output h [m, bits]; with `codeScale` δ the codes tanh(δ·h) instead, the scaled tanh fused
+   * into the head's GEMM epilogue (and its backward into the bias-gradient pass).
+   */
+  forward(x: Tensor, codeScale?: number): Tensor {
     let h = this.inputScale === 1 ? x : mulScalar(x, this.inputScale);
     if (this.att && this.attention === 'input') h = this.att.forward(h);
     h = this.cnnf ? this.cnnf.forward(h) : this.drop.forward(this.fc1!.forward(h));
     if (this.att && this.attention === 'hidden') h = this.att.forward(h);
     if (this.tokenAtt) h = this.tokenAtt.forward(h);
-    return this.head.forward(h);
+    return codeScale === undefined ? this.head.forward(h) : linear(h, this.head.weight, this.head.bias, 'scaledTanh', codeScale);
   }
 }
 

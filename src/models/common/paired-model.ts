@@ -157,14 +157,33 @@ export abstract class PairedHashModel<M extends Module = Module> implements Hash
     return this.extra[side];
   }
 
-  /** Pre-tanh outputs → the h that goes into the scaled tanh (identity here; Jo-Attention in JSGHCA). */
+  /** Pre-tanh outputs → the h that goes into the scaled tanh (identity here); used when combinesOutputs(). */
   protected combine(qImage: Tensor, qText: Tensor): { hImage: Tensor; hText: Tensor } {
     return { hImage: qImage, hText: qText };
   }
 
-  /** h used at retrieval for one modality (no partner available). */
+  /** h used at retrieval for one modality (no partner available); used when combinesOutputs(). */
   protected single(_modality: Modality, q: Tensor): Tensor {
     return q;
+  }
+
+  /**
+   * Whether the codes mix the two nets' outputs (a subclass that overrides combine(); JSGHCA's Jo-Attention).
+   * When not, each code is tanh(δ·h) of its own net, fused into the head's GEMM epilogue.
+   */
+  protected combinesOutputs(): boolean {
+    return this.combine !== PairedHashModel.prototype.combine;
+  }
+
+  /** Codes from both nets' pre-tanh outputs, when combinesOutputs(): tanh(δ·h) of the combined h. */
+  protected combinedCodes(qImage: Tensor, qText: Tensor): { bImage: Tensor; bText: Tensor } {
+    const { hImage, hText } = this.combine(qImage, qText);
+    return { bImage: tanh(mulScalar(hImage, this.delta)), bText: tanh(mulScalar(hText, this.delta)) };
+  }
+
+  /** A retrieval code for one modality (no partner available) from its pre-tanh output, when combinesOutputs(). */
+  protected singleCode(modality: Modality, q: Tensor): Tensor {
+    return tanh(mulScalar(this.single(modality, q), this.delta));
   }
 
   namedParameters(): Map<string, Tensor> {
@@ -229,18 +248,19 @@ export abstract class PairedHashModel<M extends Module = Module> implements Hash
     const trainImage = this.stage !== 'text', trainText = this.stage !== 'image';
     const scalars = tidy(() => {
       const S = noGrad(() => this.target(batch));
-      // A frozen net runs without recording (its codes are constants for this step).
-      const qI = trainImage ? this.imageNet.forward(batch.image) : noGrad(() => this.imageNet.forward(batch.image));
-      const qT = trainText ? this.textNet.forward(batch.text) : noGrad(() => this.textNet.forward(batch.text));
       // Image-only stage (JSGHCA §3.4 "image net alone"): the text net is still untrained, so its codes
       // (and Jo-Attention weights) carry no information; fit only ‖S − cos(B_I,B_I)‖² [ours].
       const imageAlone = this.stage === 'image';
-      const { hImage, hText } = imageAlone ? { hImage: qI, hText: qT } : this.combine(qI, qT);
-      const bI = tanh(mulScalar(hImage, this.delta));
-      const bT = tanh(mulScalar(hText, this.delta));
-      const l = cosineReconstructionLoss(S, bI, bT, this.cfg.lambda1, this.cfg.lambda2);
+      // Codes straight from the heads (scaled tanh in the GEMM epilogue) unless the outputs are combined.
+      const own = imageAlone || !this.combinesOutputs();
+      const scale = own ? this.delta : undefined;
+      // A frozen net runs without recording (its codes are constants for this step).
+      const qI = trainImage ? this.imageNet.forward(batch.image, scale) : noGrad(() => this.imageNet.forward(batch.image, scale));
+      const qT = trainText ? this.textNet.forward(batch.text, scale) : noGrad(() => this.textNet.forward(batch.text, scale));
+      const { bImage: bI, bText: bT } = own ? { bImage: qI, bText: qT } : this.combinedCodes(qI, qT);
+      const l = cosineReconstructionLoss(S, bI, bT, this.cfg.lambda1, this.cfg.lambda2, imageAlone);
       const extra = imageAlone ? {} : this.extraLoss(batch, bI, bT);
-      let total = imageAlone ? l.intraImage : l.total;
+      let total = l.total;
       for (const t of Object.values(extra)) total = add(total, t);
       backward(total);
       if (trainImage) this.optImage.step();
@@ -255,7 +275,7 @@ export abstract class PairedHashModel<M extends Module = Module> implements Hash
   encode(modality: Modality, features: Tensor): Tensor {
     const net = modality === 'image' ? this.imageNet : this.textNet;
     net.eval();
-    return noGrad(() => tidy(() => tanh(mulScalar(this.single(modality, net.forward(features)), this.delta))));
+    return noGrad(() => tidy(() => (this.combinesOutputs() ? this.singleCode(modality, net.forward(features)) : net.forward(features, this.delta))));
   }
 
   protected allModules(): Module[] {

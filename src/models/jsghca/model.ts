@@ -5,7 +5,7 @@
  */
 import type { Runtime } from '../../runtime/runtime.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { mul, mulScalar } from '../../ops/elementwise.js';
+import { tanhOfProduct } from '../../ops/elementwise.js';
 import { softmax } from '../../ops/softmax.js';
 import { Linear } from '../../nn/index.js';
 import { PairedHashModel, applyBaseLr } from '../common/paired-model.js';
@@ -42,23 +42,29 @@ export class JsghcaModel extends PairedHashModel<Linear> {
     return this.extra.text[0];
   }
 
-  /** k·softmax(ReLU(fc(Q))): positive weights averaging 1, so the code's scale is kept [ours]. */
-  private attention(fc: Linear, q: Tensor): Tensor {
-    return mulScalar(softmax(fc.forward(q)), this.info.bits);
+  protected override combinesOutputs(): boolean {
+    return this.jcfg.joAttention && !!this.joImage && !!this.joText;
   }
 
-  /** Jo-Attention: h_v = Q_v ⊙ (k·Ô_t), h_t = Q_t ⊙ (k·Ô_v). */
-  protected override combine(qImage: Tensor, qText: Tensor): { hImage: Tensor; hText: Tensor } {
-    if (!this.jcfg.joAttention || !this.joImage || !this.joText) return { hImage: qImage, hText: qText };
-    return { hImage: mul(qImage, this.attention(this.joText, qText)), hText: mul(qText, this.attention(this.joImage, qImage)) };
+  /**
+   * Jo-Attention: h_v = Q_v ⊙ (k·Ô_t), h_t = Q_t ⊙ (k·Ô_v) with Ô = softmax(ReLU(fc(Q))): positive weights
+   * averaging 1, so the code's scale is kept [ours]. The codes tanh(δ·h) are one fused op each, the k
+   * folded into the scale: tanh(δk·Q ⊙ Ô).
+   */
+  protected override combinedCodes(qImage: Tensor, qText: Tensor): { bImage: Tensor; bText: Tensor } {
+    const s = this.delta * this.info.bits;
+    return {
+      bImage: tanhOfProduct(qImage, softmax(this.joText!.forward(qText)), s),
+      bText: tanhOfProduct(qText, softmax(this.joImage!.forward(qImage)), s),
+    };
   }
 
   /**
    * At retrieval a query has one modality, so its own attention stands in for the partner's [ours].
    * The weights are positive, so the binary code sign(h) = sign(Q) either way; only δ·h's scale changes.
    */
-  protected override single(modality: Modality, q: Tensor): Tensor {
-    const fc = modality === 'image' ? this.joImage : this.joText;
-    return this.jcfg.joAttention && fc ? mul(q, this.attention(fc, q)) : q;
+  protected override singleCode(modality: Modality, q: Tensor): Tensor {
+    const fc = modality === 'image' ? this.joImage! : this.joText!;
+    return tanhOfProduct(q, softmax(fc.forward(q)), this.delta * this.info.bits);
   }
 }

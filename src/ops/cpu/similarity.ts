@@ -69,3 +69,18 @@ export function adaptiveWeightFusionCpu(sI: ArrayLike<number>, sT: ArrayLike<num
   }
   return out;
 }
+
+/**
+ * Cosine reconstruction loss (src/ops/cosine-loss.ts) in float64: [total, inter, intraA, intraB] with
+ * inter = mean((cos(a,b) − s)²), intraA = mean((cos(a,a) − s)²), intraB = mean((cos(b,b) − s)²) and
+ * total = w.ab·inter + w.aa·intraA + w.bb·intraB. a, b [m, k], s [m, m].
+ */
+export function cosineReconstructionCpu(
+  s: ArrayLike<number>, a: ArrayLike<number>, b: ArrayLike<number>, m: number, k: number, w: { ab: number; aa: number; bb: number },
+): [number, number, number, number] {
+  const mse = (c: Float64Array): number => c.reduce((acc, v, i) => acc + (v - s[i]!) ** 2, 0) / (m * m);
+  const inter = mse(cosineSimilarityCpu(a, b, m, m, k));
+  const aa = mse(cosineSimilarityCpu(a, a, m, m, k));
+  const bb = mse(cosineSimilarityCpu(b, b, m, m, k));
+  return [w.ab * inter + w.aa * aa + w.bb * bb, inter, aa, bb];
+}
