@@ -104,9 +104,10 @@ def target(xi, xt, t):
             if fusion == 'awm':
                 g = (ti + tt) / (ri + rt)
                 wi, wt = wi * g, wt * g
-            f = wi[:, None] * si + wt[:, None] * st
-            if t['rescaleImage'] and t['rescaleText']:
-                f = f - 1
+            # As cmhash's targets.ts (issue 12 fix): S_f = ½(w_I ⊙ r_I(S_I) + w_T ⊙ r_T(S_T)), each modality
+            # rescaled on its own (the earlier "w_I·S_I + w_T·S_T − 1" was only centred when both were rescaled
+            # and the weights summed to 2).
+            f = 0.5 * (wi[:, None] * resc(si, t['rescaleImage']) + wt[:, None] * resc(st, t['rescaleText']))
         m = f.shape[0]
         return t['mu'] * ((1 - t['eta']) * f + t['eta'] * (f @ f.t()) / m)
 
