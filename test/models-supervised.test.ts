@@ -229,16 +229,16 @@ describe('adversarial steps update only their own parameters', () => {
 
       before = await snapshot(model);
       // The generator's backward computes no discriminator gradients (only the generators step): seen from the
-      // image optimiser's step, which runs right after it; the discriminators are trainable again afterwards.
+      // optimiser step that runs right after it; the discriminators are trainable again afterwards.
       const discParams = model.discriminatorModules().flatMap((d) => d.parameters());
-      const optImage = (model as unknown as { optImage: { step(): void } }).optImage;
-      const step = optImage.step.bind(optImage);
+      const optim = (model as unknown as { optim: { step(...groups: unknown[]): void } }).optim;
+      const step = optim.step.bind(optim);
       const discGrads: (Tensor | null)[] = [];
-      optImage.step = () => { discGrads.push(...discParams.map((p) => p.grad)); step(); };
+      optim.step = (...groups: unknown[]) => { discGrads.push(...discParams.map((p) => p.grad)); step(...groups); };
       try {
         tidy(() => { model.stepTensors(batch(), 'generator'); });
       } finally {
-        delete (optImage as { step?: unknown }).step;
+        delete (optim as { step?: unknown }).step;
       }
       expect(discGrads.length).toBeGreaterThan(0);
       expect(discGrads.filter((g) => g !== null).length).toBe(0);
