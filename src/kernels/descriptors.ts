@@ -56,6 +56,16 @@ export const KERNELS = {
     bindings: { param: 'read_write vec4f', grad: 'read vec4f', m1: 'read_write vec4f', m2: 'read_write vec4f', table: 'read u32' },
     grid: ['invocations'],
   },
+  // Fused multi-head attention on the token layout (entries main / dq / dkv use binding prefixes 1–5 / 1–7 / 1–8).
+  attention: {
+    wg: 64,
+    uniforms: { rows: 'u32', T: 'u32', H: 'u32', d: 'u32', scale: 'f32' },
+    bindings: {
+      q: 'read f32', k: 'read f32', v: 'read f32', o: 'read_write f32', lse: 'read_write f32',
+      g: 'read f32', out1: 'read_write f32', out2: 'read_write f32',
+    },
+    grid: ['rows'],
+  },
   awf_fuse: {
     wg: 256, uniforms: { m: 'u32' },
     bindings: { si: 'read f32', st: 'read f32', w: 'read f32', y: 'read_write f32' }, grid: ['m', 'm'],
