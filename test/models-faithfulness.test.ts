@@ -175,9 +175,9 @@ describe('paired models (DJSRH, JSGHCA, UMHA)', () => {
       const model = (await createModel(name, rt, { bits: 16, seed: 1, dims: d, config: { hidden: 32, ...(name === 'umha' ? { tokens: 4, heads: 2 } : {}) } })) as PairedHashModel;
       const res = await train(model, small, { epochs: 2, batchSize: 32, seed: 1, evalEvery: 0, patience: 0, lrSchedule: { kind: 'step', every: 1, gamma: 0.5 } });
       expect(res.state.history.map((h) => h.lrScale)).toEqual([1, 0.5]);
-      const opt = model as unknown as { optImage: { lr: number }; optText: { lr: number } };
-      expect(opt.optImage.lr).toBeCloseTo(model.cfg.lrImage * 0.5, 12);
-      expect(opt.optText.lr).toBeCloseTo(model.cfg.lrText * 0.5, 12);
+      const { optim } = model as unknown as { optim: { lr(group: string): number } };
+      expect(optim.lr('optImage')).toBeCloseTo(model.cfg.lrImage * 0.5, 12);
+      expect(optim.lr('optText')).toBeCloseTo(model.cfg.lrText * 0.5, 12);
       model.dispose();
     }
   });

@@ -228,7 +228,21 @@ describe('adversarial steps update only their own parameters', () => {
       expect(moved.filter((p) => !isDisc(p))).toEqual([]);
 
       before = await snapshot(model);
-      tidy(() => { model.stepTensors(batch(), 'generator'); });
+      // The generator's backward computes no discriminator gradients (only the generators step): seen from the
+      // optimiser step that runs right after it; the discriminators are trainable again afterwards.
+      const discParams = model.discriminatorModules().flatMap((d) => d.parameters());
+      const optim = (model as unknown as { optim: { step(...groups: unknown[]): void } }).optim;
+      const step = optim.step.bind(optim);
+      const discGrads: (Tensor | null)[] = [];
+      optim.step = (...groups: unknown[]) => { discGrads.push(...discParams.map((p) => p.grad)); step(...groups); };
+      try {
+        tidy(() => { model.stepTensors(batch(), 'generator'); });
+      } finally {
+        delete (optim as { step?: unknown }).step;
+      }
+      expect(discGrads.length).toBeGreaterThan(0);
+      expect(discGrads.filter((g) => g !== null).length).toBe(0);
+      expect(discParams.every((p) => p.requiresGrad)).toBe(true);
       moved = changed(before, await snapshot(model));
       expect(moved.some((p) => p.startsWith('image.'))).toBe(true);
       expect(moved.some((p) => p.startsWith('text.'))).toBe(true);

@@ -13,7 +13,7 @@ Same work as cmhash's LabelGuidedModel.trainStep with SSAH's configuration, laye
   (1) label:  alpha NLL(f^l, F^l) + gamma NLL(H^l, H^l_all) + beta mse(H^l, B_batch) + eta mse(L^, L); Adam step
   (2) gen.:   per modality alpha NLL(f, F^l) + beta mse(H, B) + gammaModality NLL(H, H^l_all) + etaModality mse(L^, L),
               with F^l, H^l from the updated label net (no grad); + adversarial * sum mean(softplus(-D(f)));
-              Adam steps of the image and the text net
+              Adam steps of the image and the text net (the discriminators frozen for this backward)
   (3) disc.:  mean(softplus(-D(f^l))) + mean(softplus(D(f))) per discriminator on detached inputs; Adam step
   readback:   one per step (the total and the terms)
   epoch:      B = sign(H^x + H^y) over the training set in inference mode (sign(0) = +1), as prepare()/endEpoch().
@@ -219,7 +219,11 @@ class Ssah:
                 out[f'{key}Pred'] = pr
                 terms.append(cfg['etaModality'] * pr)
             pairs.append((disc, sem_f, f))
+        disc_params = [p for d in (self.discImage, self.discText) for p in d.parameters()]
         if cfg['adversarial'] > 0:
+            # As cmhash: the discriminators are frozen for the generator's backward (no weight gradients for them).
+            for p in disc_params:
+                p.requires_grad_(False)
             adv = sum(F.softplus(-d(fake)).mean() for d, _, fake in pairs)
             out['generatorAdv'] = adv
             terms.append(cfg['adversarial'] * adv)
@@ -227,9 +231,11 @@ class Ssah:
         for x in terms[1:]:
             gen = gen + x
         gen.backward()
+        for p in disc_params:
+            p.requires_grad_(True)
         self.opt_image.step()
         self.opt_text.step()
-        self.zero_all()  # the discriminators' gradients from the adversarial term are dropped, as in cmhash
+        self.zero_all()
         out['generator'] = gen
         total = loss_label + gen
         # (3) discriminators on detached inputs

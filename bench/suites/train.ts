@@ -474,7 +474,7 @@ export const trainSuite: Suite = {
         const peer = peers?.runs.find((r) => r.model === name);
         if (!peer) {
           if (TORCH_PEERS[name]) {
-            const why = peers && 'missing' in peers.torch ? peers.torch.missing : 'the peer did not run (its config was not in this build when the peers ran)';
+            const why = !peers ? 'CPU peers not run (--no-peers)' : 'missing' in peers.torch ? peers.torch.missing : 'the peer did not run (its config was not in this build when the peers ran)';
             rows.push({ case: label, impl: 'PyTorch CPU', medianMs: NaN, samples: 0, note: `skipped: ${why}` });
           }
           continue;

@@ -19,6 +19,8 @@ export interface GradPrimitives {
   add(a: Tensor, b: Tensor): Tensor;
   /** A fresh copy of t (a leaf's first gradient must not alias an intermediate). */
   copy(t: Tensor): Tensor;
+  /** Copy t's data into dst (same size) and return dst: a leaf's first gradient into its gradSlot. */
+  copyInto(t: Tensor, dst: Tensor): Tensor;
 }
 
 let prims: GradPrimitives | null = null;
@@ -102,7 +104,7 @@ export function backward(root: Tensor, gradOutput?: Tensor): void {
   if (gradOutput && !shapesEqual(gradOutput.shape, root.shape)) {
     throw new ShapeError(`backward: gradOutput ${fmtShape(gradOutput.shape)} does not match output ${fmtShape(root.shape)}`);
   }
-  const { onesLike, add, copy } = gradPrimitives();
+  const { onesLike, add, copy, copyInto } = gradPrimitives();
   noGrad(() => {
     const grads = new Map<Tensor, Tensor>();
     grads.set(root, gradOutput ?? onesLike(root));
@@ -115,7 +117,10 @@ export function backward(root: Tensor, gradOutput?: Tensor): void {
         // in place) instead of a copy, one dispatch per parameter per step less. Copied only when it could
         // change under us: the caller's gradOutput, or storage shared with the leaf itself.
         const prev = t.grad;
-        const fresh = (): Tensor => (g === gradOutput || g.storage === t.storage ? copy(g) : g.view(g.shape));
+        // A leaf in an optimiser arena (gradSlot) gets it copied into its slot (a buffer copy, no dispatch), so the
+        // optimiser's one dispatch reads every gradient from one buffer.
+        const slot = t.gradSlot && !t.gradSlot.isDisposed ? t.gradSlot : null;
+        const fresh = (): Tensor => (slot ? copyInto(g, slot.view(slot.shape)) : g === gradOutput || g.storage === t.storage ? copy(g) : g.view(g.shape));
         t.grad = keep(prev ? add(prev, g) : fresh());
         prev?.dispose();
         continue;

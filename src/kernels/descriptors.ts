@@ -13,7 +13,7 @@
 /** Uniform field types: scalars, a vec4f, or `dims` = array<vec4u, 2> (8 values: shapes and strides up to rank 8). */
 export type UniformType = 'u32' | 'i32' | 'f32' | 'vec4f' | 'dims';
 /** Storage binding: access and element type. */
-export type BindingType = 'read f32' | 'read u32' | 'read vec4u' | 'read_write f32' | 'read_write u32' | 'read_write vec4u';
+export type BindingType = 'read f32' | 'read u32' | 'read vec4u' | 'read vec4f' | 'read_write f32' | 'read_write u32' | 'read_write vec4u' | 'read_write vec4f';
 
 export interface KernelDescriptor {
   /** Default of the `WG` override (invocations per workgroup); null when the kernel sizes its workgroup otherwise. */
@@ -49,11 +49,22 @@ const ROWS_EPS = { rows: 'u32', d: 'u32', eps: 'f32' } as const;
 const HAMMING_SCAN_UNIFORMS = { nq: 'u32', n: 'u32', block: 'u32', nblocks_total: 'u32', block0: 'u32', bins: 'u32', last_mask: 'u32', index0: 'u32' } as const;
 
 export const KERNELS = {
+  // Multi-tensor optimisers (kernels/optim_table.wgsl): `rows` tensors, `invocations` = workgroups × WG.
   adam: {
     wg: 256,
-    uniforms: { n: 'u32', decoupled: 'u32', lr: 'f32', lr_t: 'f32', b1: 'f32', b2: 'f32', eps: 'f32', inv_sqrt_bc2: 'f32', wd: 'f32' },
-    bindings: { param: 'read_write f32', grad: 'read f32', m1: 'read_write f32', m2: 'read_write f32' },
-    grid: ['n'],
+    uniforms: { rows: 'u32', invocations: 'u32' },
+    bindings: { param: 'read_write vec4f', grad: 'read vec4f', m1: 'read_write vec4f', m2: 'read_write vec4f', table: 'read u32' },
+    grid: ['invocations'],
+  },
+  // Fused multi-head attention on the token layout (entries main / dq / dkv use binding prefixes 1–5 / 1–7 / 1–8).
+  attention: {
+    wg: 64,
+    uniforms: { rows: 'u32', T: 'u32', H: 'u32', d: 'u32', scale: 'f32' },
+    bindings: {
+      q: 'read f32', k: 'read f32', v: 'read f32', o: 'read_write f32', lse: 'read_write f32',
+      g: 'read f32', out1: 'read_write f32', out2: 'read_write f32',
+    },
+    grid: ['rows'],
   },
   awf_fuse: {
     wg: 256, uniforms: { m: 'u32' },
@@ -182,9 +193,9 @@ export const KERNELS = {
   scale_by: { wg: 256, uniforms: { n: 'u32' }, bindings: { x: 'read f32', s: 'read f32', y: 'read_write f32' }, grid: ['n'] },
   sgd: {
     wg: 256,
-    uniforms: { n: 'u32', nesterov: 'u32', first: 'u32', lr: 'f32', momentum: 'f32', dampening: 'f32', wd: 'f32' },
-    bindings: { param: 'read_write f32', grad: 'read f32', vel: 'read_write f32' },
-    grid: ['n'],
+    uniforms: { rows: 'u32', invocations: 'u32' },
+    bindings: { param: 'read_write vec4f', grad: 'read vec4f', vel: 'read_write vec4f', table: 'read u32' },
+    grid: ['invocations'],
   },
   similarity: {
     wg: 16,

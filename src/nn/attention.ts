@@ -1,6 +1,8 @@
 /**
- * Multi-head self-attention: Q/K/V/O projections, scaled dot-product attention through batched
- * GEMMs and the fused scale+mask row softmax. Input and output [B, T, d_model].
+ * Multi-head self-attention: Q/K/V/O projections and scaled dot-product attention. Without a mask (and
+ * heads up to 64 wide) the attention runs fused on the projections' token layout (ops/attention.ts: no
+ * permutes, 1 dispatch forward, 2 backward); with a mask through batched GEMMs and the fused scale+mask
+ * row softmax. Input and output [B, T, d_model].
  */
 import { ShapeError, fmtShape } from '../runtime/errors.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -10,6 +12,7 @@ import { matmul } from '../ops/matmul.js';
 import { permute } from '../ops/layout.js';
 import { softmax } from '../ops/softmax.js';
 import { checkTensor } from '../ops/validate.js';
+import { FUSED_ATTENTION_MAX_HEAD_DIM, multiHeadAttentionCore } from '../ops/attention.js';
 import { Module, checkDim, checkRng, type InitOptions } from './module.js';
 import { Linear } from './layers.js';
 
@@ -51,6 +54,11 @@ export class MultiHeadAttention extends Module {
     const [B, T] = x.shape as [number, number, number];
     const H = this.heads, dh = this.headDim;
     const flat = reshape(x, [B * T, this.dModel]);
+    if (!mask && dh <= FUSED_ATTENTION_MAX_HEAD_DIM) {
+      const tok = (lin: Linear): Tensor => reshape(lin.forward(flat), [B, T, this.dModel]);
+      const ctx = multiHeadAttentionCore(tok(this.q), tok(this.k), tok(this.v), H);
+      return reshape(this.o.forward(reshape(ctx, [B * T, this.dModel])), [B, T, this.dModel]);
+    }
     // [B·T, d] → [B, T, H, dh] → [B, H, T, dh] → [B·H, T, dh]
     const split = (lin: Linear): Tensor => reshape(permute(reshape(lin.forward(flat), [B, T, H, dh]), [0, 2, 1, 3]), [B * H, T, dh]);
     const q = split(this.q), k = split(this.k), v = split(this.v);

@@ -12,5 +12,6 @@ export * from './similarity.js';
 export * from './cosine-loss.js';
 export * from './conv.js';
 export * from './image.js';
+export * from './attention.js';
 export * from './pairwise-nll.js';
 export * from './squared-error.js';

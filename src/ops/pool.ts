@@ -52,7 +52,7 @@ export function pool2dGeometry(op: string, x: Tensor, o: Pool2dOptions): Pool2dG
   return { N, C, H, W, OH, OW, KH, KW, SH, SW, PH, PW, ceilMode, countIncludePad: o.countIncludePad ?? true };
 }
 
-function run(entry: string, g: Pool2dGeometry, n: number, bufs: GPUBuffer[], x: Tensor): void {
+function run(entry: string, g: Pool2dGeometry, n: number, bufs: GPUBufferBinding[], x: Tensor): void {
   if (n === 0) return;
   launch(x.runtime, 'pool2d', bufs, {
     n, H: g.H, W: g.W, OH: g.OH, OW: g.OW, KH: g.KH, KW: g.KW, SH: g.SH, SW: g.SW, PH: g.PH, PW: g.PW, include_pad: g.countIncludePad ? 1 : 0,

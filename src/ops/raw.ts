@@ -89,4 +89,10 @@ export function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor, alpha = 0, beta = 
   return y;
 }
 
-setGradPrimitives({ onesLike, add: (a, b) => binaryRaw('add', a, b), copy: (t) => unaryRaw('copy', t) });
+setGradPrimitives({
+  onesLike, add: (a, b) => binaryRaw('add', a, b), copy: (t) => unaryRaw('copy', t),
+  copyInto: (t, dst) => {
+    if (t.byteLength > 0) t.runtime.copy(t.buffer, 0, dst.buffer, 0, t.byteLength);
+    return dst;
+  },
+});

@@ -16,7 +16,7 @@ export const NORM_EPS = 1e-8;
 const SIM_WG = 16, SIM_TM = 8, SIM_TN = 2;
 
 interface Operand {
-  buf: GPUBuffer;
+  buf: GPUBufferBinding;
   rows: number;
   rowStride: number;
   colStride: number;

@@ -1,7 +1,5 @@
-/** Adam (L2 weight decay) and AdamW (decoupled weight decay) with bias correction; PyTorch semantics. */
-import type { Tensor } from '../tensor/tensor.js';
-import { launch } from '../ops/launch.js';
-import { OPTIM_WG, Optimizer, checkHyper, type ParamList } from './optimizer.js';
+/** Adam (L2 weight decay) and AdamW (decoupled weight decay) with bias correction; PyTorch semantics, one multi-tensor dispatch per step. */
+import { Optimizer, checkHyper, type ArenaEntry, type ParamGroup, type ParamList } from './optimizer.js';
 
 export interface AdamOptions {
   lr: number;
@@ -13,61 +11,41 @@ export interface AdamOptions {
   decoupled?: boolean;
 }
 
-export class Adam extends Optimizer {
-  beta1: number;
-  beta2: number;
-  eps: number;
-  weightDecay: number;
-  decoupled: boolean;
-  /** Steps taken per parameter (a parameter without a gradient in a step does not advance). */
-  private readonly steps = new Map<string, number>();
+export type AdamHyper = Required<AdamOptions>;
 
-  constructor(params: ParamList, opts: AdamOptions) {
-    super('Adam', params, opts.lr);
-    this.beta1 = opts.beta1 ?? 0.9;
-    this.beta2 = opts.beta2 ?? 0.999;
-    this.eps = opts.eps ?? 1e-8;
-    this.weightDecay = opts.weightDecay ?? 0;
-    this.decoupled = opts.decoupled ?? false;
-    this.validate();
+export class Adam extends Optimizer<AdamHyper> {
+  /** `params`: one list, or parameter groups whose `options` override `opts` (e.g. their own lr). Each parameter counts its own steps. */
+  constructor(params: ParamList | readonly ParamGroup<AdamOptions>[], opts: AdamOptions) {
+    super('Adam', params, {
+      lr: opts.lr, beta1: opts.beta1 ?? 0.9, beta2: opts.beta2 ?? 0.999, eps: opts.eps ?? 1e-8, weightDecay: opts.weightDecay ?? 0, decoupled: opts.decoupled ?? false,
+    }, ['m', 'v'], 'adam');
   }
 
-  private validate(): void {
-    checkHyper('Adam', 'beta1', this.beta1, 0, 1, true);
-    checkHyper('Adam', 'beta2', this.beta2, 0, 1, true);
-    checkHyper('Adam', 'weightDecay', this.weightDecay, 0, Infinity);
-    if (!(this.eps > 0) || !Number.isFinite(this.eps)) throw new RangeError(`Adam: eps must be > 0, got ${this.eps}`);
+  protected validate(h: AdamHyper): void {
+    checkHyper('Adam', 'lr', h.lr, 0, Infinity);
+    checkHyper('Adam', 'beta1', h.beta1, 0, 1, true);
+    checkHyper('Adam', 'beta2', h.beta2, 0, 1, true);
+    checkHyper('Adam', 'weightDecay', h.weightDecay, 0, Infinity);
+    if (!(h.eps > 0) || !Number.isFinite(h.eps)) throw new RangeError(`Adam: eps must be > 0, got ${h.eps}`);
   }
 
-  protected update(name: string, param: Tensor, grad: Tensor): void {
-    const t = (this.steps.get(name) ?? 0) + 1;
-    this.steps.set(name, t);
-    const m = this.slot(name, param, 'm');
-    const v = this.slot(name, param, 'v');
-    const bc1 = 1 - this.beta1 ** t;
-    const bc2 = 1 - this.beta2 ** t;
-    launch(this.rt, 'adam', [param.buffer, grad.buffer, m.buffer, v.buffer], {
-      n: param.size, decoupled: this.decoupled ? 1 : 0, lr: this.lr, lr_t: this.lr / bc1, b1: this.beta1, b2: this.beta2,
-      eps: this.eps, inv_sqrt_bc2: 1 / Math.sqrt(bc2), wd: this.weightDecay,
-    }, { constants: { WG: OPTIM_WG } });
+  /** Flag 1: decoupled; then lr, lr_t, b1, b2, eps, inv_sqrt_bc2, wd (bias corrections in float64 from this tensor's step count). */
+  protected fillRow(u: Uint32Array, f: Float32Array, at: number, e: ArenaEntry, h: AdamHyper): boolean {
+    const bc1 = 1 - h.beta1 ** e.steps;
+    const bc2 = 1 - h.beta2 ** e.steps;
+    u[at + 3] = h.decoupled ? 1 : 0;
+    f.set([h.lr, h.lr / bc1, h.beta1, h.beta2, h.eps, 1 / Math.sqrt(bc2), h.weightDecay], at + 4);
+    return true;
   }
 
-  protected scalars(): Record<string, number> {
-    const s: Record<string, number> = {
-      beta1: this.beta1, beta2: this.beta2, eps: this.eps, weightDecay: this.weightDecay, decoupled: this.decoupled ? 1 : 0,
+  protected hyperScalars(h: AdamHyper): Record<string, number> {
+    return { beta1: h.beta1, beta2: h.beta2, eps: h.eps, weightDecay: h.weightDecay, decoupled: h.decoupled ? 1 : 0 };
+  }
+
+  protected hyperFromScalars(h: AdamHyper, s: Record<string, number>): AdamHyper {
+    return {
+      lr: h.lr, beta1: s.beta1 ?? h.beta1, beta2: s.beta2 ?? h.beta2, eps: s.eps ?? h.eps, weightDecay: s.weightDecay ?? h.weightDecay,
+      decoupled: s.decoupled !== undefined ? s.decoupled !== 0 : h.decoupled,
     };
-    for (const [name, t] of this.steps) s[`step.${name}`] = t;
-    return s;
-  }
-
-  protected setScalars(s: Record<string, number>): void {
-    this.beta1 = s.beta1 ?? this.beta1;
-    this.beta2 = s.beta2 ?? this.beta2;
-    this.eps = s.eps ?? this.eps;
-    this.weightDecay = s.weightDecay ?? this.weightDecay;
-    this.decoupled = s.decoupled !== undefined ? s.decoupled !== 0 : this.decoupled;
-    this.validate();
-    this.steps.clear();
-    for (const [k, v] of Object.entries(s)) if (k.startsWith('step.')) this.steps.set(k.slice(5), v);
   }
 }

@@ -1,7 +1,5 @@
-/** SGD with momentum, dampening, Nesterov and (L2) weight decay; PyTorch semantics, in-place kernels. */
-import type { Tensor } from '../tensor/tensor.js';
-import { launch } from '../ops/launch.js';
-import { OPTIM_WG, Optimizer, checkHyper, type ParamList } from './optimizer.js';
+/** SGD with momentum, dampening, Nesterov and (L2) weight decay; PyTorch semantics, one multi-tensor dispatch per step. */
+import { Optimizer, checkHyper, type ArenaEntry, type ParamGroup, type ParamList } from './optimizer.js';
 
 export interface SGDOptions {
   lr: number;
@@ -11,51 +9,43 @@ export interface SGDOptions {
   nesterov?: boolean;
 }
 
-export class SGD extends Optimizer {
-  momentum: number;
-  dampening: number;
-  weightDecay: number;
-  nesterov: boolean;
+export type SGDHyper = Required<SGDOptions>;
 
-  constructor(params: ParamList, opts: SGDOptions) {
-    super('SGD', params, opts.lr);
-    this.momentum = opts.momentum ?? 0;
-    this.dampening = opts.dampening ?? 0;
-    this.weightDecay = opts.weightDecay ?? 0;
-    this.nesterov = opts.nesterov ?? false;
-    this.validate();
+export class SGD extends Optimizer<SGDHyper> {
+  /** `params`: one list, or parameter groups whose `options` override `opts` (e.g. their own lr). */
+  constructor(params: ParamList | readonly ParamGroup<SGDOptions>[], opts: SGDOptions) {
+    super('SGD', params, { lr: opts.lr, momentum: opts.momentum ?? 0, dampening: opts.dampening ?? 0, weightDecay: opts.weightDecay ?? 0, nesterov: opts.nesterov ?? false }, ['velocity'], 'sgd');
   }
 
-  private validate(): void {
-    checkHyper('SGD', 'momentum', this.momentum, 0, 1, true);
-    checkHyper('SGD', 'dampening', this.dampening, 0, 1);
-    checkHyper('SGD', 'weightDecay', this.weightDecay, 0, Infinity);
-    if (this.nesterov && (this.momentum <= 0 || this.dampening !== 0)) {
-      throw new RangeError(`SGD: nesterov needs momentum > 0 and dampening 0 (momentum ${this.momentum}, dampening ${this.dampening})`);
+  protected validate(h: SGDHyper): void {
+    checkHyper('SGD', 'lr', h.lr, 0, Infinity);
+    checkHyper('SGD', 'momentum', h.momentum, 0, 1, true);
+    checkHyper('SGD', 'dampening', h.dampening, 0, 1);
+    checkHyper('SGD', 'weightDecay', h.weightDecay, 0, Infinity);
+    if (h.nesterov && (h.momentum <= 0 || h.dampening !== 0)) {
+      throw new RangeError(`SGD: nesterov needs momentum > 0 and dampening 0 (momentum ${h.momentum}, dampening ${h.dampening})`);
     }
   }
 
-  protected update(name: string, param: Tensor, grad: Tensor): void {
-    const u = { n: param.size, nesterov: this.nesterov ? 1 : 0, first: 0, lr: this.lr, momentum: this.momentum, dampening: this.dampening, wd: this.weightDecay };
-    const constants = { WG: OPTIM_WG };
-    if (this.momentum === 0) {
-      launch(this.rt, 'sgd', [param.buffer, grad.buffer], u, { entry: 'plain', constants });
-      return;
-    }
-    const first = !this.hasSlot(name, 'velocity');
-    const v = this.slot(name, param, 'velocity');
-    launch(this.rt, 'sgd', [param.buffer, grad.buffer, v.buffer], { ...u, first: first ? 1 : 0 }, { constants });
+  /** Flags: 1 first step (v = g'), 2 no momentum, 4 Nesterov; then lr, momentum, dampening, wd. */
+  protected fillRow(u: Uint32Array, f: Float32Array, at: number, e: ArenaEntry, h: SGDHyper): boolean {
+    const plain = h.momentum === 0;
+    u[at + 3] = (!plain && !e.initialised ? 1 : 0) | (plain ? 2 : 0) | (h.nesterov ? 4 : 0);
+    f[at + 4] = h.lr;
+    f[at + 5] = h.momentum;
+    f[at + 6] = h.dampening;
+    f[at + 7] = h.weightDecay;
+    return !plain;
   }
 
-  protected scalars(): Record<string, number> {
-    return { momentum: this.momentum, dampening: this.dampening, weightDecay: this.weightDecay, nesterov: this.nesterov ? 1 : 0 };
+  protected hyperScalars(h: SGDHyper): Record<string, number> {
+    return { momentum: h.momentum, dampening: h.dampening, weightDecay: h.weightDecay, nesterov: h.nesterov ? 1 : 0 };
   }
 
-  protected setScalars(s: Record<string, number>): void {
-    this.momentum = s.momentum ?? this.momentum;
-    this.dampening = s.dampening ?? this.dampening;
-    this.weightDecay = s.weightDecay ?? this.weightDecay;
-    this.nesterov = s.nesterov !== undefined ? s.nesterov !== 0 : this.nesterov;
-    this.validate();
+  protected hyperFromScalars(h: SGDHyper, s: Record<string, number>): SGDHyper {
+    return {
+      lr: h.lr, momentum: s.momentum ?? h.momentum, dampening: s.dampening ?? h.dampening, weightDecay: s.weightDecay ?? h.weightDecay,
+      nesterov: s.nesterov !== undefined ? s.nesterov !== 0 : h.nesterov,
+    };
   }
 }

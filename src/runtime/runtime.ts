@@ -11,6 +11,7 @@ import { AdapterError, DataError, GpuError } from './errors.js';
 import { PipelineCache, specKey, type KernelSpec } from './pipeline-cache.js';
 import { Profiler, type ProfileReport } from './profiler.js';
 import { UniformArena } from './uniform-arena.js';
+import { BindGroupCache } from './bind-group-cache.js';
 
 export type { KernelSpec } from './pipeline-cache.js';
 
@@ -37,6 +38,19 @@ export interface RuntimeOptions {
 
 export type Workgroups = number | readonly [number, number?, number?];
 
+/**
+ * A buffer, or a range of one (a tensor in an arena): read, write, copy and deferCheck take either, with
+ * byte offsets counted from the start of the range.
+ */
+export type BufferRef = GPUBuffer | GPUBufferBinding;
+
+/** The buffer and absolute byte offset of `offset` bytes into `ref`, and the bytes the range holds from there. */
+function resolveRef(ref: BufferRef, offset: number): { buffer: GPUBuffer; offset: number; bytes: number } {
+  if (!('buffer' in ref)) return { buffer: ref, offset, bytes: ref.size - offset };
+  const base = ref.offset ?? 0;
+  return { buffer: ref.buffer, offset: base + offset, bytes: (ref.size ?? ref.buffer.size - base) - offset };
+}
+
 export interface RuntimeStats extends PoolStats {
   dispatches: number;
   submits: number;
@@ -50,6 +64,7 @@ export class Runtime {
   readonly features: ReadonlySet<string>;
   readonly info: AdapterSummary;
   private readonly arena: UniformArena;
+  private readonly bindGroups: BindGroupCache;
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
   private pendingDispatches = 0;
@@ -57,7 +72,7 @@ export class Runtime {
   private readonly poison: boolean;
   private errors: Error[] = [];
   /** GPU-side checks to verify at the next readback (see deferCheck). */
-  private pendingChecks: { buffer: GPUBuffer; ok: (word: ArrayBuffer) => boolean; message: string; done: () => void }[] = [];
+  private pendingChecks: { buffer: BufferRef; ok: (word: ArrayBuffer) => boolean; message: string; done: () => void }[] = [];
   private destroyed = false;
   private counters = { dispatches: 0, submits: 0, reads: 0 };
   /** Per-dispatch timestamp profiling; null (the normal path) unless startProfiling() was called. */
@@ -73,7 +88,8 @@ export class Runtime {
     this.pool = new BufferPool(device, opts.maxPooledBytes);
     this.features = new Set([...device.features].map(String));
     this.info = summarizeAdapter(adapter, device, backend);
-    this.arena = new UniformArena(this.pool, device.limits.minUniformBufferOffsetAlignment);
+    this.arena = new UniformArena(this.pool, Math.max(device.limits.minUniformBufferOffsetAlignment, device.limits.minStorageBufferOffsetAlignment));
+    this.bindGroups = new BindGroupCache(device);
     this.maxDispatchesPerSubmit = opts.maxDispatchesPerSubmit ?? 256;
     this.poison = opts.poisonBuffers ?? false;
     device.addEventListener('uncapturederror', (ev) => {
@@ -158,8 +174,9 @@ export class Runtime {
    * Write host data into a buffer. queue.writeBuffer runs before commands still in the open encoder,
    * so recorded work is submitted first to keep program order.
    */
-  write(buffer: GPUBuffer, data: ArrayBufferView, byteOffset = 0): void {
+  write(ref: BufferRef, data: ArrayBufferView, offset = 0): void {
     this.assertAlive();
+    const { buffer, offset: byteOffset } = resolveRef(ref, offset);
     if (this.pendingDispatches > 0 || this.encoder) this.flush();
     const bytes = new Uint8Array(data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
     const aligned = bytes.byteLength & ~3;
@@ -197,18 +214,26 @@ export class Runtime {
   }
 
   /**
+   * Stage a small read-only table (at most 64 KiB) for the next dispatches of this submit, without a
+   * flush (unlike write()): returns its binding, uploaded with the uniforms right before the submit.
+   */
+  stage(data: ArrayBufferView): GPUBufferBinding {
+    this.assertAlive();
+    if (data.byteLength > UniformArena.maxBytes) throw new RangeError(`stage: a table of ${data.byteLength} bytes exceeds ${UniformArena.maxBytes}; split it`);
+    return this.arena.push(data);
+  }
+
+  /**
    * Record one dispatch. Binding 0 is the uniform block (when given); storage bindings follow from
    * binding 1 in order. Nothing runs until the next flush (explicit, auto every N dispatches, or a read).
    */
   dispatch(spec: KernelSpec, storage: readonly (GPUBuffer | GPUBufferBinding)[], workgroups: Workgroups, uniforms?: ArrayBufferView): void {
     this.assertAlive();
     const pipeline = this.pipelines.get(spec);
-    const entries: GPUBindGroupEntry[] = [];
-    if (uniforms) entries.push({ binding: 0, resource: this.arena.push(uniforms) });
-    storage.forEach((b, i) => {
-      entries.push({ binding: i + 1, resource: 'buffer' in b ? b : { buffer: b } });
-    });
-    const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+    // Binding 0: the uniform block (when given); the storage buffers from binding 1.
+    const entries: GPUBufferBinding[] = uniforms ? [this.arena.push(uniforms)] : [];
+    for (const b of storage) entries.push('buffer' in b ? b : { buffer: b });
+    const bindGroup = this.bindGroups.get(pipeline, entries, uniforms ? 0 : 1);
     const [x, y = 1, z = 1] = typeof workgroups === 'number' ? [workgroups] : workgroups;
     if (x === 0 || y === 0 || z === 0) return;
     if (this.profiler) {
@@ -271,9 +296,10 @@ export class Runtime {
   }
 
   /** Record a buffer-to-buffer copy (byte sizes must be multiples of 4). */
-  copy(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, bytes: number): void {
+  copy(src: BufferRef, srcOffset: number, dst: BufferRef, dstOffset: number, bytes: number): void {
     this.assertAlive();
-    this.endPass().copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
+    const s = resolveRef(src, srcOffset), d = resolveRef(dst, dstOffset);
+    this.endPass().copyBufferToBuffer(s.buffer, s.offset, d.buffer, d.offset, bytes);
     this.pendingDispatches++;
   }
 
@@ -317,7 +343,7 @@ export class Runtime {
   }
 
   /** Read `bytes` bytes of `buffer` from `byteOffset` back to the host (one submit, one map). */
-  async read(buffer: GPUBuffer, byteOffset = 0, bytes = buffer.size - byteOffset): Promise<ArrayBuffer> {
+  async read(buffer: BufferRef, byteOffset = 0, bytes = resolveRef(buffer, byteOffset).bytes): Promise<ArrayBuffer> {
     const [out] = await this.readMany([{ buffer, byteOffset, bytes }]);
     return out!;
   }
@@ -327,13 +353,13 @@ export class Runtime {
    * read back with the next readMany()/read() and passed to `ok`; when it returns false that read throws
    * a DataError with `message`. `done` is called once the word is read (e.g. to dispose its tensor).
    */
-  deferCheck(buffer: GPUBuffer, ok: (word: ArrayBuffer) => boolean, message: string, done: () => void = () => {}): void {
+  deferCheck(buffer: BufferRef, ok: (word: ArrayBuffer) => boolean, message: string, done: () => void = () => {}): void {
     this.assertAlive();
     this.pendingChecks.push({ buffer, ok, message, done });
   }
 
   /** Read several ranges with one submit and one wait. */
-  async readMany(ranges: readonly { buffer: GPUBuffer; byteOffset?: number; bytes?: number }[]): Promise<ArrayBuffer[]> {
+  async readMany(ranges: readonly { buffer: BufferRef; byteOffset?: number; bytes?: number }[]): Promise<ArrayBuffer[]> {
     this.assertAlive();
     const checks = this.pendingChecks;
     if (checks.length) {
@@ -347,13 +373,13 @@ export class Runtime {
     return this.readRanges(ranges);
   }
 
-  private async readRanges(ranges: readonly { buffer: GPUBuffer; byteOffset?: number; bytes?: number }[]): Promise<ArrayBuffer[]> {
+  private async readRanges(ranges: readonly { buffer: BufferRef; byteOffset?: number; bytes?: number }[]): Promise<ArrayBuffer[]> {
     const staged = ranges.map((r) => {
-      const off = r.byteOffset ?? 0;
-      const bytes = r.bytes ?? r.buffer.size - off;
+      const src = resolveRef(r.buffer, r.byteOffset ?? 0);
+      const bytes = r.bytes ?? src.bytes;
       const padded = Math.ceil(bytes / 4) * 4;
       const staging = this.pool.acquire(Math.max(4, padded), GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, 'readback');
-      if (padded > 0) this.endPass().copyBufferToBuffer(r.buffer, off, staging, 0, padded);
+      if (padded > 0) this.endPass().copyBufferToBuffer(src.buffer, src.offset, staging, 0, padded);
       return { staging, bytes };
     });
     this.flush();

@@ -1,6 +1,7 @@
 /**
- * Per-submit arena for small uniform blocks (shapes, strides, scalars). Each dispatch gets an aligned
- * slot; the CPU mirror is written to the GPU once, right before the submit that reads it.
+ * Per-submit arena for small uniform blocks (shapes, strides, scalars) and small read-only storage
+ * tables (the multi-tensor optimiser's per-tensor rows). Each gets an aligned slot; the CPU mirror is
+ * written to the GPU once, right before the submit that reads it.
  */
 import type { BufferPool } from './buffer-pool.js';
 
@@ -16,9 +17,13 @@ export class UniformArena {
   private chunks: Chunk[] = [];
   private readonly align: number;
 
+  /** `alignment`: the larger of the device's uniform and storage offset alignments. */
   constructor(private readonly pool: BufferPool, alignment: number) {
     this.align = Math.max(16, alignment);
   }
+
+  /** The largest block push() takes. */
+  static readonly maxBytes = CHUNK_BYTES;
 
   /** Reserve a slot holding `data`; returns the binding to use in a bind group. */
   push(data: ArrayBufferView): GPUBufferBinding {
@@ -28,7 +33,7 @@ export class UniformArena {
     let chunk = this.chunks[this.chunks.length - 1];
     if (!chunk || chunk.used + size > CHUNK_BYTES) {
       chunk = {
-        gpu: this.pool.acquire(CHUNK_BYTES, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, 'uniform-arena'),
+        gpu: this.pool.acquire(CHUNK_BYTES, GPUBufferUsage.UNIFORM | GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST, 'uniform-arena'),
         cpu: new Uint8Array(CHUNK_BYTES),
         used: 0,
       };

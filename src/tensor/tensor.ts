@@ -8,10 +8,34 @@ import { BYTES_PER_ELEMENT, typedArrayFor, type AnyTypedArray, type DType } from
 import { trackTensor, untrackTensor } from './scope.js';
 import { resolveReshape, sizeOf, validateShape, type Shape } from './shape.js';
 
-/** A GPU buffer shared by a tensor and its reshaped views. */
+/**
+ * A GPU buffer (or a byte range of one) shared by a tensor and its reshaped views. A sub-range
+ * (`Storage.slice`: optimiser arenas hold every parameter of a model in one buffer) keeps its parent
+ * alive; kernels bind it as `{ buffer, offset, size }` through `binding`.
+ */
 export class Storage {
   private refs = 1;
-  constructor(readonly runtime: Runtime, readonly buffer: GPUBuffer, readonly bytes: number) {}
+  /** What kernels bind: the buffer, this storage's offset and size (one object, reused by every bind). */
+  readonly binding: GPUBufferBinding;
+
+  constructor(
+    readonly runtime: Runtime, readonly buffer: GPUBuffer, readonly bytes: number,
+    readonly byteOffset = 0, private readonly parent: Storage | null = null,
+  ) {
+    this.binding = byteOffset === 0 && !parent ? { buffer } : { buffer, offset: byteOffset, size: Math.ceil(bytes / 4) * 4 };
+  }
+
+  /**
+   * A sub-range of this storage, starting `byteOffset` bytes in (a multiple of the device's
+   * minStorageBufferOffsetAlignment, so it can be bound on its own). It holds a reference to this storage.
+   */
+  slice(byteOffset: number, bytes: number): Storage {
+    const align = this.runtime.limits.minStorageBufferOffsetAlignment;
+    if (byteOffset % align !== 0 || byteOffset < 0 || byteOffset + bytes > this.bytes) {
+      throw new RangeError(`Storage.slice: bytes [${byteOffset}, ${byteOffset + bytes}) must lie in the ${this.bytes}-byte storage and start at a multiple of ${align}`);
+    }
+    return new Storage(this.runtime, this.buffer, bytes, this.byteOffset + byteOffset, this.retain());
+  }
 
   retain(): this {
     this.refs++;
@@ -19,7 +43,9 @@ export class Storage {
   }
 
   release(): void {
-    if (--this.refs === 0) this.runtime.release(this.buffer);
+    if (--this.refs !== 0) return;
+    if (this.parent) this.parent.release();
+    else this.runtime.release(this.buffer);
   }
 }
 
@@ -56,11 +82,19 @@ export class Tensor {
   requiresGrad = false;
   /** Accumulated gradient (leaves only), filled by backward(). */
   grad: Tensor | null = null;
+  /**
+   * Where backward() puts this leaf's first gradient (a range of an optimiser's gradient arena), instead
+   * of a fresh tensor; null for a fresh one.
+   */
+  gradSlot: Tensor | null = null;
   /** How this tensor was computed, when recorded on the tape. */
   node: GradNode | null = null;
   private disposed = false;
+  /** Where the data lives; replaced only by moveTo(). */
+  storage: Storage;
 
-  constructor(readonly storage: Storage, shape: Shape, readonly dtype: DType) {
+  constructor(storage: Storage, shape: Shape, readonly dtype: DType) {
+    this.storage = storage;
     validateShape('Tensor', shape);
     this.shape = Object.freeze([...shape]);
     this.size = sizeOf(shape);
@@ -82,9 +116,33 @@ export class Tensor {
     return this.storage.runtime;
   }
 
-  get buffer(): GPUBuffer {
+  /** The storage as kernels bind it (the whole buffer, or the tensor's range of an arena). */
+  get buffer(): GPUBufferBinding {
     this.assertLive('buffer');
+    return this.storage.binding;
+  }
+
+  /** The GPU buffer holding the data, for copies and reads: the data starts at `byteOffset`. */
+  get gpuBuffer(): GPUBuffer {
+    this.assertLive('gpuBuffer');
     return this.storage.buffer;
+  }
+
+  get byteOffset(): number {
+    return this.storage.byteOffset;
+  }
+
+  /**
+   * Move this tensor's data into `storage` (same byte size or more), keeping the tensor object (and its
+   * requiresGrad, grad and the modules that hold it): optimisers move parameters into one arena buffer.
+   * Views taken earlier keep the old storage.
+   */
+  moveTo(storage: Storage): void {
+    this.assertLive('moveTo');
+    if (storage.bytes < this.byteLength) throw new ShapeError(`moveTo: ${this} needs ${this.byteLength} bytes, storage has ${storage.bytes}`);
+    if (this.byteLength > 0) this.runtime.copy(this.storage.binding, 0, storage.binding, 0, Math.ceil(this.byteLength / 4) * 4);
+    this.storage.release();
+    this.storage = storage;
   }
 
   get rank(): number {
@@ -112,7 +170,7 @@ export class Tensor {
   /** Copy to the host: Float32Array / Uint32Array / Int32Array. One submit and one map. */
   async read(): Promise<AnyTypedArray> {
     this.assertLive('read');
-    const buf = await this.runtime.read(this.storage.buffer, 0, this.byteLength);
+    const buf = await this.runtime.read(this.storage.binding, 0, this.byteLength);
     return typedArrayFor(this.dtype, buf, this.size);
   }
 

@@ -17,6 +17,7 @@ import { cpuDropout, cpuLrn, cpuPool2d } from '../../src/ops/cpu/pool.js';
 import { cpuAdamStep, cpuSgdStep } from '../../src/ops/cpu/optim.js';
 import { adaptiveWeightFusionCpu, cosineSimilarityCpu, gramCpu, jointSimilarityCpu, l2NormalizeCpu } from '../../src/ops/cpu/similarity.js';
 import { cpuSoftmax } from '../../src/ops/cpu/softmax.js';
+import { cpuMultiHeadAttentionCore } from '../../src/ops/cpu/attention.js';
 import type { Check, Tolerance, ValueCheck } from './compare.js';
 import { UNARY_CASES as UNARY } from '../cases/unary-cases.js';
 
@@ -355,7 +356,20 @@ const softmaxFamily: KernelFamily = {
           }),
       },
     ];
-  }),
+  }).concat([{
+    name: 'multiHeadAttentionCore (fused, token layout)',
+    run: (rt: cm.Runtime) =>
+      scoped(async () => {
+        const checks: Check[] = [];
+        for (const [B, T, H, dh] of [[3, 5, 2, 3], [2, 17, 4, 8], [1, 1, 1, 64]]) {
+          const s = [B!, T!, H! * dh!];
+          const [q, k, v] = [1, 2, 3].map((i) => random(s, prod(s) + i, -2, 2));
+          const want = cpuMultiHeadAttentionCore(q!, k!, v!, H!);
+          checks.push(await gpuCheck(`[${s}] ${H} heads`, () => cm.multiHeadAttentionCore(upload(rt, q!), upload(rt, k!), upload(rt, v!), H!), want, { atol: 1e-5, rtol: 1e-4 }));
+        }
+        return checks;
+      }),
+  }]),
 };
 
 // ---- optimizer steps (in-place kernels) --------------------------------------------------------------------
@@ -727,6 +741,9 @@ const backwardFamily: KernelFamily = {
   cases: [
     gradCase('softmax (scale, mask)', [{ shape: [3, 17] }, { shape: [17], constant: true }], (x, m) => cm.softmax(x, { scale: 0.7, mask: m }),
       (x, m) => cpuSoftmax(arr([3, 17], x), { scale: 0.7, mask: arr([17], m) }).data),
+    gradCase('multiHeadAttentionCore', [{ shape: [2, 3, 4] }, { shape: [2, 3, 4] }, { shape: [2, 3, 4] }],
+      (q, k, v) => cm.multiHeadAttentionCore(q, k, v, 2),
+      (q, k, v) => cpuMultiHeadAttentionCore(arr([2, 3, 4], q), arr([2, 3, 4], k), arr([2, 3, 4], v), 2).data),
     gradCase('logSoftmax', [{ shape: [4, 9] }], (x) => cm.logSoftmax(x), (x) => cpuSoftmax(arr([4, 9], x), { log: true }).data),
     gradCase('matmul tA + bias + tanh', [{ shape: [5, 7] }, { shape: [5, 3] }, { shape: [3] }],
       (a, b, c) => cm.matmul(a, b, { transA: true, bias: c, activation: 'tanh' }),

@@ -1,14 +1,13 @@
 /** The supervised models' learning-rate schedule: halve every few epochs, times the training loop's factor. */
-import type { Optimizer } from '../../optim/optimizer.js';
 
 /**
- * Learning rates of several optimisers: base × (the training loop's schedule factor) × 0.5^⌊epoch / halveEvery⌋
+ * Learning rates of a model's optimiser groups: base × (the training loop's schedule factor) × 0.5^⌊epoch / halveEvery⌋
  * (MODELS.md: halve every 10 epochs [ours], not SSAH's per-epoch √10).
  */
 export class HalvingLr {
   lrScale = 1;
   epochScale = 1;
-  constructor(readonly halveEvery: number, private readonly entries: readonly { opt: Optimizer; base: number }[]) {}
+  constructor(readonly halveEvery: number, private readonly optim: { setScale(...factors: number[]): void }) {}
   startEpoch(epoch: number): void {
     this.epochScale = this.halveEvery > 0 ? 0.5 ** Math.floor(epoch / this.halveEvery) : 1;
     this.apply();
@@ -18,7 +17,7 @@ export class HalvingLr {
     this.apply();
   }
   apply(): void {
-    for (const e of this.entries) e.opt.lr = e.base * this.lrScale * this.epochScale;
+    this.optim.setScale(this.lrScale, this.epochScale);
   }
   getState(): { lrScale: number; epochScale: number } {
     return { lrScale: this.lrScale, epochScale: this.epochScale };

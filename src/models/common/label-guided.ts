@@ -28,8 +28,6 @@ import { backward, noGrad } from '../../autograd/tape.js';
 import { keep, tidy } from '../../tensor/scope.js';
 import { add, fromArray, mulScalar } from '../../ops/elementwise.js';
 import { concat, gather } from '../../ops/layout.js';
-import { Adam } from '../../optim/adam.js';
-import type { Optimizer } from '../../optim/optimizer.js';
 import type { Module } from '../../nn/module.js';
 import { Rng } from '../../util/rng.js';
 import type { Batch, HashModel, Modality, ModelInfo, StepResult, TrainingSetView } from '../types.js';
@@ -39,6 +37,7 @@ import { unitVarianceScale } from './nets.js';
 import { validateImageInput, withRawImageDims, type ImageInputConfig } from './cnnf.js';
 import { readScalars, stepResult } from './step.js';
 import { collectModuleState, restoreModuleState } from './state.js';
+import { ModelOptimizer, moduleParams, type ModelGroup } from './optim-groups.js';
 import { Discriminator, discriminatorLoss, generatorLoss } from './adversarial.js';
 import { crossAttentionLoss } from './cross-attention.js';
 import { Decoder } from './decoder.js';
@@ -102,12 +101,6 @@ export interface LabelGuidedConfig extends ImageInputConfig {
   normalizeInputs: boolean;
 }
 
-interface Opt {
-  name: string;
-  opt: Optimizer;
-  base: number;
-}
-
 export class LabelGuidedModel implements HashModel {
   readonly info: ModelInfo;
   readonly labelNet: LabelNet;
@@ -121,12 +114,8 @@ export class LabelGuidedModel implements HashModel {
   readonly decText: Decoder | null = null;
   readonly decImageFromText: Decoder | null = null;
   readonly decTextFromImage: Decoder | null = null;
-  private readonly opts: Opt[] = [];
-  private readonly optLabel: Adam;
-  private readonly optImage: Adam | null;
-  private readonly optText: Adam;
-  private readonly optDecoder: Adam | null = null;
-  private readonly optDisc: Adam | null = null;
+  /** One Adam with a group per part: label, image, text, decoder, disc (those the model has). */
+  private readonly optim: ModelOptimizer;
   /** Per-item codes B [n, bits] (±1), built in prepare() and after each epoch. */
   B: Tensor | null = null;
   /** The distinct label vectors of the training set [u, c] and their weights count·u/n [1, u] (set in prepare()). */
@@ -144,7 +133,6 @@ export class LabelGuidedModel implements HashModel {
     validateImageInput(name, cfg);
     if (cfg.cnnfWeights) throw new CmhashError(`${name}: cnnfWeights is not supported yet (the CNN-F stack starts from a random init)`);
     this.info = { name, bits, supervised: true, config: { ...cfg, bits, seed, dims } };
-    this.lr = new HalvingLr(cfg.halveEvery, this.opts);
     const rng = new Rng(seed);
     const { hidden, feat, dropout } = cfg;
     const c = dims.numLabels;
@@ -158,10 +146,9 @@ export class LabelGuidedModel implements HashModel {
       inDim: dims.textDim, hidden, feat, bits, numLabels: c, dropout: 0,
       fusionWidths: cfg.fusionWidths.length ? cfg.fusionWidths : null, lrn: cfg.textLrn, hybridAttention: false, rng: rng.fork(),
     });
-    const adam = (nm: string, lr: number, mods: Module[]): Adam => {
-      const o = new Adam(mods.flatMap((m, i) => m.namedParameters(`${i}.`)), { lr, weightDecay: cfg.weightDecay });
-      this.opts.push({ name: nm, opt: o, base: lr });
-      return o;
+    const groups: ModelGroup[] = [];
+    const adam = (nm: string, lr: number, mods: Module[]): void => {
+      groups.push({ name: nm, prefix: `opt.${nm}.`, base: lr, params: moduleParams(mods, true) });
     };
     const drng = rng.fork();
     if (cfg.reconstruction > 0) {
@@ -178,14 +165,16 @@ export class LabelGuidedModel implements HashModel {
       if (this.imageNet) this.discImage = new Discriminator(runtime, feat, drng);
       this.discText = new Discriminator(runtime, feat, drng);
     }
-    this.optLabel = adam('label', cfg.lrLabel, [this.labelNet]);
-    this.optImage = this.imageNet ? adam('image', cfg.lrImage, [this.imageNet]) : null;
-    this.optText = adam('text', cfg.lrText, [this.textNet]);
+    adam('label', cfg.lrLabel, [this.labelNet]);
+    if (this.imageNet) adam('image', cfg.lrImage, [this.imageNet]);
+    adam('text', cfg.lrText, [this.textNet]);
     if (this.decImage && this.decText && this.decImageFromText && this.decTextFromImage) {
-      this.optDecoder = adam('decoder', cfg.lrDecoder, [this.decImage, this.decText, this.decImageFromText, this.decTextFromImage]);
+      adam('decoder', cfg.lrDecoder, [this.decImage, this.decText, this.decImageFromText, this.decTextFromImage]);
     }
     const discs = [this.discImage, this.discText].filter((d): d is Discriminator => d !== null);
-    if (discs.length) this.optDisc = adam('disc', cfg.lrDisc, discs);
+    if (discs.length) adam('disc', cfg.lrDisc, discs);
+    this.optim = ModelOptimizer.adam(groups, { weightDecay: cfg.weightDecay });
+    this.lr = new HalvingLr(cfg.halveEvery, this.optim);
   }
 
   /** Every module with its checkpoint prefix. */
@@ -284,7 +273,7 @@ export class LabelGuidedModel implements HashModel {
     const idx = fromArray(this.runtime, batch.indices, [m], 'u32');
     const Bb = noGrad(() => gather(this.B!, idx));
     const out: Record<string, Tensor> = {};
-    const zeroAll = (): void => { for (const o of this.opts) o.opt.zeroGrad(); };
+    const zeroAll = (): void => this.optim.zeroGrad();
 
     // (1) label network
     const lab = this.labelNet.run(L);
@@ -298,7 +287,7 @@ export class LabelGuidedModel implements HashModel {
     const lossLabel = add(add(mulScalar(l.featNll, cfg.alpha), mulScalar(l.codeNll, cfg.gamma)), add(mulScalar(l.quant, cfg.beta), mulScalar(l.pred, cfg.eta)));
     if (run('label')) {
       backward(lossLabel);
-      this.optLabel.step();
+      this.optim.step('label');
       zeroAll();
     }
     Object.assign(out, { label: lossLabel, labelFeatNll: l.featNll, labelCodeNll: l.codeNll, labelQuant: l.quant, labelPred: l.pred });
@@ -372,20 +361,27 @@ export class LabelGuidedModel implements HashModel {
     }
     const gen = terms.reduce((a, b) => add(a, b));
     if (run('generator')) {
-      backward(gen);
-      this.optImage?.step();
-      this.optText.step();
-      this.optDecoder?.step();
-      zeroAll(); // the discriminators received gradients through the adversarial term: dropped, never applied
+      // The adversarial term reaches the discriminators' weights too, but only the generators step here:
+      // frozen for this backward, the discriminators' weight-gradient GEMMs and bias reductions are not
+      // computed (12 dispatches per SSAH step; the gradients used to be dropped by zeroAll) [ours, the usual GAN practice].
+      const frozen = this.discriminatorModules().flatMap((m) => m.parameters());
+      for (const p of frozen) p.requiresGrad = false;
+      try {
+        backward(gen);
+      } finally {
+        for (const p of frozen) p.requiresGrad = true;
+      }
+      this.optim.step(...this.generatorGroups());
+      zeroAll();
     }
     out.generator = gen;
 
     // (3) discriminators on detached inputs
-    if (pairs.length && this.optDisc) {
+    if (pairs.length && this.discText) {
       const disc = pairs.map((p) => discriminatorLoss(p.d, detach(p.real), detach(p.fake))).reduce((a, b) => add(a, b));
       if (run('discriminator')) {
         backward(disc);
-        this.optDisc.step();
+        this.optim.step('disc');
         zeroAll();
       }
       out.discriminator = disc;
@@ -446,25 +442,20 @@ export class LabelGuidedModel implements HashModel {
     return this.modules().map(([, m]) => m).filter((m): m is Module => m !== null);
   }
 
+  /** The groups the generator phase updates (one dispatch): the hashing nets and the decoders. */
+  private generatorGroups(): string[] {
+    return [...(this.imageNet ? ['image'] : []), 'text', ...(this.decImage ? ['decoder'] : [])];
+  }
+
   async getState(): Promise<{ json: Record<string, unknown>; tensors: Map<string, Tensor> }> {
-    const tensors = new Map<string, Tensor>();
-    const scalars: Record<string, Record<string, number>> = {};
-    for (const o of this.opts) {
-      const s = o.opt.getState();
-      scalars[o.name] = s.scalars;
-      for (const [k, t] of Object.entries(s.tensors)) tensors.set(`opt.${o.name}.${k}`, t);
-    }
+    const { scalars, tensors } = this.optim.getState();
     if (this.B) tensors.set('B', this.B);
     return { json: { optimizers: scalars, modules: collectModuleState(this.allModules()), inputScale: this.inputScales(), lr: this.lr.getState() }, tensors };
   }
 
   async setState(state: { json: Record<string, unknown>; tensors: Map<string, Tensor> }): Promise<void> {
     const j = state.json as { optimizers: Record<string, Record<string, number>>; modules: unknown; inputScale: { image: number; text: number }; lr: { lrScale: number; epochScale: number } };
-    for (const o of this.opts) {
-      const prefix = `opt.${o.name}.`;
-      const tensors = Object.fromEntries([...state.tensors].filter(([k]) => k.startsWith(prefix)).map(([k, t]) => [k.slice(prefix.length), t]));
-      o.opt.setState({ scalars: j.optimizers[o.name] ?? {}, tensors });
-    }
+    this.optim.setState(j.optimizers, state.tensors);
     const B = state.tensors.get('B');
     if (B) {
       this.B?.dispose();
@@ -477,7 +468,7 @@ export class LabelGuidedModel implements HashModel {
   }
 
   dispose(): void {
-    for (const o of this.opts) o.opt.dispose();
+    this.optim.dispose();
     for (const m of this.allModules()) m.dispose();
     this.B?.dispose();
     this.B = null;

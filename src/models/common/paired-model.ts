@@ -9,7 +9,6 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { noGrad, backward } from '../../autograd/tape.js';
 import { tidy } from '../../tensor/scope.js';
 import { add, mulScalar, reshape, tanh } from '../../ops/elementwise.js';
-import { SGD } from '../../optim/sgd.js';
 import type { Module } from '../../nn/module.js';
 import { Rng } from '../../util/rng.js';
 import type { Batch, HashModel, Modality, ModelInfo, StepResult, TrainingSetView } from '../types.js';
@@ -20,6 +19,7 @@ import { loadCnnfWeights, readWeightsFile, validateImageInput, withRawImageDims,
 import { jointTarget, type TargetConfig } from './targets.js';
 import { readScalars, stepResult } from './step.js';
 import { collectModuleState, restoreModuleState } from './state.js';
+import { ModelOptimizer, moduleParams } from './optim-groups.js';
 import { shouldRescaleCosine } from './rescale.js';
 import { CmhashError } from '../../runtime/errors.js';
 
@@ -103,8 +103,8 @@ export abstract class PairedHashModel<M extends Module = Module> implements Hash
   readonly info: ModelInfo;
   readonly imageNet: FeatureHashNet;
   readonly textNet: FeatureHashNet;
-  protected readonly optImage: SGD;
-  protected readonly optText: SGD;
+  /** One SGD, groups `optImage` and `optText` (each net with its extra modules; their own base rates). */
+  protected readonly optim: ModelOptimizer;
   /** Scaled-tanh slope δ = √(epoch + 1). */
   delta = 1;
   stage: Stage = 'joint';
@@ -141,10 +141,10 @@ export abstract class PairedHashModel<M extends Module = Module> implements Hash
     this.textNet = new FeatureHashNet(runtime, { inDim: dims.textDim, hidden: cfg.hidden, bits, dropout: cfg.textDropout, attention: cfg.textAttention, rng: rng.fork(), ...parts.netOptions?.text });
     const extraRng = rng.fork(); // drawn with or without extras, so the rng stream does not depend on them
     this.extra = parts.extraModules?.(runtime, bits, extraRng) ?? { image: [], text: [] };
-    const sgd = (lr: number, mods: Module[]): SGD =>
-      new SGD(mods.flatMap((m) => m.namedParameters()), { lr, momentum: cfg.momentum, weightDecay: cfg.weightDecay });
-    this.optImage = sgd(cfg.lrImage, [this.imageNet, ...this.extraModules('image')]);
-    this.optText = sgd(cfg.lrText, [this.textNet, ...this.extraModules('text')]);
+    this.optim = ModelOptimizer.sgd([
+      { name: 'optImage', prefix: 'optImage.', base: cfg.lrImage, params: moduleParams([this.imageNet, ...this.extraModules('image')]) },
+      { name: 'optText', prefix: 'optText.', base: cfg.lrText, params: moduleParams([this.textNet, ...this.extraModules('text')]) },
+    ], { momentum: cfg.momentum, weightDecay: cfg.weightDecay });
   }
 
   /** Extra loss terms (already weighted) added to the reconstruction loss; bI, bT are the batch's scaled-tanh codes. */
@@ -224,8 +224,7 @@ export abstract class PairedHashModel<M extends Module = Module> implements Hash
   setLrScale(scale: number): void {
     if (!(Number.isFinite(scale) && scale >= 0)) throw new CmhashError(`${this.info.name}: learning-rate scale must be a finite number ≥ 0, got ${scale}`);
     this.lrScale = scale;
-    this.optImage.lr = this.cfg.lrImage * scale;
-    this.optText.lr = this.cfg.lrText * scale;
+    this.optim.setScale(scale);
   }
 
   startEpoch(epoch: number): void {
@@ -263,10 +262,8 @@ export abstract class PairedHashModel<M extends Module = Module> implements Hash
       let total = l.total;
       for (const t of Object.values(extra)) total = add(total, t);
       backward(total);
-      if (trainImage) this.optImage.step();
-      if (trainText) this.optText.step();
-      this.optImage.zeroGrad();
-      this.optText.zeroGrad();
+      this.optim.step(...(trainImage ? ['optImage'] : []), ...(trainText ? ['optText'] : []));
+      this.optim.zeroGrad();
       return { total, inter: l.inter, intraImage: l.intraImage, intraText: l.intraText, ...extra };
     });
     return stepResult(this.info.name, await readScalars(this.runtime, scalars));
@@ -283,12 +280,9 @@ export abstract class PairedHashModel<M extends Module = Module> implements Hash
   }
 
   async getState(): Promise<{ json: Record<string, unknown>; tensors: Map<string, Tensor> }> {
-    const tensors = new Map<string, Tensor>();
-    const img = this.optImage.getState(), txt = this.optText.getState();
-    for (const [k, t] of Object.entries(img.tensors)) tensors.set(`optImage.${k}`, t);
-    for (const [k, t] of Object.entries(txt.tensors)) tensors.set(`optText.${k}`, t);
+    const { scalars, tensors } = this.optim.getState();
     return {
-      json: { delta: this.delta, stage: this.stage, lrScale: this.lrScale, optImage: img.scalars, optText: txt.scalars, modules: collectModuleState(this.allModules()), target: this.cfg.target, inputScale: this.inputScales() },
+      json: { delta: this.delta, stage: this.stage, lrScale: this.lrScale, ...scalars, modules: collectModuleState(this.allModules()), target: this.cfg.target, inputScale: this.inputScales() },
       tensors,
     };
   }
@@ -298,10 +292,7 @@ export abstract class PairedHashModel<M extends Module = Module> implements Hash
       delta: number; stage: Stage; optImage: Record<string, number>; optText: Record<string, number>; modules: unknown;
       target?: TargetConfig; inputScale?: { image: number; text: number }; lrScale?: number;
     };
-    const pick = (prefix: string): Record<string, Tensor> =>
-      Object.fromEntries([...state.tensors].filter(([k]) => k.startsWith(prefix)).map(([k, t]) => [k.slice(prefix.length), t]));
-    this.optImage.setState({ scalars: j.optImage, tensors: pick('optImage.') });
-    this.optText.setState({ scalars: j.optText, tensors: pick('optText.') });
+    this.optim.setState({ optImage: j.optImage, optText: j.optText }, state.tensors);
     this.delta = j.delta;
     this.stage = j.stage;
     this.lrScale = j.lrScale ?? 1;
@@ -314,8 +305,7 @@ export abstract class PairedHashModel<M extends Module = Module> implements Hash
   }
 
   dispose(): void {
-    this.optImage.dispose();
-    this.optText.dispose();
+    this.optim.dispose();
     for (const m of this.allModules()) m.dispose();
   }
 }

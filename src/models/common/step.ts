@@ -1,7 +1,6 @@
-/** Helpers for model training steps: one readback per step, optimiser bookkeeping. */
+/** Helpers for model training steps: one readback per step (optimiser groups: optim-groups.ts). */
 import type { Runtime } from '../../runtime/runtime.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import type { Optimizer } from '../../optim/optimizer.js';
 import type { StepResult } from '../types.js';
 
 /** Read several scalar tensors with one submit and one map, then dispose them. */
@@ -21,12 +20,4 @@ export function stepResult(model: string, v: Record<string, number>): StepResult
   const { total, ...terms } = v;
   if (!Number.isFinite(total)) throw new Error(`${model}: loss became ${total} (terms ${JSON.stringify(terms)}); lower the learning rate`);
   return { loss: total!, terms };
-}
-
-export function stepAll(opts: readonly (Optimizer | null | undefined)[]): void {
-  for (const o of opts) o?.step();
-}
-
-export function zeroAll(opts: readonly (Optimizer | null | undefined)[]): void {
-  for (const o of opts) o?.zeroGrad();
 }

@@ -19,7 +19,6 @@ import { add, clone, fromArray, mulScalar, sub, zeros } from '../../ops/elementw
 import { squaredError } from '../../ops/squared-error.js';
 import { sum } from '../../ops/reduce.js';
 import { concat, gather } from '../../ops/layout.js';
-import { Adam } from '../../optim/adam.js';
 import { Rng } from '../../util/rng.js';
 import type { Batch, HashModel, Modality, ModelInfo, StepResult, TrainingSetView } from '../types.js';
 import type { ModelDims, ModelFactoryOptions } from '../registry.js';
@@ -29,6 +28,7 @@ import { FeatureHashNet, unitVarianceScale } from '../common/nets.js';
 import { imageInputDefaults, validateImageInput, withRawImageDims, type ImageInputConfig } from '../common/cnnf.js';
 import { readScalars, stepResult } from '../common/step.js';
 import { collectModuleState, restoreModuleState } from '../common/state.js';
+import { ModelOptimizer, moduleParams } from '../common/optim-groups.js';
 import { HalvingLr } from '../common/halving-lr.js';
 import { labelSimilarity } from '../common/label-similarity.js';
 import { replaceRows, signCodes } from '../common/no-grad.js';
@@ -60,8 +60,8 @@ export class DcmhModel implements HashModel {
   readonly cfg: DcmhConfig;
   readonly imageNet: FeatureHashNet;
   readonly textNet: FeatureHashNet;
-  private readonly optImage: Adam;
-  private readonly optText: Adam;
+  /** One Adam, groups `optImage` and `optText`: stepped one after the other (the text step sees the new F). */
+  private readonly optim: ModelOptimizer;
   /** Stored outputs over the training set [n, k] and the code matrix B. */
   F: Tensor | null = null;
   G: Tensor | null = null;
@@ -89,9 +89,11 @@ export class DcmhModel implements HashModel {
     const cnnf = cfg.imageInput === 'cnnf' ? { imageSize: cfg.imageSize, channels: cfg.cnnfChannels, siAttention: false } : undefined;
     this.imageNet = new FeatureHashNet(runtime, { inDim: dims.imageDim, hidden: cfg.hidden, bits, dropout: cfg.dropout, attention: 'none', rng: rng.fork(), cnnf });
     this.textNet = new FeatureHashNet(runtime, { inDim: dims.textDim, hidden: cfg.hidden, bits, dropout: 0, attention: 'none', rng: rng.fork() });
-    this.optImage = new Adam(this.imageNet.namedParameters(), { lr: cfg.lrImage, weightDecay: cfg.weightDecay });
-    this.optText = new Adam(this.textNet.namedParameters(), { lr: cfg.lrText, weightDecay: cfg.weightDecay });
-    this.lr = new HalvingLr(cfg.halveEvery, [{ opt: this.optImage, base: cfg.lrImage }, { opt: this.optText, base: cfg.lrText }]);
+    this.optim = ModelOptimizer.adam([
+      { name: 'optImage', prefix: 'optImage.', base: cfg.lrImage, params: moduleParams([this.imageNet]) },
+      { name: 'optText', prefix: 'optText.', base: cfg.lrText, params: moduleParams([this.textNet]) },
+    ], { weightDecay: cfg.weightDecay });
+    this.lr = new HalvingLr(cfg.halveEvery, this.optim);
   }
 
   namedParameters(): Map<string, Tensor> {
@@ -146,14 +148,14 @@ export class DcmhModel implements HashModel {
     const fb = this.imageNet.forward(batch.image);
     const li = this.lossTerms(S, fb, this.G, this.F, Bb, idx);
     backward(li.total);
-    this.optImage.step();
-    this.optImage.zeroGrad();
+    this.optim.step('optImage');
+    this.optim.zeroGrad();
     this.swap('F', replaceRows(this.F, idx, fb, batch.indices));
     const gb = this.textNet.forward(batch.text);
     const lt = this.lossTerms(S, gb, this.F!, this.G, Bb, idx);
     backward(lt.total);
-    this.optText.step();
-    this.optText.zeroGrad();
+    this.optim.step('optText');
+    this.optim.zeroGrad();
     this.swap('G', replaceRows(this.G!, idx, gb, batch.indices));
     return {
       total: add(li.total, lt.total),
@@ -210,14 +212,11 @@ export class DcmhModel implements HashModel {
   }
 
   async getState(): Promise<{ json: Record<string, unknown>; tensors: Map<string, Tensor> }> {
-    const tensors = new Map<string, Tensor>();
-    const img = this.optImage.getState(), txt = this.optText.getState();
-    for (const [k, t] of Object.entries(img.tensors)) tensors.set(`optImage.${k}`, t);
-    for (const [k, t] of Object.entries(txt.tensors)) tensors.set(`optText.${k}`, t);
+    const { scalars, tensors } = this.optim.getState();
     if (this.F && this.G && this.B) { tensors.set('F', this.F); tensors.set('G', this.G); tensors.set('B', this.B); }
     return {
       json: {
-        optImage: img.scalars, optText: txt.scalars, modules: collectModuleState([this.imageNet, this.textNet]),
+        ...scalars, modules: collectModuleState([this.imageNet, this.textNet]),
         inputScale: { image: this.imageNet.inputScale, text: this.textNet.inputScale }, lr: this.lr.getState(),
       },
       tensors,
@@ -226,10 +225,7 @@ export class DcmhModel implements HashModel {
 
   async setState(state: { json: Record<string, unknown>; tensors: Map<string, Tensor> }): Promise<void> {
     const j = state.json as { optImage: Record<string, number>; optText: Record<string, number>; modules: unknown; inputScale: { image: number; text: number }; lr: { lrScale: number; epochScale: number } };
-    const pick = (prefix: string): Record<string, Tensor> =>
-      Object.fromEntries([...state.tensors].filter(([k]) => k.startsWith(prefix)).map(([k, t]) => [k.slice(prefix.length), t]));
-    this.optImage.setState({ scalars: j.optImage, tensors: pick('optImage.') });
-    this.optText.setState({ scalars: j.optText, tensors: pick('optText.') });
+    this.optim.setState({ optImage: j.optImage, optText: j.optText }, state.tensors);
     const copy = (name: 'F' | 'G' | 'B'): void => {
       const t = state.tensors.get(name);
       if (!t) return;
@@ -244,8 +240,7 @@ export class DcmhModel implements HashModel {
   }
 
   dispose(): void {
-    this.optImage.dispose();
-    this.optText.dispose();
+    this.optim.dispose();
     this.imageNet.dispose();
     this.textNet.dispose();
     for (const t of [this.F, this.G, this.B, this.labels]) t?.dispose();

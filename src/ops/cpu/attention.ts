@@ -42,3 +42,29 @@ export function cpuMultiHeadAttention(x: CpuArray, w: CpuAttentionWeights, heads
   }
   return { shape: [B, T, d], data: proj(ctx, B * T, d, w.o) };
 }
+
+/** q, k, v: [B, T, heads·dh] (head h = columns h·dh …); softmax(scale·q_h k_hᵀ) v_h per item and head, same layout. */
+export function cpuMultiHeadAttentionCore(q: CpuArray, k: CpuArray, v: CpuArray, heads: number, scale?: number): CpuArray {
+  const [B, T, d] = q.shape as [number, number, number];
+  const dh = d / heads;
+  const s = scale ?? 1 / Math.sqrt(dh);
+  const out = new Float64Array(B * T * d);
+  const z = new Float64Array(T);
+  for (let b = 0; b < B; b++) for (let h = 0; h < heads; h++) for (let i = 0; i < T; i++) {
+    let m = -Infinity;
+    for (let j = 0; j < T; j++) {
+      let acc = 0;
+      for (let e = 0; e < dh; e++) acc += q.data[(b * T + i) * d + h * dh + e]! * k.data[(b * T + j) * d + h * dh + e]!;
+      z[j] = s * acc;
+      m = Math.max(m, z[j]!);
+    }
+    let sum = 0;
+    for (let j = 0; j < T; j++) sum += (z[j] = Math.exp(z[j]! - m));
+    for (let e = 0; e < dh; e++) {
+      let acc = 0;
+      for (let j = 0; j < T; j++) acc += (z[j]! / sum) * v.data[(b * T + j) * d + h * dh + e]!;
+      out[(b * T + i) * d + h * dh + e] = acc;
+    }
+  }
+  return { shape: [B, T, d], data: out };
+}
