@@ -34,8 +34,9 @@ describe('published types', () => {
     }));
     writeFileSync(join(tmp, 'main.ts'), `import { createNodeRuntime, fromArray, tanh, HammingIndex, type Runtime } from 'cmhash';
 const rt: Runtime = await createNodeRuntime();
-const buf: GPUBuffer = fromArray(rt, [1, 2, 3, 4], [2, 2]).buffer;
-console.log(buf.size, await tanh(fromArray(rt, [1, 2], [2])).read(), HammingIndex.create(rt, 64).bits);
+const buf: GPUBuffer = fromArray(rt, [1, 2, 3, 4], [2, 2]).gpuBuffer;
+const range: GPUBufferBinding = fromArray(rt, [1, 2], [2]).buffer;
+console.log(buf.size, range.offset, await tanh(fromArray(rt, [1, 2], [2])).read(), HammingIndex.create(rt, 64).bits);
 await rt.destroy();
 `);
     writeFileSync(join(tmp, 'web.ts'), `import { createBrowserRuntime } from 'cmhash/browser';

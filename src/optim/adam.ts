@@ -13,20 +13,21 @@ export interface AdamOptions {
 
 export type AdamHyper = Required<AdamOptions>;
 
+/** Throw a RangeError naming the hyper-parameter that is out of range. */
+function validateAdam(h: AdamHyper): void {
+  checkHyper('Adam', 'lr', h.lr, 0, Infinity);
+  checkHyper('Adam', 'beta1', h.beta1, 0, 1, true);
+  checkHyper('Adam', 'beta2', h.beta2, 0, 1, true);
+  checkHyper('Adam', 'weightDecay', h.weightDecay, 0, Infinity);
+  if (!(h.eps > 0) || !Number.isFinite(h.eps)) throw new RangeError(`Adam: eps must be > 0, got ${h.eps}`);
+}
+
 export class Adam extends Optimizer<AdamHyper> {
   /** `params`: one list, or parameter groups whose `options` override `opts` (e.g. their own lr). Each parameter counts its own steps. */
   constructor(params: ParamList | readonly ParamGroup<AdamOptions>[], opts: AdamOptions) {
     super('Adam', params, {
       lr: opts.lr, beta1: opts.beta1 ?? 0.9, beta2: opts.beta2 ?? 0.999, eps: opts.eps ?? 1e-8, weightDecay: opts.weightDecay ?? 0, decoupled: opts.decoupled ?? false,
-    }, ['m', 'v'], 'adam');
-  }
-
-  protected validate(h: AdamHyper): void {
-    checkHyper('Adam', 'lr', h.lr, 0, Infinity);
-    checkHyper('Adam', 'beta1', h.beta1, 0, 1, true);
-    checkHyper('Adam', 'beta2', h.beta2, 0, 1, true);
-    checkHyper('Adam', 'weightDecay', h.weightDecay, 0, Infinity);
-    if (!(h.eps > 0) || !Number.isFinite(h.eps)) throw new RangeError(`Adam: eps must be > 0, got ${h.eps}`);
+    }, ['m', 'v'], 'adam', { validate: validateAdam });
   }
 
   /** Flag 1: decoupled; then lr, lr_t, b1, b2, eps, inv_sqrt_bc2, wd (bias corrections in float64 from this tensor's step count). */

@@ -83,6 +83,11 @@ interface Chunk {
   state: Storage[];
 }
 
+/** Throws a RangeError naming the hyper-parameter that is out of range (method syntax: checked bivariantly). */
+export interface HyperCheck<H> {
+  validate(h: H): void;
+}
+
 export abstract class Optimizer<H extends { lr: number } = { lr: number }> {
   readonly groups: readonly { readonly name: string; hyper: H; readonly entries: readonly ArenaEntry[] }[];
   protected readonly rt: Runtime;
@@ -97,6 +102,8 @@ export abstract class Optimizer<H extends { lr: number } = { lr: number }> {
   constructor(
     readonly kind: string, params: ParamList | readonly ParamGroup<H>[], defaults: H,
     private readonly slots: readonly string[], private readonly kernel: 'sgd' | 'adam',
+    // Passed in, not an overridable method: the constructor checks every group before a subclass exists.
+    private readonly hyperCheck: HyperCheck<H>,
   ) {
     const specs: readonly ParamGroup<H>[] = isGroupList(params) ? params : [{ name: 'default', params }];
     if (specs.length === 0) throw new CmhashError(`${kind}: no parameter groups`);
@@ -116,13 +123,11 @@ export abstract class Optimizer<H extends { lr: number } = { lr: number }> {
     this.rt = all[0]!.tensor.runtime;
     if (all.some((p) => p.tensor.runtime !== this.rt)) throw new CmhashError(`${kind}: parameters live on different runtimes`);
     const groups = specs.map((g) => ({ name: g.name, hyper: { ...defaults, ...g.options } as H, entries: [] as ArenaEntry[] }));
-    for (const g of groups) this.validate(g.hyper);
+    for (const g of groups) this.hyperCheck.validate(g.hyper);
     this.groups = groups;
     this.buildArenas(lists, groups);
   }
 
-  /** Throw a RangeError naming the hyper-parameter that is out of range. */
-  protected abstract validate(h: H): void;
   /**
    * Fill a table row's flags (word 3) and hyper-parameters (words 4…) for one update of `e` (its `steps`
    * already counts this update). Returns whether `e` has state after the update (SGD without momentum has none).
@@ -205,7 +210,7 @@ export abstract class Optimizer<H extends { lr: number } = { lr: number }> {
     const chosen = groups ? groups.map((n) => this.group(n)) : this.groups;
     for (const g of chosen) {
       checkHyper(this.kind, 'lr', g.hyper.lr, 0, Infinity);
-      this.validate(g.hyper);
+      this.hyperCheck.validate(g.hyper);
     }
     const work = new Map<Chunk, { e: ArenaEntry; h: H }[]>();
     for (const g of chosen) {
@@ -286,7 +291,7 @@ export abstract class Optimizer<H extends { lr: number } = { lr: number }> {
     const { lr, ...rest } = state.scalars;
     if (lr !== undefined) g.hyper.lr = lr;
     g.hyper = this.hyperFromScalars(g.hyper, rest);
-    this.validate(g.hyper);
+    this.hyperCheck.validate(g.hyper);
     for (const e of g.entries) {
       e.initialised = restored.has(e);
       e.steps = rest[`step.${e.name}`] ?? 0;

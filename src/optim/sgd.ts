@@ -11,20 +11,21 @@ export interface SGDOptions {
 
 export type SGDHyper = Required<SGDOptions>;
 
+/** Throw a RangeError naming the hyper-parameter that is out of range. */
+function validateSGD(h: SGDHyper): void {
+  checkHyper('SGD', 'lr', h.lr, 0, Infinity);
+  checkHyper('SGD', 'momentum', h.momentum, 0, 1, true);
+  checkHyper('SGD', 'dampening', h.dampening, 0, 1);
+  checkHyper('SGD', 'weightDecay', h.weightDecay, 0, Infinity);
+  if (h.nesterov && (h.momentum <= 0 || h.dampening !== 0)) {
+    throw new RangeError(`SGD: nesterov needs momentum > 0 and dampening 0 (momentum ${h.momentum}, dampening ${h.dampening})`);
+  }
+}
+
 export class SGD extends Optimizer<SGDHyper> {
   /** `params`: one list, or parameter groups whose `options` override `opts` (e.g. their own lr). */
   constructor(params: ParamList | readonly ParamGroup<SGDOptions>[], opts: SGDOptions) {
-    super('SGD', params, { lr: opts.lr, momentum: opts.momentum ?? 0, dampening: opts.dampening ?? 0, weightDecay: opts.weightDecay ?? 0, nesterov: opts.nesterov ?? false }, ['velocity'], 'sgd');
-  }
-
-  protected validate(h: SGDHyper): void {
-    checkHyper('SGD', 'lr', h.lr, 0, Infinity);
-    checkHyper('SGD', 'momentum', h.momentum, 0, 1, true);
-    checkHyper('SGD', 'dampening', h.dampening, 0, 1);
-    checkHyper('SGD', 'weightDecay', h.weightDecay, 0, Infinity);
-    if (h.nesterov && (h.momentum <= 0 || h.dampening !== 0)) {
-      throw new RangeError(`SGD: nesterov needs momentum > 0 and dampening 0 (momentum ${h.momentum}, dampening ${h.dampening})`);
-    }
+    super('SGD', params, { lr: opts.lr, momentum: opts.momentum ?? 0, dampening: opts.dampening ?? 0, weightDecay: opts.weightDecay ?? 0, nesterov: opts.nesterov ?? false }, ['velocity'], 'sgd', { validate: validateSGD });
   }
 
   /** Flags: 1 first step (v = g'), 2 no momentum, 4 Nesterov; then lr, momentum, dampening, wd. */

@@ -15,7 +15,7 @@ import { cpuConcat, cpuGather, cpuPermute, cpuSlice } from '../../src/ops/cpu/la
 import { cpuMatmul, type CpuActivation } from '../../src/ops/cpu/matmul.js';
 import { cpuDropout, cpuLrn, cpuPool2d } from '../../src/ops/cpu/pool.js';
 import { cpuAdamStep, cpuSgdStep } from '../../src/ops/cpu/optim.js';
-import { adaptiveWeightFusionCpu, cosineSimilarityCpu, gramCpu, jointSimilarityCpu, l2NormalizeCpu } from '../../src/ops/cpu/similarity.js';
+import { adaptiveWeightFusionCpu, cosineReconstructionCpu, cosineSimilarityCpu, gramCpu, jointSimilarityCpu, l2NormalizeCpu } from '../../src/ops/cpu/similarity.js';
 import { cpuSoftmax } from '../../src/ops/cpu/softmax.js';
 import { cpuMultiHeadAttentionCore } from '../../src/ops/cpu/attention.js';
 import type { Check, Tolerance, ValueCheck } from './compare.js';
@@ -260,7 +260,20 @@ const gemmFamily: KernelFamily = {
         }
       },
     })),
-  ), naiveGemmCase],
+  ), naiveGemmCase, {
+    // Split-K forced on (gemm_splitk sums the partial products and applies the epilogue): K = 301 in 4 uneven splits.
+    name: 'split-K (forced) + bias + relu',
+    run: (rt) => scoped(async () => {
+      cm.setSplitKPolicy(rt, { minWorkgroups: 1e9, minK: 16, maxSplits: 4 });
+      try {
+        const a = random([3, 301], 71), b = random([301, 5], 72), c = random([5], 73);
+        const want = cpu(Array.from(cpuMatmul(a.data, [3, 301], b.data, [301, 5], { bias: c.data, activation: 'relu' })), [3, 5]);
+        return [await gpuCheck('[3,301]·[301,5]', () => cm.matmul(upload(rt, a), upload(rt, b), { bias: upload(rt, c), activation: 'relu' }), want, { atol: 1e-5 * Math.sqrt(301) + 1e-5, rtol: 1e-4 })];
+      } finally {
+        cm.setSplitKPolicy(rt, null);
+      }
+    }),
+  }],
 };
 
 // ---- conv2d as implicit GEMM: forward (fused bias + activation), backward data, backward filter ------------
@@ -451,6 +464,8 @@ const layoutFamily: KernelFamily = {
     layoutCase('concat last axis', [[2, 3, 4], [2, 3, 1], [2, 3, 7]], (...xs) => cm.concat(xs, -1), (...xs) => cpuConcat(xs, 2)),
     layoutCase('stack axis 1', [[2, 3], [2, 3]], (a, b) => cm.stack([a!, b!], 1),
       (a, b) => cpuConcat([{ shape: [2, 1, 3], data: a!.data }, { shape: [2, 1, 3], data: b!.data }], 1)),
+    layoutCase('scatterRows (rows 5 and 1 replaced: row copy)', [[7, 3], [2, 3]], (x, v) => cm.scatterRows(x, [5, 1], v),
+      (x, v) => { const d = Float64Array.from(x!.data); d.set(v!.data.subarray(0, 3), 15); d.set(v!.data.subarray(3, 6), 3); return { shape: [7, 3], data: d }; }),
     layoutCase('gather rows (u32 index, repeats)', [[17, 3, 2]],
       (x) => cm.gather(x, cm.fromArray(x.runtime, GATHER_INDEX, [GATHER_INDEX.length], 'u32')), (x) => cpuGather(x, GATHER_INDEX)),
   ],
@@ -774,6 +789,19 @@ const backwardFamily: KernelFamily = {
     gradCase('conv2d 3×3 stride 2 dilation 2 + bias + sigmoid', [{ shape: [1, 2, 9, 8] }, { shape: [2, 2, 3, 3] }, { shape: [2] }],
       (x, w, b) => cm.conv2d(x, w, { stride: 2, dilation: 2, padding: [1, 0], activation: 'sigmoid', bias: b }),
       (x, w, b) => cpuConv2d(x, [1, 2, 9, 8], w, [2, 2, 3, 3], { stride: [2, 2], dilation: [2, 2], padding: [1, 0], activation: 'sigmoid', bias: b })),
+    // The fused training losses (issue 13): cosine_recon (+ _finish, _backward), loss_partial + scale_by, mul_tanh_backward.
+    gradCase('cosineReconstruction (fused DJSRH/JSGHCA loss)', [{ shape: [5, 6] }, { shape: [5, 6] }, { shape: [5, 5], constant: true }],
+      (a, b, t) => cm.cosineReconstruction(t, a, b, { ab: 1, aa: 0.3, bb: 0.7 }).total,
+      (a, b, t) => [cosineReconstructionCpu(t, a, b, 5, 6, { ab: 1, aa: 0.3, bb: 0.7 })[0]]),
+    gradCase('pairwiseNllLoss (fused, scale ½)', [{ shape: [4, 7] }, { shape: [4, 7], constant: true, lo: 0, hi: 1 }],
+      (t, y) => cm.pairwiseNllLoss(t, y, { scale: 0.5 }),
+      (t, y) => [Array.from(t).reduce((acc, v, i) => acc + Math.log1p(Math.exp(0.5 * v)) - y[i]! * 0.5 * v, 0) / t.length]),
+    gradCase('squaredError (fused, scale 0.3)', [{ shape: [3, 9] }, { shape: [3, 9] }],
+      (a, b) => cm.squaredError(a, b, 0.3),
+      (a, b) => [0.3 * Array.from(a).reduce((acc, v, i) => acc + (v - b[i]!) ** 2, 0)]),
+    gradCase('tanhOfProduct (hash codes tanh(α·a·b))', [{ shape: [4, 5] }, { shape: [4, 5] }],
+      (a, b) => cm.tanhOfProduct(a, b, 0.8),
+      (a, b) => Array.from(a, (v, i) => Math.tanh(0.8 * v * b[i]!))),
     gradCase('max over axes (tie mask)', [{ shape: [4, 5, 3] }], (x) => cm.max(x, [0, 2]), (x) => cpuMax(arr([4, 5, 3], x), [0, 2]).data),
   ],
 };
