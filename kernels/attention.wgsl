@@ -13,6 +13,12 @@
 override DH: u32 = 32u;
 const MAX_DH = 64u;
 
+// Row r (ordered item, head, token) → (token, head, item).
+fn token_of(r: u32) -> vec3u {
+  let bh = r / p.T;
+  return vec3u(r % p.T, bh % p.H, bh / p.H);
+}
+
 // Offset of token t, head h of item b.
 fn at_row(b: u32, t: u32, h: u32) -> u32 { return (b * p.T + t) * p.d + h * DH; }
 
@@ -26,10 +32,10 @@ fn dot_qk(a: u32, c: u32) -> f32 {
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let r = global_index(gid, nwg);
   if (r >= p.rows) { return; }
-  let i = r % p.T;
-  let bh = r / p.T;
-  let h = bh % p.H;
-  let b = bh / p.H;
+  let t = token_of(r);
+  let i = t.x;
+  let h = t.y;
+  let b = t.z;
   let qi = at_row(b, i, h);
   var acc: array<f32, MAX_DH>;
   var m = -bitcast<f32>(0x7f7fffffu);
@@ -66,10 +72,10 @@ fn dot_gv(a: u32, c: u32) -> f32 {
 fn dq(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let r = global_index(gid, nwg);
   if (r >= p.rows) { return; }
-  let i = r % p.T;
-  let bh = r / p.T;
-  let h = bh % p.H;
-  let b = bh / p.H;
+  let t = token_of(r);
+  let i = t.x;
+  let h = t.y;
+  let b = t.z;
   let qi = at_row(b, i, h);
   let di = dot_go(qi);
   let li = lse[r];
@@ -87,10 +93,11 @@ fn dq(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: v
 fn dkv(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let r = global_index(gid, nwg);
   if (r >= p.rows) { return; }
-  let j = r % p.T;
+  let t = token_of(r);
+  let j = t.x;
+  let h = t.y;
+  let b = t.z;
   let bh = r / p.T;
-  let h = bh % p.H;
-  let b = bh / p.H;
   let kj = at_row(b, j, h);
   var ak: array<f32, MAX_DH>;
   var av: array<f32, MAX_DH>;
