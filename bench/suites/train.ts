@@ -30,15 +30,15 @@ import type { BenchContext, PeerContext, ResultRow, Suite } from '../lib/types.j
 
 export const BITS = 64;
 
-/** The papers' mini-batch sizes (and where each comes from). */
-export const PAPER_BATCH: Record<string, { batch: number; source: string }> = {
-  djsrh: { batch: 32, source: 'MODELS.md (DJSRH)' },
-  jsghca: { batch: 32, source: 'MODELS.md (JSGHCA §3.4)' },
-  ssah: { batch: 128, source: 'MODELS.md (SSAH)' },
-  dcmh: { batch: 128, source: "DCMH reference code's batch_size (MODELS.md is silent)" },
-  hfah: { batch: 128, source: "SSAH's, which HFAH follows (MODELS.md is silent)" },
-  udsph: { batch: 128, source: "SSAH's, which UDSPH follows (MODELS.md)" },
-  umha: { batch: 32, source: "DJSRH's, whose target UMHA builds on [ours: the seed gives no batch size]" },
+/** Where each model's mini-batch (its registry batchSize, the CLI's default --batch) comes from. */
+export const BATCH_SOURCE: Record<string, string> = {
+  djsrh: 'MODELS.md (DJSRH)',
+  jsghca: 'MODELS.md (JSGHCA §3.4)',
+  ssah: 'MODELS.md (SSAH)',
+  dcmh: "DCMH reference code's batch_size (MODELS.md is silent)",
+  hfah: "SSAH's, which HFAH follows (MODELS.md is silent)",
+  udsph: "SSAH's, which UDSPH follows (MODELS.md)",
+  umha: "DJSRH's, whose target UMHA builds on [ours: the seed gives no batch size]",
 };
 
 /** Models with a PyTorch peer, and the script that implements it. */
@@ -391,7 +391,7 @@ export const trainSuite: Suite = {
         log(`  ${model}: no PyTorch peer run (the model's config is not in this build)`);
         continue;
       }
-      const batch = PAPER_BATCH[model]!.batch;
+      const batch = (await getModelEntry(model)).batchSize;
       // Small steps can be faster on one thread than on all cores: time both, keep the peer's best.
       let outcome: PeerRun['outcome'] | null = null;
       const tried: { threads: number; stepMs: number | null }[] = [];
@@ -423,16 +423,15 @@ export const trainSuite: Suite = {
     if (Number.isFinite(floorUs)) log(`  fixed GPU cost of a near-empty dispatch (fill 64 words, profiled): ${floorUs.toFixed(0)} µs`);
     try {
       for (const name of names) {
-        const pb = PAPER_BATCH[name];
-        const batchSize = pb?.batch ?? 32;
-        const label = `${name} ${BITS} bits, batch ${batchSize}`;
+        let batchSize: number;
         try {
-          await getModelEntry(name);
+          batchSize = (await getModelEntry(name)).batchSize;
         } catch (e) {
           log(`  ${name}: missing (${(e as Error).message.split('\n')[0]})`);
-          rows.push({ case: label, impl: 'cmhash', medianMs: NaN, samples: 0, note: 'missing: not in this build yet' });
+          rows.push({ case: `${name} ${BITS} bits`, impl: 'cmhash', medianMs: NaN, samples: 0, note: 'missing: not in this build yet' });
           continue;
         }
+        const label = `${name} ${BITS} bits, batch ${batchSize}`;
         await rt.sync();
         rt.pool.trim();
         rt.pool.resetPeak();
@@ -464,7 +463,7 @@ export const trainSuite: Suite = {
           note: `epoch ${t.epochMs.toFixed(0)} ms (${t.stepsPerEpoch} steps); ${t.dispatchesPerStep.toFixed(0)} dispatches, ${t.submitsPerStep.toFixed(1)} submits, ${t.cpuMsPerStep.toFixed(1)} CPU-ms per step; host recording ${t.recordMs.toFixed(1)} ms/step; ` +
             `GPU busy ${t.profile.gpuMs.toFixed(2)} ms/step (${(100 * gpuShare).toFixed(0)}% of the step), of which ≈${((floorUs * t.profile.dispatches) / 1e3).toFixed(1)} ms is the fixed per-dispatch cost; peak GPU buffers live ${fmtMiB(t.peakLiveBytes)} / pooled ${fmtMiB(t.peakAllocatedBytes)} (params ${fmtMiB(t.paramBytes)}); peak RSS ${fmtMiB(t.peakRssBytes)} (${t.peakRssBytes >= t.rssStartBytes ? '+' : '−'}${fmtMiB(Math.abs(t.peakRssBytes - t.rssStartBytes))} over the model's start)`,
           extra: {
-            model: name, bits: BITS, batchSize, batchSource: pb?.source ?? 'not in the paper table: default 32', epochMs: t.epochMs, stepsPerEpoch: t.stepsPerEpoch,
+            model: name, bits: BITS, batchSize, batchSource: BATCH_SOURCE[name] ?? 'the registry default', epochMs: t.epochMs, stepsPerEpoch: t.stepsPerEpoch,
             trainItems: view.n, prepareMs: t.prepareMs, jointEpoch: t.jointEpoch, dispatchesPerStep: t.dispatchesPerStep, submitsPerStep: t.submitsPerStep,
             cpuMsPerStep: t.cpuMsPerStep, recordMs: t.recordMs, peakLiveBytes: t.peakLiveBytes, peakAllocatedBytes: t.peakAllocatedBytes, paramBytes: t.paramBytes,
             peakRssBytes: t.peakRssBytes, rssStartBytes: t.rssStartBytes, dispatchFloorUs: floorUs, firstLoss: t.firstLoss, lastLoss: t.lastLoss, profile: t.profile, profiledStepMs: t.profiledStepMs,
