@@ -217,9 +217,10 @@ async function randomRun(bits, seed) {
 const machine = () => ({ loadavg: loadavg().map((x) => Math.round(x * 100) / 100), cpus: cpus().length, commit, at: new Date().toISOString() });
 
 async function main() {
-  const models = a.models ? list(a.models) : (await listModels()).map((e) => e.name);
-  const supervised = new Map((await listModels()).map((e) => [e.name, e.supervised]));
-  for (const e of await listModels()) BATCH.set(e.name, e.batchSize);
+  const entries = await listModels();
+  const models = a.models ? list(a.models) : entries.map((e) => e.name);
+  const supervised = new Map(entries.map((e) => [e.name, e.supervised]));
+  for (const e of entries) BATCH.set(e.name, e.batchSize);
   for (const m of models) {
     const [base, forced] = m.split('@');
     if (!supervised.has(base)) throw new Error(`--models: unknown model '${base}'`);
