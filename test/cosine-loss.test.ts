@@ -9,7 +9,7 @@ import { backward, requireGrad } from '../src/autograd/tape.js';
 import { tidy } from '../src/tensor/scope.js';
 import type { Tensor } from '../src/tensor/tensor.js';
 import { ShapeError } from '../src/runtime/errors.js';
-import { allClose, getRuntime, randomData } from './helpers.js';
+import { allClose, getRuntime, randomData, recordKernels } from './helpers.js';
 import { expectThrow } from './expect-error.js';
 
 const f32 = (x: Float64Array): Float64Array => x.map(Math.fround);
@@ -78,22 +78,11 @@ describe('cosineReconstruction (fused DJSRH / JSGHCA loss)', () => {
     const s = fromArray(rt, randomData(m * m, 1), [m, m]);
     const a = fromArray(rt, randomData(m * k, 2), [m, k]);
     const b = requireGrad(fromArray(rt, randomData(m * k, 3), [m, k]));
-    // Count kernel dispatches (the poisoning runtime also fills every new buffer with NaN: not counted).
-    const kernels: string[] = [];
-    const orig = rt.dispatch.bind(rt);
-    rt.dispatch = (spec, ...rest) => {
-      if (spec.kernel !== 'fill') kernels.push(spec.kernel);
-      orig(spec, ...rest);
-    };
-    try {
-      tidy(() => {
-        const { total } = cosineReconstruction(s, a, b, W);
-        expect(kernels).toEqual(['cosine_recon', 'cosine_recon_finish']);
-        backward(total, fromArray(rt, [1], [1]));
-      });
-    } finally {
-      rt.dispatch = orig;
-    }
+    const kernels = recordKernels(rt, (sofar) => tidy(() => {
+      const { total } = cosineReconstruction(s, a, b, W);
+      expect(sofar).toEqual(['cosine_recon', 'cosine_recon_finish']);
+      backward(total, fromArray(rt, [1], [1]));
+    }));
     // Backward: the fused kernel, and b's gradient is taken as it is (no copy).
     expect(kernels).toEqual(['cosine_recon', 'cosine_recon_finish', 'cosine_recon_backward']);
     expect(a.grad).toBeNull();

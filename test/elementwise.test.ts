@@ -5,7 +5,7 @@ import { CPU_BINARY, CPU_UNARY, cpu, cpuMax, cpuMean, cpuMin, cpuSum, cpuZip, cp
 import { gradcheck } from '../src/autograd/gradcheck.js';
 import { tidy } from '../src/tensor/scope.js';
 import type { Tensor } from '../src/tensor/tensor.js';
-import { allClose, getRuntime, ODD_SIZES, randomData } from './helpers.js';
+import { allClose, getRuntime, ODD_SIZES, randomData, recordKernels } from './helpers.js';
 import { UNARY_CASES } from './cases/unary-cases.js';
 
 
@@ -196,18 +196,8 @@ describe('elementwise and reduction gradients (finite differences)', () => {
     const { backward, requireGrad, zeroGrad } = await import('../src/autograd/tape.js');
     const a = requireGrad(E.fromArray(rt, [1, 2, 3], [3]));
     const b = requireGrad(E.fromArray(rt, [4, 5, 6], [3]));
-    const kernels: string[] = [];
-    const orig = rt.dispatch.bind(rt);
-    rt.dispatch = (spec, ...rest) => {
-      if (spec.kernel !== 'fill') kernels.push(`${spec.kernel}${spec.constants?.OP ?? ''}`);
-      orig(spec, ...rest);
-    };
-    try {
-      // add's backward hands the same gradient tensor to both leaves.
-      tidy(() => backward(R.sum(E.add(a, b))));
-    } finally {
-      rt.dispatch = orig;
-    }
+    // add's backward hands the same gradient tensor to both leaves.
+    const kernels = recordKernels(rt, () => tidy(() => backward(R.sum(E.add(a, b)))), (spec) => `${spec.kernel}${spec.constants?.OP ?? ''}`);
     // Forward add + sum, backward: the seed is a fill, sum's backward broadcasts (binary 'second'); no unary copy (op 0).
     expect(kernels.filter((k) => k === 'unary0')).toEqual([]);
     expect(a.grad).not.toBe(b.grad);

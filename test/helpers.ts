@@ -2,6 +2,7 @@
 import { afterAll } from 'vitest';
 import { createNodeRuntime } from '../src/node.js';
 import type { Runtime } from '../src/runtime/runtime.js';
+import type { KernelSpec } from '../src/runtime/pipeline-cache.js';
 import { Rng } from '../src/util/rng.js';
 
 let rt: Runtime | null = null;
@@ -46,3 +47,23 @@ export function allClose(got: ArrayLike<number>, want: ArrayLike<number>, atol =
 }
 
 export const ODD_SIZES = [1, 17, 255, 1023];
+
+/**
+ * Run `body` with every kernel dispatch on `rt` recorded (fills excluded: the poisoning runtime fills every new
+ * buffer). `body` gets the list as it grows, to check the forward's dispatches before the backward's. `name`
+ * turns a dispatch into its recorded name (default: the kernel's name).
+ */
+export function recordKernels(rt: Runtime, body: (kernels: readonly string[]) => void, name: (spec: KernelSpec) => string = (spec) => spec.kernel): string[] {
+  const kernels: string[] = [];
+  const orig = rt.dispatch.bind(rt);
+  rt.dispatch = (spec, ...rest) => {
+    if (spec.kernel !== 'fill') kernels.push(name(spec));
+    orig(spec, ...rest);
+  };
+  try {
+    body(kernels);
+  } finally {
+    rt.dispatch = orig;
+  }
+  return kernels;
+}

@@ -5,7 +5,7 @@ import { REG_GEMM, SG_GEMM, TILED_GEMM, chooseSplitK, setGemmConfig, setSplitKPo
 import { cpuMatmul } from '../src/ops/cpu/matmul.js';
 import { gradcheck } from '../src/autograd/gradcheck.js';
 import { tidy } from '../src/tensor/scope.js';
-import { allClose, getRuntime, randomData } from './helpers.js';
+import { allClose, getRuntime, randomData, recordKernels } from './helpers.js';
 
 const size = (s: number[]) => s.reduce((p, d) => p * d, 1);
 const ACTS: Activation[] = ['none', 'relu', 'tanh', 'sigmoid', 'scaledTanh'];
@@ -256,17 +256,7 @@ describe('matmul gradients (finite differences)', () => {
     const w = requireGrad(fromArray(rt, randomData(35, 2), [7, 5]));
     const b = requireGrad(fromArray(rt, randomData(5, 3), [5]));
     const y = linear(x, w, b, 'scaledTanh', 2);
-    const kernels: string[] = [];
-    const orig = rt.dispatch.bind(rt);
-    rt.dispatch = (spec, ...rest) => {
-      if (spec.kernel !== 'fill') kernels.push(spec.kernel);
-      orig(spec, ...rest);
-    };
-    try {
-      tidy(() => backward(y, fromArray(rt, randomData(15, 4), [3, 5])));
-    } finally {
-      rt.dispatch = orig;
-    }
+    const kernels = recordKernels(rt, () => tidy(() => backward(y, fromArray(rt, randomData(15, 4), [3, 5]))));
     expect(kernels.filter((k) => !k.startsWith('gemm'))).toEqual(['bias_act_backward']);
     expect(kernels.filter((k) => k.startsWith('gemm')).length).toBe(2);
     for (const t of [x, w, b, y]) t.dispose();
