@@ -5,6 +5,7 @@ import { add, neg, softplus } from '../../ops/elementwise.js';
 import { mean } from '../../ops/reduce.js';
 import { Linear, Module } from '../../nn/index.js';
 import type { Rng } from '../../util/rng.js';
+import { detach } from './no-grad.js';
 
 /** Modality discriminator (SSAH): in → 512 → ReLU → 256 → ReLU → 1 logit. */
 export class Discriminator extends Module {
@@ -35,7 +36,33 @@ export function discriminatorLoss(d: Discriminator, real: Tensor, fake: Tensor):
   return add(bceWithLogits(d.forward(real), 1), bceWithLogits(d.forward(fake), 0));
 }
 
+/**
+ * One discriminator with its real and fake inputs and D(fake), computed once in the generator phase and
+ * reused by the discriminator phase: the generator step moves only the generators, so D's weights and the
+ * fake tensor are the same in both phases and a second forward D(detach(fake)) would repeat the same GEMMs
+ * bit for bit (SSAH: 2 × 50 M multiply-adds and 8 dispatches per step). Valid only while D has not stepped
+ * since `fakeLogits` was computed.
+ */
+export interface AdversarialPair {
+  d: Discriminator;
+  real: Tensor;
+  fake: Tensor;
+  fakeLogits: Tensor;
+}
+
+export function adversarialPair(d: Discriminator, real: Tensor, fake: Tensor): AdversarialPair {
+  return { d, real, fake, fakeLogits: d.forward(fake) };
+}
+
 /** Generator's adversarial loss: make D call the fake real. */
-export function generatorLoss(d: Discriminator, fake: Tensor): Tensor {
-  return bceWithLogits(d.forward(fake), 1);
+export function generatorLoss(p: AdversarialPair): Tensor {
+  return bceWithLogits(p.fakeLogits, 1);
+}
+
+/**
+ * discriminatorLoss(d, detach(real), detach(fake)) with the generator phase's D(fake): differentiate it
+ * with backwardStoppedAt(loss, [pair.fake, …]) so no gradient flows past D's input into the generators.
+ */
+export function discriminatorLossReusing(p: AdversarialPair): Tensor {
+  return add(bceWithLogits(p.d.forward(detach(p.real)), 1), bceWithLogits(p.fakeLogits, 0));
 }

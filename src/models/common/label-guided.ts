@@ -38,14 +38,14 @@ import { validateImageInput, withRawImageDims, type ImageInputConfig } from './c
 import { readScalars, stepResult } from './step.js';
 import { collectModuleState, restoreModuleState } from './state.js';
 import { ModelOptimizer, moduleParams, type ModelGroup } from './optim-groups.js';
-import { Discriminator, discriminatorLoss, generatorLoss } from './adversarial.js';
+import { adversarialPair, Discriminator, discriminatorLossReusing, generatorLoss, type AdversarialPair } from './adversarial.js';
 import { crossAttentionLoss } from './cross-attention.js';
 import { Decoder } from './decoder.js';
 import { HalvingLr } from './halving-lr.js';
 import { LabelNet } from './label-net.js';
 import { labelSimilarity } from './label-similarity.js';
 import { ModalityNet } from './modality-net.js';
-import { detach, signCodes } from './no-grad.js';
+import { backwardStoppedAt, detach, signCodes } from './no-grad.js';
 
 /** Image input ('features' or raw images through CNN-F; `--raw-images S` selects CNN-F at size S). */
 export interface LabelGuidedConfig extends ImageInputConfig {
@@ -277,7 +277,7 @@ export class LabelGuidedModel implements HashModel {
 
     // (1) label network
     const lab = this.labelNet.run(L);
-    const all = noGrad(() => this.labelNet.run(Lu)); // F^l, H^l of all items (constants for this loss)
+    const all = noGrad(() => this.labelNet.featuresAndCodes(Lu)); // F^l, H^l of all items (constants for this loss)
     const l = {
       featNll: pairwiseNll(S, lab.feat, all.feat, W),
       codeNll: pairwiseNll(S, lab.code, all.code, W),
@@ -293,9 +293,12 @@ export class LabelGuidedModel implements HashModel {
     Object.assign(out, { label: lossLabel, labelFeatNll: l.featNll, labelCodeNll: l.codeNll, labelQuant: l.quant, labelPred: l.pred });
 
     // (2) image and text networks (generators) against the updated, frozen label net (F^l, H^l of all items).
-    const sem = noGrad(() => this.labelNet.run(L));
-    const { feat: FL, code: HL } = noGrad(() => this.labelNet.run(Lu));
-    const semCode = cfg.labelCode > 0 ? signCodes(sem.code) : null;
+    // The batch's label-net outputs only where something reads them: f^l for SSAH's discriminators (real
+    // inputs), H^l for HFAH's label-code consistency; never the label head.
+    const semFeatures = cfg.adversarial > 0 && cfg.discriminate === 'label-features';
+    const sem = cfg.labelCode > 0 ? noGrad(() => this.labelNet.featuresAndCodes(L)) : semFeatures ? { feat: noGrad(() => this.labelNet.features(L)), code: null } : null;
+    const { feat: FL, code: HL } = noGrad(() => this.labelNet.featuresAndCodes(Lu));
+    const semCode = sem?.code ? signCodes(sem.code) : null;
     const ox = this.imageNet ? this.imageNet.run(batch.image) : null;
     const oy = this.textNet.run(batch.text);
     const terms: Tensor[] = [];
@@ -343,18 +346,20 @@ export class LabelGuidedModel implements HashModel {
       terms.push(mulScalar(att, cfg.crossAttention));
     }
     // Adversarial: the fakes the generators try to pass as real.
-    const pairs: { d: Discriminator; real: Tensor; fake: Tensor }[] = [];
+    // D(fake) is computed here once (with D trainable, so its graph keeps what D's weight gradients need) and
+    // reused by the discriminator phase below: D does not step in between.
+    const pairs: AdversarialPair[] = [];
     if (cfg.adversarial > 0) {
-      if (cfg.discriminate === 'label-features') {
-        if (ox && this.discImage) pairs.push({ d: this.discImage, real: sem.feat, fake: ox.feat });
-        if (this.discText) pairs.push({ d: this.discText, real: sem.feat, fake: oy.feat });
+      if (cfg.discriminate === 'label-features' && sem) {
+        if (ox && this.discImage) pairs.push(adversarialPair(this.discImage, sem.feat, ox.feat));
+        if (this.discText) pairs.push(adversarialPair(this.discText, sem.feat, oy.feat));
       } else if (rec && this.discImage && this.discText) {
         // D1: own-reconstructed text features (real) vs image-reconstructed (fake); D2 likewise for images.
-        pairs.push({ d: this.discText, real: rec.txtOwn, fake: rec.txtCross });
-        pairs.push({ d: this.discImage, real: rec.imgOwn, fake: rec.imgCross });
+        pairs.push(adversarialPair(this.discText, rec.txtOwn, rec.txtCross));
+        pairs.push(adversarialPair(this.discImage, rec.imgOwn, rec.imgCross));
       }
       if (pairs.length) {
-        const adv = pairs.map((p) => generatorLoss(p.d, p.fake)).reduce((a, b) => add(a, b));
+        const adv = pairs.map((p) => generatorLoss(p)).reduce((a, b) => add(a, b));
         out.generatorAdv = adv;
         terms.push(mulScalar(adv, cfg.adversarial));
       }
@@ -376,11 +381,12 @@ export class LabelGuidedModel implements HashModel {
     }
     out.generator = gen;
 
-    // (3) discriminators on detached inputs
+    // (3) discriminators on detached inputs: D(real) afresh, D(fake) from the generator phase with the tape
+    // stopped at the fakes (the same gradients as D(detach(fake)), without its forward GEMMs).
     if (pairs.length && this.discText) {
-      const disc = pairs.map((p) => discriminatorLoss(p.d, detach(p.real), detach(p.fake))).reduce((a, b) => add(a, b));
+      const disc = pairs.map((p) => discriminatorLossReusing(p)).reduce((a, b) => add(a, b));
       if (run('discriminator')) {
-        backward(disc);
+        backwardStoppedAt(disc, pairs.map((p) => p.fake));
         this.optim.step('disc');
         zeroAll();
       }
