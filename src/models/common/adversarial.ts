@@ -1,8 +1,8 @@
 /** SSAH's modality discriminators and the adversarial losses of the label-guided models. */
 import type { Runtime } from '../../runtime/runtime.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { add, neg, softplus } from '../../ops/elementwise.js';
-import { mean } from '../../ops/reduce.js';
+import { add } from '../../ops/elementwise.js';
+import { bceWithLogitsLoss } from '../../ops/bce-logits.js';
 import { Linear, Module } from '../../nn/index.js';
 import type { Rng } from '../../util/rng.js';
 import { detach } from './no-grad.js';
@@ -25,10 +25,10 @@ export class Discriminator extends Module {
 
 /**
  * Binary cross-entropy of logits z against a constant target (all 1 or all 0), averaged:
- * target 1: mean(softplus(−z)); target 0: mean(softplus(z)) (stable for any z).
+ * target 1: mean(softplus(−z)); target 0: mean(softplus(z)) (stable for any z). One fused op (src/ops/bce-logits.ts).
  */
 export function bceWithLogits(z: Tensor, target: 0 | 1): Tensor {
-  return mean(softplus(target === 1 ? neg(z) : z));
+  return bceWithLogitsLoss(z, target);
 }
 
 /** Discriminator loss: real → 1, fake → 0 (inputs detached by the caller). */

@@ -1,17 +1,17 @@
 /** Loss terms shared by the models (all built from autograd ops, so their gradients come for free). */
+import { ShapeError, fmtShape } from '../../runtime/errors.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { square, sub } from '../../ops/elementwise.js';
-import { mean } from '../../ops/reduce.js';
 import { cosineReconstruction } from '../../ops/cosine-loss.js';
 import { matmul } from '../../ops/matmul.js';
 import { pairwiseNllLoss } from '../../ops/pairwise-nll.js';
 import { squaredError } from '../../ops/squared-error.js';
 import { checkSameShape } from '../../ops/validate.js';
 
-/** Mean squared difference ‖a − b‖² / numel. */
+/** Mean squared difference ‖a − b‖² / numel: the fused squared error (1 dispatch forward, 1–2 backward, not ≈ 8). */
 export function mse(a: Tensor, b: Tensor): Tensor {
   checkSameShape('mse', 'a', a, 'b', b);
-  return mean(square(sub(a, b)));
+  if (a.size === 0) throw new ShapeError(`mse: a ${fmtShape(a.shape)} has no elements to average`);
+  return squaredError(a, b, 1 / a.size);
 }
 
 /** Sum of squares ‖a − b‖²_F (DCMH/SSAH quantisation terms). */
