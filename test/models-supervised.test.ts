@@ -8,7 +8,7 @@ import { fromArray } from '../src/ops/elementwise.js';
 import { tidy } from '../src/tensor/scope.js';
 import type { Tensor } from '../src/tensor/tensor.js';
 import { Rng } from '../src/util/rng.js';
-import { mse, pairwiseNll } from '../src/models/common/losses.js';
+import { mse, pairwiseNll, weightedSum } from '../src/models/common/losses.js';
 import { Discriminator, adversarialPair, bceWithLogits, discriminatorLoss, discriminatorLossReusing, generatorLoss } from '../src/models/common/adversarial.js';
 import { backward, requireGrad } from '../src/autograd/tape.js';
 import { mulScalar } from '../src/ops/elementwise.js';
@@ -54,6 +54,27 @@ describe('supervised loss terms vs float64', () => {
   const m = 5, n = 7, k = 4, c = 3;
   const La = labels(m, c, 1), Lb = labels(n, c, 2);
   const A = randomData(m * k, 3), Bm = randomData(n * k, 4);
+
+  it('weightedSum of scalar terms: value and gradients (weights 1, 0.3, −2; a term without a gradient)', async () => {
+    const v = [0.7, -1.9, 2.5, 4.25], w = [1, 0.3, -2, 1];
+    const ts = v.map((x, i) => {
+      const t = fromArray(rt, [x], [], 'f32');
+      return i === 2 ? t : requireGrad(t);
+    });
+    const got = await scalar(tidy(() => {
+      const y = weightedSum(ts.map((t, i) => [t, w[i]!] as const));
+      backward(mulScalar(y, 3));
+      return y;
+    }));
+    expect(got).toBeCloseTo(v.reduce((a, x, i) => a + w[i]! * x, 0), 5);
+    for (const [i, t] of ts.entries()) {
+      if (i === 2) expect(t.grad).toBeNull();
+      else expect((await t.grad!.read())[0]).toBeCloseTo(3 * w[i]!, 6);
+      t.dispose();
+    }
+    expect(await scalar(tidy(() => weightedSum([[fromArray(rt, [2], [], 'f32'), 0.5]])))).toBeCloseTo(1, 6);
+    expect(() => weightedSum([])).toThrow(/weightedSum: no terms/);
+  });
 
   it('label similarity is 1 exactly when two rows share a label', async () => {
     const S = await tidy(() => labelSimilarity(t2(La, m, c), t2(Lb, n, c))).read();

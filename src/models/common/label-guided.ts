@@ -32,7 +32,7 @@ import type { Module } from '../../nn/module.js';
 import { Rng } from '../../util/rng.js';
 import type { Batch, HashModel, Modality, ModelInfo, StepResult, TrainingSetView } from '../types.js';
 import type { ModelDims } from '../registry.js';
-import { mse, pairwiseNll } from './losses.js';
+import { mse, pairwiseNll, weightedSum } from './losses.js';
 import { unitVarianceScale } from './nets.js';
 import { validateImageInput, withRawImageDims, type ImageInputConfig } from './cnnf.js';
 import { readScalars, stepResult } from './step.js';
@@ -284,7 +284,7 @@ export class LabelGuidedModel implements HashModel {
       quant: mse(lab.code, Bb),
       pred: mse(lab.labels, L),
     };
-    const lossLabel = add(add(mulScalar(l.featNll, cfg.alpha), mulScalar(l.codeNll, cfg.gamma)), add(mulScalar(l.quant, cfg.beta), mulScalar(l.pred, cfg.eta)));
+    const lossLabel = weightedSum([[l.featNll, cfg.alpha], [l.codeNll, cfg.gamma], [l.quant, cfg.beta], [l.pred, cfg.eta]]);
     if (run('label')) {
       backward(lossLabel);
       this.optim.step('label');
@@ -301,26 +301,26 @@ export class LabelGuidedModel implements HashModel {
     const semCode = sem?.code ? signCodes(sem.code) : null;
     const ox = this.imageNet ? this.imageNet.run(batch.image) : null;
     const oy = this.textNet.run(batch.text);
-    const terms: Tensor[] = [];
+    const terms: [Tensor, number][] = [];
     const modality = (key: string, o: { feat: Tensor; code: Tensor; labels: Tensor }): void => {
       const fn = pairwiseNll(S, o.feat, FL, W), q = mse(o.code, Bb);
       out[`${key}FeatNll`] = fn; out[`${key}Quant`] = q;
-      terms.push(mulScalar(fn, cfg.alpha), mulScalar(q, cfg.beta));
+      terms.push([fn, cfg.alpha], [q, cfg.beta]);
       // SSAH's code NLL and label prediction; HFAH's Eq. 5 has neither (weights 0: not computed).
       if (cfg.gammaModality > 0) {
         const cn = pairwiseNll(S, o.code, HL, W);
         out[`${key}CodeNll`] = cn;
-        terms.push(mulScalar(cn, cfg.gammaModality));
+        terms.push([cn, cfg.gammaModality]);
       }
       if (cfg.etaModality > 0) {
         const p = mse(o.labels, L);
         out[`${key}Pred`] = p;
-        terms.push(mulScalar(p, cfg.etaModality));
+        terms.push([p, cfg.etaModality]);
       }
       if (semCode) {
         const lc = mse(o.code, semCode);
         out[`${key}LabelCode`] = lc;
-        terms.push(mulScalar(lc, cfg.beta * cfg.labelCode));
+        terms.push([lc, cfg.beta * cfg.labelCode]);
       }
     };
     if (ox) modality('image', ox);
@@ -338,12 +338,12 @@ export class LabelGuidedModel implements HashModel {
       const lrImage = add(mse(rec.imgOwn, fx), mse(rec.imgCross, fx));
       const lrText = add(mse(rec.txtOwn, fy), mse(rec.txtCross, fy));
       out.imageRecon = lrImage; out.textRecon = lrText;
-      terms.push(mulScalar(add(lrImage, lrText), cfg.reconstruction));
+      terms.push([lrImage, cfg.reconstruction], [lrText, cfg.reconstruction]);
     }
     if (ox && cfg.crossAttention > 0) {
       const att = add(crossAttentionLoss(ox.feat, oy.feat, cfg.tokenDim, cfg.attentionLambda), crossAttentionLoss(oy.feat, ox.feat, cfg.tokenDim, cfg.attentionLambda));
       out.crossAttention = att;
-      terms.push(mulScalar(att, cfg.crossAttention));
+      terms.push([att, cfg.crossAttention]);
     }
     // Adversarial: the fakes the generators try to pass as real.
     // D(fake) is computed here once (with D trainable, so its graph keeps what D's weight gradients need) and
@@ -361,10 +361,10 @@ export class LabelGuidedModel implements HashModel {
       if (pairs.length) {
         const adv = pairs.map((p) => generatorLoss(p)).reduce((a, b) => add(a, b));
         out.generatorAdv = adv;
-        terms.push(mulScalar(adv, cfg.adversarial));
+        terms.push([adv, cfg.adversarial]);
       }
     }
-    const gen = terms.reduce((a, b) => add(a, b));
+    const gen = weightedSum(terms);
     if (run('generator')) {
       // The adversarial term reaches the discriminators' weights too, but only the generators step here:
       // frozen for this backward, the discriminators' weight-gradient GEMMs and bias reductions are not
