@@ -31,56 +31,33 @@ fn spread(x: f32) -> array<f32, 8> {
   return r;
 }
 
-// Lane's share of a broadcast head row: elements lane + c·SG (c < NC); past DH the load repeats element
-// DH − 1 and pad() zeroes it, so products with the padded shares vanish.
-fn lane_elem(c: u32, lane: u32) -> u32 { return min(c * SG + lane, DH - 1u); }
-fn pad(x: f32, c: u32, lane: u32) -> f32 { return select(0.0, x, c * SG + lane < DH); }
-// One function per buffer: an entry point may only touch its own prefix of the bindings.
-fn share_q(base: u32, lane: u32) -> array<f32, MAX_NC> {
-  var r: array<f32, MAX_NC>;
-  for (var c = 0u; c < NC; c++) { r[c] = pad(q[base + lane_elem(c, lane)], c, lane); }
-  return r;
+// Element a of q (0), k (1), v (2), g (3) or o (4); `which` is a constant at every call, so the switch folds
+// away. Every entry point thus statically uses g: the forward binds q in its place (a read-only alias).
+fn load(which: u32, a: u32) -> f32 {
+  switch which {
+    case 0u: { return q[a]; }
+    case 1u: { return k[a]; }
+    case 2u: { return v[a]; }
+    case 3u: { return g[a]; }
+    default: { return o[a]; }
+  }
 }
-fn share_k(base: u32, lane: u32) -> array<f32, MAX_NC> {
+
+// Lane's share of a broadcast head row: elements lane + c·SG (c < NC), 0 past DH (there the load repeats
+// element DH − 1), so products with the padded shares vanish.
+fn share(which: u32, base: u32, lane: u32) -> array<f32, MAX_NC> {
   var r: array<f32, MAX_NC>;
-  for (var c = 0u; c < NC; c++) { r[c] = pad(k[base + lane_elem(c, lane)], c, lane); }
-  return r;
-}
-fn share_v(base: u32, lane: u32) -> array<f32, MAX_NC> {
-  var r: array<f32, MAX_NC>;
-  for (var c = 0u; c < NC; c++) { r[c] = pad(v[base + lane_elem(c, lane)], c, lane); }
-  return r;
-}
-fn share_g(base: u32, lane: u32) -> array<f32, MAX_NC> {
-  var r: array<f32, MAX_NC>;
-  for (var c = 0u; c < NC; c++) { r[c] = pad(g[base + lane_elem(c, lane)], c, lane); }
-  return r;
-}
-fn share_o(base: u32, lane: u32) -> array<f32, MAX_NC> {
-  var r: array<f32, MAX_NC>;
-  for (var c = 0u; c < NC; c++) { r[c] = pad(o[base + lane_elem(c, lane)], c, lane); }
+  for (var c = 0u; c < NC; c++) {
+    let e = c * SG + lane;
+    r[c] = select(0.0, load(which, base + min(e, DH - 1u)), e < DH);
+  }
   return r;
 }
 
 // The lane's own head row at `base` (zero past DH).
-fn own_q(base: u32) -> array<f32, MAX_DH> {
+fn own(which: u32, base: u32) -> array<f32, MAX_DH> {
   var r: array<f32, MAX_DH>;
-  for (var e = 0u; e < DH; e++) { r[e] = q[base + e]; }
-  return r;
-}
-fn own_k(base: u32) -> array<f32, MAX_DH> {
-  var r: array<f32, MAX_DH>;
-  for (var e = 0u; e < DH; e++) { r[e] = k[base + e]; }
-  return r;
-}
-fn own_v(base: u32) -> array<f32, MAX_DH> {
-  var r: array<f32, MAX_DH>;
-  for (var e = 0u; e < DH; e++) { r[e] = v[base + e]; }
-  return r;
-}
-fn own_g(base: u32) -> array<f32, MAX_DH> {
-  var r: array<f32, MAX_DH>;
-  for (var e = 0u; e < DH; e++) { r[e] = g[base + e]; }
+  for (var e = 0u; e < DH; e++) { r[e] = load(which, base + e); }
   return r;
 }
 
@@ -111,21 +88,30 @@ fn group_of(wid: vec3u, nwg: vec3u) -> Group {
   return Group(bh / p.H, bh % p.H, bh, w % p.chunks, w < p.lanes / SG);
 }
 
+// The lane's row: index (≥ T on the padding lanes: nothing is written), the index clamped to a real row, and
+// that row's offset.
+struct Row { idx: u32, clamped: u32, at: u32 }
+
+fn row_of(gr: Group, lane: u32) -> Row {
+  let r = gr.c * SG + lane;
+  let rc = min(r, p.T - 1u);
+  return Row(r, rc, at_row(gr.b, rc, gr.h));
+}
+
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(subgroup_invocation_id) lane: u32) {
   let gr = group_of(wid, nwg);
   if (!gr.live) { return; }
-  let i = gr.c * SG + lane;
-  let ic = min(i, p.T - 1u);
-  let qi = at_row(gr.b, ic, gr.h);
-  var qr = own_q(qi);
+  let me = row_of(gr, lane);
+  let qi = me.at;
+  var qr = own(0u, qi);
   var acc: array<f32, MAX_DH>;
   var m = -bitcast<f32>(0x7f7fffffu);
   var l = 0.0;
   for (var j = 0u; j < p.T; j++) {
     let kj = at_row(gr.b, j, gr.h);
-    var ks = share_k(kj, lane);
-    var vs = share_v(kj, lane);
+    var ks = share(1u, kj, lane);
+    var vs = share(2u, kj, lane);
     let s = p.scale * dot_shared(&qr, &ks);
     let mn = max(m, s);
     let c = exp(m - mn);
@@ -134,10 +120,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
     axpy_shared(&acc, c, w, &vs);
     m = mn;
   }
-  if (i < p.T) {
+  if (me.idx < p.T) {
     let inv = 1.0 / l;
     for (var e = 0u; e < DH; e++) { o[qi + e] = acc[e] * inv; }
-    lse[gr.bh * p.T + i] = m + log(l);
+    lse[gr.bh * p.T + me.idx] = m + log(l);
   }
 }
 
@@ -145,24 +131,23 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
 fn dq(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(subgroup_invocation_id) lane: u32) {
   let gr = group_of(wid, nwg);
   if (!gr.live) { return; }
-  let i = gr.c * SG + lane;
-  let ic = min(i, p.T - 1u);
-  let qi = at_row(gr.b, ic, gr.h);
-  var qr = own_q(qi);
-  var gi = own_g(qi);
+  let me = row_of(gr, lane);
+  let qi = me.at;
+  var qr = own(0u, qi);
+  var gi = own(3u, qi);
   var di = 0.0;
-  for (var e = 0u; e < DH; e++) { di += gi[e] * o[qi + e]; }
-  let li = lse[gr.bh * p.T + ic];
+  for (var e = 0u; e < DH; e++) { di += gi[e] * load(4u, qi + e); }
+  let li = lse[gr.bh * p.T + me.clamped];
   var acc: array<f32, MAX_DH>;
   for (var j = 0u; j < p.T; j++) {
     let kj = at_row(gr.b, j, gr.h);
-    var ks = share_k(kj, lane);
-    var vs = share_v(kj, lane);
+    var ks = share(1u, kj, lane);
+    var vs = share(2u, kj, lane);
     let pij = exp(p.scale * dot_shared(&qr, &ks) - li);
     let ds = pij * (dot_shared(&gi, &vs) - di);
     axpy_shared(&acc, 1.0, ds, &ks);
   }
-  if (i < p.T) {
+  if (me.idx < p.T) {
     for (var e = 0u; e < DH; e++) { out1[qi + e] = p.scale * acc[e]; }
   }
 }
@@ -171,18 +156,17 @@ fn dq(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @b
 fn dkv(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(subgroup_invocation_id) lane: u32) {
   let gr = group_of(wid, nwg);
   if (!gr.live) { return; }
-  let j = gr.c * SG + lane;
-  let jc = min(j, p.T - 1u);
-  let kj = at_row(gr.b, jc, gr.h);
-  var kr = own_k(kj);
-  var vr = own_v(kj);
+  let me = row_of(gr, lane);
+  let kj = me.at;
+  var kr = own(1u, kj);
+  var vr = own(2u, kj);
   var ak: array<f32, MAX_DH>;
   var av: array<f32, MAX_DH>;
   for (var i = 0u; i < p.T; i++) {
     let qi = at_row(gr.b, i, gr.h);
-    var qs = share_q(qi, lane);
-    var gs = share_g(qi, lane);
-    var os = share_o(qi, lane);
+    var qs = share(0u, qi, lane);
+    var gs = share(3u, qi, lane);
+    var os = share(4u, qi, lane);
     // D_i = g_i · o_i: each lane's part of the row, summed over the subgroup.
     var part = 0.0;
     for (var c = 0u; c < NC; c++) { part += gs[c] * os[c]; }
@@ -192,7 +176,7 @@ fn dkv(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @
     axpy_shared(&ak, 1.0, ds, &qs);
     axpy_shared(&av, 1.0, pij, &gs);
   }
-  if (j < p.T) {
+  if (me.idx < p.T) {
     for (var e = 0u; e < DH; e++) {
       out1[kj + e] = p.scale * ak[e];
       out2[kj + e] = av[e];

@@ -60,7 +60,8 @@ export function multiHeadAttentionCore(q: Tensor, k: Tensor, v: Tensor, heads: n
       launch(rt, 'attention', buffers, { rows, T, H: heads, d, scale: s }, { entry, constants: { DH: dh } });
     }
   };
-  run('main', [q.buffer, k.buffer, v.buffer, o.buffer, lse.buffer]);
+  // attention_sg's forward also binds g (its loads share one switch over the buffers): q stands in, read only.
+  run('main', [q.buffer, k.buffer, v.buffer, o.buffer, lse.buffer, ...(sg !== null && kernel !== 'plain' ? [q.buffer] : [])]);
   const out = record(o, op, [q, k, v], (g) => {
     const dq = Tensor.empty(rt, q.shape, 'f32');
     const dk = Tensor.empty(rt, q.shape, 'f32');
