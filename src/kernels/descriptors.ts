@@ -66,6 +66,18 @@ export const KERNELS = {
     },
     grid: ['rows'],
   },
+  // The same with subgroup broadcasts (adapters with a fixed subgroup size 4 or 8; WG = that size): one
+  // workgroup per `chunks`-th of an (item, head)'s rows, lanes = workgroups · WG. Entries main / dq / dkv
+  // bind 1–6 (g: any read-only buffer) / 1–7 / 1–8.
+  attention_sg: {
+    wg: 8,
+    uniforms: { lanes: 'u32', T: 'u32', H: 'u32', d: 'u32', scale: 'f32', chunks: 'u32' },
+    bindings: {
+      q: 'read f32', k: 'read f32', v: 'read f32', o: 'read_write f32', lse: 'read_write f32',
+      g: 'read f32', out1: 'read_write f32', out2: 'read_write f32',
+    },
+    grid: ['lanes'],
+  },
   awf_fuse: {
     wg: 256, uniforms: { m: 'u32' },
     bindings: { si: 'read f32', st: 'read f32', w: 'read f32', y: 'read_write f32' }, grid: ['m', 'm'],
