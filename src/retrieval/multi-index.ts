@@ -170,7 +170,7 @@ export class MultiIndexHashing {
     for (let qi = 0; qi < nq; qi++) {
       for (let x = 0; x < w; x++) q[x] = queries[qi * w + x]!;
       q[w - 1]! &= mask;
-      const q0 = q[0]!, q1 = w > 1 ? q[1]! : 0;
+      const q0 = q[0]!, q1 = w > 1 ? q[1]! : 0, q2 = w > 3 ? q[2]! : 0, q3 = w > 3 ? q[3]! : 0;
       for (let t = 0; t < m; t++) keys[t] = substring(q, w, 0, this.starts[t]!, this.widths[t]!);
       hist.fill(0);
       // tau: current k-th distance bound (items farther are rejected for good); cnt: accepted items within tau.
@@ -196,7 +196,12 @@ export class MultiIndexHashing {
                   if (d > tau) continue;
                   d += popcount32(codes[2 * j + 1]! ^ q1);
                 } else if (w === 1) d = popcount32(codes[j]! ^ q0);
-                else {
+                else if (w === 4) {
+                  const o = 4 * j;
+                  d = popcount32(codes[o]! ^ q0) + popcount32(codes[o + 1]! ^ q1);
+                  if (d > tau) continue;
+                  d += popcount32(codes[o + 2]! ^ q2) + popcount32(codes[o + 3]! ^ q3);
+                } else {
                   d = 0;
                   for (let x = 0, o = j * w; x < w && d <= tau; x++) d += popcount32(codes[o + x]! ^ q[x]!);
                 }
