@@ -119,4 +119,37 @@ describe('multi-index hashing', () => {
     gpu.dispose();
     mi.dispose();
   });
+
+  it("multiIndex 'auto' splits the queries between the tables and the scan with the same results", async () => {
+    const rt = await getRuntime();
+    const bits = 64, n = 4000;
+    const db = clustered(n, bits, 21, 30, 3);
+    const gpu = HammingIndex.create(rt, bits);
+    const auto = HammingIndex.create(rt, bits, { multiIndex: 'auto' });
+    gpu.add(db);
+    auto.add(db);
+    const seen: string[] = [];
+    for (const nq of [5, 100, 300, 300]) {
+      const q = clustered(nq, bits, nq + seen.length, 30, 5);
+      const a = await gpu.search(q, 40), b = await auto.search(q, 40);
+      expect(Array.from(b.indices), `nq=${nq}`).toEqual(Array.from(a.indices));
+      expect(Array.from(b.distances), `nq=${nq}`).toEqual(Array.from(a.distances));
+      const c = auto.lastAuto!;
+      expect(c.sampled).toBeGreaterThanOrEqual(Math.min(nq, 4)); // the tables may be dropped after 4 queries if much slower
+      expect(c.sampled).toBeLessThanOrEqual(32);
+      expect(c.multiIndexMsPerQuery).toBeGreaterThanOrEqual(0);
+      if (nq === 5) expect(c).toMatchObject({ rest: 'none', scanMsPerQuery: null });
+      else expect(c.scanMsPerQuery).toBeGreaterThan(0); // measured at the first search of more than 32 queries
+      seen.push(c.rest);
+    }
+    auto.add(db.subarray(0, 2)); // a new database: the scan's cost is measured again
+    const r = await auto.search(db.subarray(0, 2 * 32), 3);
+    expect(auto.lastAuto).toMatchObject({ rest: 'none', scanMsPerQuery: null, sampled: 32 });
+    const want = hammingTopKCpu(db.subarray(0, 2 * 32), new Uint32Array([...db, ...db.subarray(0, 2)]), bits, 3);
+    expect(Array.from(r.indices)).toEqual(Array.from(want.indices));
+
+    expect(() => HammingIndex.create(rt, bits, { multiIndex: 'yes' as never })).toThrow(/multiIndex must be true, false, 'auto'/);
+    gpu.dispose();
+    auto.dispose();
+  });
 });
