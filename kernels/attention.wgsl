@@ -7,20 +7,13 @@
 // with p_ij = exp(scale·q_i·k_j − lse_i) recomputed from the saved lse. Each entry point uses a prefix of
 // the bindings (forward 1–5, dq 1–7, dkv 1–8). dh ≤ MAX_DH (the wrapper checks).
 //#include common.wgsl
-
-// The head width, a pipeline constant: the loops over it unroll and the accumulators stay in registers (as a
-// uniform it left them as dynamically indexed private arrays in memory: ≈ 0.7 GFLOP/s on lavapipe).
-override DH: u32 = 32u;
-const MAX_DH = 64u;
+//#include attention_rows.wgsl
 
 // Row r (ordered item, head, token) → (token, head, item).
 fn token_of(r: u32) -> vec3u {
   let bh = r / p.T;
   return vec3u(r % p.T, bh % p.H, bh / p.H);
 }
-
-// Offset of token t, head h of item b.
-fn at_row(b: u32, t: u32, h: u32) -> u32 { return (b * p.T + t) * p.d + h * DH; }
 
 fn dot_qk(a: u32, c: u32) -> f32 {
   var s = 0.0;

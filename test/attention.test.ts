@@ -4,8 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import * as E from '../src/ops/elementwise.js';
-import { multiHeadAttentionCore } from '../src/ops/attention.js';
-import { cpuMultiHeadAttention, cpuMultiHeadAttentionCore } from '../src/ops/cpu/attention.js';
+import { multiHeadAttentionCore, type AttentionKernel } from '../src/ops/attention.js';
+import { subgroupBlock } from '../src/ops/gemm-config.js';
+import { cpuMultiHeadAttention, cpuMultiHeadAttentionCore, cpuMultiHeadAttentionCoreGrads } from '../src/ops/cpu/attention.js';
 import { cpu } from '../src/ops/cpu/array.js';
 import { gradcheck } from '../src/autograd/gradcheck.js';
 import { backward } from '../src/autograd/tape.js';
@@ -17,20 +18,61 @@ import { allClose, getRuntime, randomData } from './helpers.js';
 
 const f32 = (a: Float64Array): Float64Array => a.map(Math.fround);
 
+// Both kernel families where the adapter has subgroups (lavapipe does), else the plain one only.
+async function kernels(): Promise<AttentionKernel[]> {
+  return subgroupBlock(await getRuntime()) === null ? ['plain'] : ['plain', 'subgroup'];
+}
+
 describe('multiHeadAttentionCore (fused, token layout)', () => {
-  // [B, T, heads, dh]: odd sizes, one token, one head, the widest head, UMHA's shape.
-  const cases: [number, number, number, number][] = [[3, 5, 2, 3], [2, 17, 4, 8], [1, 1, 1, 64], [4, 3, 3, 1], [32, 16, 8, 32]];
-  it('forward matches the float64 reference', async () => {
+  // [B, T, heads, dh]: odd sizes, one token, one head, the widest head, UMHA's shape; T = 9 and 17 leave a
+  // partly filled subgroup of rows, dh = 9 / 12 / 63 a partly filled lane share.
+  const cases: [number, number, number, number][] = [[3, 5, 2, 3], [2, 17, 4, 8], [1, 1, 1, 64], [4, 3, 3, 1], [32, 16, 8, 32], [3, 9, 2, 9], [2, 8, 1, 63], [1, 11, 3, 12]];
+  it('forward matches the float64 reference (both kernels; outputs start as NaN)', async () => {
     const rt = await getRuntime();
-    for (const [B, T, H, dh] of cases) {
-      const shape = [B, T, H * dh], n = B * T * H * dh;
-      const [q, k, v] = [1, 2, 3].map((s) => f32(randomData(n, s * 100 + n, -2, 2)));
-      const want = cpuMultiHeadAttentionCore(cpu(q!, shape), cpu(k!, shape), cpu(v!, shape), H).data;
-      const ts = [q!, k!, v!].map((d) => E.fromArray(rt, d, shape));
-      const y = multiHeadAttentionCore(ts[0]!, ts[1]!, ts[2]!, H);
-      expect(allClose(await y.read(), want, 1e-5, 1e-4), `B ${B} T ${T} H ${H} dh ${dh}`).toMatchObject({ ok: true });
-      for (const t of [...ts, y]) t.dispose();
+    for (const kernel of await kernels()) {
+      for (const [B, T, H, dh] of cases) {
+        const shape = [B, T, H * dh], n = B * T * H * dh;
+        const [q, k, v] = [1, 2, 3].map((s) => f32(randomData(n, s * 100 + n, -2, 2)));
+        const want = cpuMultiHeadAttentionCore(cpu(q!, shape), cpu(k!, shape), cpu(v!, shape), H).data;
+        const ts = [q!, k!, v!].map((d) => E.fromArray(rt, d, shape));
+        const y = multiHeadAttentionCore(ts[0]!, ts[1]!, ts[2]!, H, undefined, kernel);
+        expect(allClose(await y.read(), want, 1e-5, 1e-4), `${kernel}: B ${B} T ${T} H ${H} dh ${dh}`).toMatchObject({ ok: true });
+        for (const t of [...ts, y]) t.dispose();
+      }
     }
+  });
+
+  it('gradients of both kernels match the float64 reference of the backward (odd sizes, outputs start as NaN)', async () => {
+    const rt = await getRuntime();
+    for (const kernel of await kernels()) {
+      for (const [B, T, H, dh] of [[3, 9, 2, 9], [2, 17, 4, 8], [1, 11, 3, 12], [32, 16, 8, 32]] as const) {
+        const shape = [B, T, H * dh], n = B * T * H * dh;
+        const [q, k, v, w] = [1, 2, 3, 4].map((s) => f32(randomData(n, s * 31 + n, -1.5, 1.5)));
+        const want = cpuMultiHeadAttentionCoreGrads(cpu(q!, shape), cpu(k!, shape), cpu(v!, shape), cpu(w!, shape), H).map((a) => a.data);
+        const ts = [q!, k!, v!].map((d) => E.fromArray(rt, d, shape));
+        const wt = E.fromArray(rt, w!, shape);
+        for (const t of ts) t.requiresGrad = true;
+        tidy(() => backward(sum(E.mul(multiHeadAttentionCore(ts[0]!, ts[1]!, ts[2]!, H, undefined, kernel), wt))));
+        for (let a = 0; a < 3; a++) {
+          expect(allClose(await ts[a]!.grad!.read(), want[a]!, 1e-5, 1e-4), `${kernel} d${'qkv'[a]}: B ${B} T ${T} H ${H} dh ${dh}`).toMatchObject({ ok: true });
+        }
+        for (const t of [...ts, wt]) { t.grad?.dispose(); t.dispose(); }
+      }
+    }
+  });
+
+  it('subgroup kernel: gradcheck q, k, v where a row chunk and a lane share are partly filled', async () => {
+    const rt = await getRuntime();
+    if (subgroupBlock(rt) === null) return;
+    const [B, T, H, dh] = [2, 9, 2, 5];
+    const shape = [B, T, H * dh], n = B * T * H * dh;
+    const r = await gradcheck({
+      rt,
+      inputs: [1, 2, 3].map((s) => ({ shape, data: randomData(n, 90 + s, -1.5, 1.5) })),
+      gpu: (q, k, v) => multiHeadAttentionCore(q, k, v, H, undefined, 'subgroup'),
+      cpu: (q, k, v) => cpuMultiHeadAttentionCore(cpu(q, shape), cpu(k, shape), cpu(v, shape), H).data,
+    });
+    expect(r.ok, JSON.stringify(r)).toBe(true);
   });
 
   it('an explicit scale is used (large logits stay finite)', async () => {

@@ -66,6 +66,18 @@ export const KERNELS = {
     },
     grid: ['rows'],
   },
+  // The same with subgroup broadcasts (adapters with a fixed subgroup size 4 or 8; WG = that size): one
+  // workgroup per `chunks`-th of an (item, head)'s rows, lanes = workgroups · WG. Entries main / dq / dkv
+  // bind 1–6 (g: any read-only buffer) / 1–7 / 1–8.
+  attention_sg: {
+    wg: 8,
+    uniforms: { lanes: 'u32', T: 'u32', H: 'u32', d: 'u32', scale: 'f32', chunks: 'u32' },
+    bindings: {
+      q: 'read f32', k: 'read f32', v: 'read f32', o: 'read_write f32', lse: 'read_write f32',
+      g: 'read f32', out1: 'read_write f32', out2: 'read_write f32',
+    },
+    grid: ['lanes'],
+  },
   awf_fuse: {
     wg: 256, uniforms: { m: 'u32' },
     bindings: { si: 'read f32', st: 'read f32', w: 'read f32', y: 'read_write f32' }, grid: ['m', 'm'],
@@ -160,7 +172,8 @@ export const KERNELS = {
   },
   lrn: {
     wg: 256, uniforms: { n: 'u32', C: 'u32', HW: 'u32', size: 'u32', alpha_n: 'f32', beta: 'f32', k: 'f32' },
-    bindings: { x: 'read f32', y: 'read_write f32', g: 'read f32' }, grid: ['n'],
+    // r: s^(−β−1) saved by the forward for the backward (main writes it only when SAVE).
+    bindings: { x: 'read f32', y: 'read_write f32', r: 'read_write f32', g: 'read f32' }, grid: ['n'],
   },
   // Backward of tanh(alpha·q ⊙ w) (src/ops/elementwise.ts tanhOfProduct): both input gradients in one pass.
   mul_tanh_backward: {

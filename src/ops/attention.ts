@@ -5,21 +5,28 @@
  * kernel family (kernels/attention.wgsl): the forward saves the row log-sum-exp; the backward recomputes
  * the probabilities from it (one dispatch for dq, one for dk and dv). On lavapipe the permute copies alone
  * cost more than the whole fused forward (UMHA: 16 copies per step at ≈ 2–7 ms each).
+ * On adapters with a fixed subgroup size of 4 or 8 (lavapipe: 8) the kernels of attention_sg.wgsl run instead:
+ * the lanes of a workgroup share one (item, head), and the rows they all read are loaded once per subgroup
+ * and broadcast, since lavapipe turns every lane-divergent load into a per-lane loop.
  */
 import { ShapeError, fmtShape } from '../runtime/errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { record } from '../autograd/tape.js';
 import { launch } from './launch.js';
 import { checkSameRuntime, checkTensor } from './validate.js';
+import { subgroupBlock } from './gemm-config.js';
 
 /** Largest head width the fused kernels take (their per-invocation accumulators; kernels/attention.wgsl MAX_DH). */
 export const FUSED_ATTENTION_MAX_HEAD_DIM = 64;
+
+/** Which kernel family runs: 'auto' = the subgroup kernels where the adapter allows them (tests pin one). */
+export type AttentionKernel = 'auto' | 'subgroup' | 'plain';
 
 /**
  * q, k, v: [B, T, d] with d = heads·dh (head h = columns h·dh …); returns [B, T, d] with head h's context
  * in the same columns. scale defaults to 1/√dh. Gradients for all three inputs.
  */
-export function multiHeadAttentionCore(q: Tensor, k: Tensor, v: Tensor, heads: number, scale?: number): Tensor {
+export function multiHeadAttentionCore(q: Tensor, k: Tensor, v: Tensor, heads: number, scale?: number, kernel: AttentionKernel = 'auto'): Tensor {
   const op = 'multiHeadAttentionCore';
   checkTensor(op, 'q', q, 'f32');
   checkTensor(op, 'k', k, 'f32');
@@ -36,23 +43,32 @@ export function multiHeadAttentionCore(q: Tensor, k: Tensor, v: Tensor, heads: n
   if (dh > FUSED_ATTENTION_MAX_HEAD_DIM) throw new RangeError(`${op}: head width ${dh} exceeds ${FUSED_ATTENTION_MAX_HEAD_DIM} (use the composed form)`);
   const s = scale ?? 1 / Math.sqrt(dh);
   if (!Number.isFinite(s)) throw new RangeError(`${op}: scale must be finite, got ${s}`);
+  if (kernel !== 'auto' && kernel !== 'subgroup' && kernel !== 'plain') throw new RangeError(`${op}: kernel must be 'auto', 'subgroup' or 'plain', got '${String(kernel)}'`);
   const rt = q.runtime;
+  const sg = subgroupBlock(rt);
+  if (kernel === 'subgroup' && sg === null) throw new RangeError(`${op}: kernel 'subgroup' needs an adapter with a fixed subgroup size of 4 or 8`);
   const rows = B * heads * T;
   const o = Tensor.empty(rt, q.shape, 'f32');
   const lse = Tensor.empty(rt, [B, heads, T], 'f32');
-  const u = { rows, T, H: heads, d, scale: s };
   // The head width is a pipeline constant (DH): its loops unroll and the accumulators stay in registers.
-  const constants = { DH: dh };
-  if (rows > 0 && dh > 0) launch(rt, 'attention', [q.buffer, k.buffer, v.buffer, o.buffer, lse.buffer], u, { constants });
+  const run = (entry: string, buffers: (GPUBuffer | GPUBufferBinding)[]): void => {
+    if (rows === 0 || dh === 0) return;
+    if (sg !== null && kernel !== 'plain') {
+      const chunks = Math.ceil(T / sg);
+      launch(rt, 'attention_sg', buffers, { lanes: B * heads * chunks * sg, T, H: heads, d, scale: s, chunks }, { entry, constants: { DH: dh, SG: sg, WG: sg } });
+    } else {
+      launch(rt, 'attention', buffers, { rows, T, H: heads, d, scale: s }, { entry, constants: { DH: dh } });
+    }
+  };
+  // attention_sg's forward also binds g (its loads share one switch over the buffers): q stands in, read only.
+  run('main', [q.buffer, k.buffer, v.buffer, o.buffer, lse.buffer, ...(sg !== null && kernel !== 'plain' ? [q.buffer] : [])]);
   const out = record(o, op, [q, k, v], (g) => {
     const dq = Tensor.empty(rt, q.shape, 'f32');
     const dk = Tensor.empty(rt, q.shape, 'f32');
     const dv = Tensor.empty(rt, q.shape, 'f32');
-    if (rows > 0 && dh > 0) {
-      const common = [q.buffer, k.buffer, v.buffer, o.buffer, lse.buffer, g.buffer];
-      launch(rt, 'attention', [...common, dq.buffer], u, { entry: 'dq', constants });
-      launch(rt, 'attention', [...common, dk.buffer, dv.buffer], u, { entry: 'dkv', constants });
-    }
+    const common = [q.buffer, k.buffer, v.buffer, o.buffer, lse.buffer, g.buffer];
+    run('dq', [...common, dq.buffer]);
+    run('dkv', [...common, dk.buffer, dv.buffer]);
     return [dq, dk, dv];
   });
   // The saved log-sum-exp lives as long as the recorded node needs it (same scope as the output).

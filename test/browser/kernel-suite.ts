@@ -374,11 +374,15 @@ const softmaxFamily: KernelFamily = {
     run: (rt: cm.Runtime) =>
       scoped(async () => {
         const checks: Check[] = [];
-        for (const [B, T, H, dh] of [[3, 5, 2, 3], [2, 17, 4, 8], [1, 1, 1, 64]]) {
-          const s = [B!, T!, H! * dh!];
-          const [q, k, v] = [1, 2, 3].map((i) => random(s, prod(s) + i, -2, 2));
-          const want = cpuMultiHeadAttentionCore(q!, k!, v!, H!);
-          checks.push(await gpuCheck(`[${s}] ${H} heads`, () => cm.multiHeadAttentionCore(upload(rt, q!), upload(rt, k!), upload(rt, v!), H!), want, { atol: 1e-5, rtol: 1e-4 }));
+        // Both kernel families where the adapter has a fixed subgroup size of 4 or 8 (attention_sg.wgsl).
+        const kernels: cm.AttentionKernel[] = cm.subgroupBlock(rt) === null ? ['plain'] : ['plain', 'subgroup'];
+        for (const kernel of kernels) {
+          for (const [B, T, H, dh] of [[3, 5, 2, 3], [2, 17, 4, 8], [1, 1, 1, 64], [3, 9, 2, 9]]) {
+            const s = [B!, T!, H! * dh!];
+            const [q, k, v] = [1, 2, 3].map((i) => random(s, prod(s) + i, -2, 2));
+            const want = cpuMultiHeadAttentionCore(q!, k!, v!, H!);
+            checks.push(await gpuCheck(`${kernel} [${s}] ${H} heads`, () => cm.multiHeadAttentionCore(upload(rt, q!), upload(rt, k!), upload(rt, v!), H!, undefined, kernel), want, { atol: 1e-5, rtol: 1e-4 }));
+          }
         }
         return checks;
       }),
@@ -759,6 +763,9 @@ const backwardFamily: KernelFamily = {
     gradCase('multiHeadAttentionCore', [{ shape: [2, 3, 4] }, { shape: [2, 3, 4] }, { shape: [2, 3, 4] }],
       (q, k, v) => cm.multiHeadAttentionCore(q, k, v, 2),
       (q, k, v) => cpuMultiHeadAttentionCore(arr([2, 3, 4], q), arr([2, 3, 4], k), arr([2, 3, 4], v), 2).data),
+    gradCase('multiHeadAttentionCore, plain kernel (T 9, dh 5)', [{ shape: [2, 9, 10] }, { shape: [2, 9, 10] }, { shape: [2, 9, 10] }],
+      (q, k, v) => cm.multiHeadAttentionCore(q, k, v, 2, undefined, 'plain'),
+      (q, k, v) => cpuMultiHeadAttentionCore(arr([2, 9, 10], q), arr([2, 9, 10], k), arr([2, 9, 10], v), 2).data),
     gradCase('logSoftmax', [{ shape: [4, 9] }], (x) => cm.logSoftmax(x), (x) => cpuSoftmax(arr([4, 9], x), { log: true }).data),
     gradCase('matmul tA + bias + tanh', [{ shape: [5, 7] }, { shape: [5, 3] }, { shape: [3] }],
       (a, b, c) => cm.matmul(a, b, { transA: true, bias: c, activation: 'tanh' }),
@@ -796,6 +803,9 @@ const backwardFamily: KernelFamily = {
     gradCase('pairwiseNllLoss (fused, scale ½)', [{ shape: [4, 7] }, { shape: [4, 7], constant: true, lo: 0, hi: 1 }],
       (t, y) => cm.pairwiseNllLoss(t, y, { scale: 0.5 }),
       (t, y) => [Array.from(t).reduce((acc, v, i) => acc + Math.log1p(Math.exp(0.5 * v)) - y[i]! * 0.5 * v, 0) / t.length]),
+    gradCase('bceWithLogitsLoss (fused, target 1)', [{ shape: [5, 3] }],
+      (z) => cm.bceWithLogitsLoss(z, 1),
+      (z) => [Array.from(z).reduce((acc, v) => acc + Math.log1p(Math.exp(-v)), 0) / z.length]),
     gradCase('squaredError (fused, scale 0.3)', [{ shape: [3, 9] }, { shape: [3, 9] }],
       (a, b) => cm.squaredError(a, b, 0.3),
       (a, b) => [0.3 * Array.from(a).reduce((acc, v, i) => acc + (v - b[i]!) ** 2, 0)]),

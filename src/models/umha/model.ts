@@ -13,15 +13,15 @@
  */
 import type { Runtime } from '../../runtime/runtime.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { add, fromArray, mul, mulScalar } from '../../ops/elementwise.js';
+import { add, fromArray, mul } from '../../ops/elementwise.js';
+import { squaredError } from '../../ops/squared-error.js';
 import { noGrad } from '../../autograd/tape.js';
 import { tidy } from '../../tensor/scope.js';
 import { CmhashError } from '../../runtime/errors.js';
 import { PairedHashModel, applyBaseLr } from '../common/paired-model.js';
-import { mse } from '../common/losses.js';
 import { mergeConfig } from '../common/config.js';
 import type { ModelFactoryOptions } from '../registry.js';
-import type { Batch, Modality, TrainingSetView } from '../types.js';
+import type { Batch, Modality, StepResult, TrainingSetView } from '../types.js';
 import { auxiliaryAffinity, gatherBlock, updateCodes, type SparseRows } from './affinity.js';
 import { umhaDefaults, type UmhaConfig } from './config.js';
 
@@ -80,30 +80,61 @@ export class UmhaModel extends PairedHashModel {
     return { a: this.affinity, b: this.codes, train: this.trainSet };
   }
 
-  /** μ·A_batch. */
-  protected override target(batch: Batch): Tensor {
-    const { a } = this.requirePrepared('trainStep');
-    const m = batch.indices.length;
-    if (!this.ucfg.neighbourhoods) return super.target(batch);
-    if (this.ucfg.fill === 'zero') return fromArray(this.runtime, gatherBlock(a, batch.indices, this.cfg.target.mu), [m, m], 'f32');
-    // 'batch': DJSRH's batch target S (μ included) outside the neighbourhoods, μ·A inside.
-    const keepMask = new Float32Array(m * m);
-    const aBlock = fromArray(this.runtime, gatherBlock(a, batch.indices, this.cfg.target.mu, keepMask), [m, m], 'f32');
-    for (let i = 0; i < keepMask.length; i++) keepMask[i] = 1 - keepMask[i]!;
-    return add(aBlock, mul(super.target(batch), fromArray(this.runtime, keepMask, [m, m], 'f32')));
-  }
+  /**
+   * The step's host-built inputs (μ·A_batch, the keep mask, B_batch), uploaded at the start of trainStep:
+   * a write flushes the work recorded so far, so uploading them mid-step (when target() and extraLoss()
+   * run) split every step into three submits, the host recording the rest while lavapipe's threads ran the
+   * first part on the same two cores.
+   */
+  private stepInputs: { aBlock: Tensor | null; keep: Tensor | null; codes: Tensor } | null = null;
 
-  /** γ(‖H_I − B_batch‖² + ‖H_T − B_batch‖²). */
-  protected override extraLoss(batch: Batch, bI: Tensor, bT: Tensor): Record<string, Tensor> {
-    const { b } = this.requirePrepared('trainStep');
-    const k = this.info.bits, m = batch.indices.length;
+  override async trainStep(batch: Batch, epoch: number): Promise<StepResult> {
+    const { a, b } = this.requirePrepared('trainStep');
+    const m = batch.indices.length, k = this.info.bits;
     const rows = new Float32Array(m * k);
     for (let i = 0; i < m; i++) {
       const r = batch.indices[i]!;
+      if (!(r < a.n)) throw new CmhashError(`umha: batch row ${r} is outside the ${a.n} training items B was built for`);
       for (let j = 0; j < k; j++) rows[i * k + j] = b[r * k + j]!;
     }
-    const bb = fromArray(this.runtime, rows, [m, k], 'f32');
-    return { quantization: mulScalar(add(mse(bI, bb), mse(bT, bb)), this.ucfg.gamma) };
+    let aBlock: Tensor | null = null, keep: Tensor | null = null;
+    if (this.ucfg.neighbourhoods) {
+      const keepMask = this.ucfg.fill === 'batch' ? new Float32Array(m * m) : undefined;
+      aBlock = fromArray(this.runtime, gatherBlock(a, batch.indices, this.cfg.target.mu, keepMask), [m, m], 'f32');
+      if (keepMask) {
+        for (let i = 0; i < keepMask.length; i++) keepMask[i] = 1 - keepMask[i]!;
+        keep = fromArray(this.runtime, keepMask, [m, m], 'f32');
+      }
+    }
+    this.stepInputs = { aBlock, keep, codes: fromArray(this.runtime, rows, [m, k], 'f32') };
+    try {
+      return await super.trainStep(batch, epoch);
+    } finally {
+      for (const t of [aBlock, keep, this.stepInputs.codes]) t?.dispose();
+      this.stepInputs = null;
+    }
+  }
+
+  private requireStepInputs(where: string): NonNullable<UmhaModel['stepInputs']> {
+    this.requirePrepared(where);
+    if (!this.stepInputs) throw new CmhashError(`umha: ${where} outside trainStep (its inputs are uploaded there)`);
+    return this.stepInputs;
+  }
+
+  /** μ·A_batch (fill 'zero'), or with DJSRH's batch S outside the neighbourhoods (fill 'batch'). */
+  protected override target(batch: Batch): Tensor {
+    if (!this.ucfg.neighbourhoods) return super.target(batch);
+    const { aBlock, keep } = this.requireStepInputs('target');
+    if (!keep) return aBlock!;
+    // 'batch': DJSRH's batch target S (μ included) outside the neighbourhoods, μ·A inside.
+    return add(aBlock!, mul(super.target(batch), keep));
+  }
+
+  /** γ(‖H_I − B_batch‖² + ‖H_T − B_batch‖²), each a mean over the batch's codes (one fused op per term). */
+  protected override extraLoss(_batch: Batch, bI: Tensor, bT: Tensor): Record<string, Tensor> {
+    const { codes } = this.requireStepInputs('extraLoss');
+    const w = this.ucfg.gamma / codes.size;
+    return { quantization: add(squaredError(bI, codes, w), squaredError(bT, codes, w)) };
   }
 
   /** H = tanh(δ·h) of every training item for one modality, [n, k] on the host. */

@@ -68,3 +68,44 @@ export function cpuMultiHeadAttentionCore(q: CpuArray, k: CpuArray, v: CpuArray,
   }
   return { shape: [B, T, d], data: out };
 }
+
+/**
+ * Gradients of Σ g ⊙ cpuMultiHeadAttentionCore(q, k, v) with respect to q, k, v (float64, same layout), from
+ * the softmax Jacobian: dP_ij = g_i·v_j, dS_ij = P_ij (dP_ij − Σ_l P_il dP_il), dq_i = scale Σ_j dS_ij k_j,
+ * dk_j = scale Σ_i dS_ij q_i, dv_j = Σ_i P_ij g_i.
+ */
+export function cpuMultiHeadAttentionCoreGrads(q: CpuArray, k: CpuArray, v: CpuArray, g: CpuArray, heads: number, scale?: number): [CpuArray, CpuArray, CpuArray] {
+  const [B, T, d] = q.shape as [number, number, number];
+  const dh = d / heads;
+  const s = scale ?? 1 / Math.sqrt(dh);
+  const dq = new Float64Array(B * T * d), dk = new Float64Array(B * T * d), dv = new Float64Array(B * T * d);
+  const at = (b: number, t: number, h: number): number => (b * T + t) * d + h * dh;
+  const dot = (x: ArrayLike<number>, a: number, y: ArrayLike<number>, c: number): number => {
+    let acc = 0;
+    for (let e = 0; e < dh; e++) acc += x[a + e]! * y[c + e]!;
+    return acc;
+  };
+  const p = new Float64Array(T), dp = new Float64Array(T);
+  for (let b = 0; b < B; b++) for (let h = 0; h < heads; h++) for (let i = 0; i < T; i++) {
+    const qi = at(b, i, h);
+    let m = -Infinity;
+    for (let j = 0; j < T; j++) m = Math.max(m, (p[j] = s * dot(q.data, qi, k.data, at(b, j, h))));
+    let sum = 0;
+    for (let j = 0; j < T; j++) sum += (p[j] = Math.exp(p[j]! - m));
+    let rowTerm = 0;
+    for (let j = 0; j < T; j++) {
+      p[j] = p[j]! / sum;
+      dp[j] = dot(g.data, qi, v.data, at(b, j, h));
+      rowTerm += p[j]! * dp[j]!;
+    }
+    for (let j = 0; j < T; j++) {
+      const kj = at(b, j, h), ds = p[j]! * (dp[j]! - rowTerm);
+      for (let e = 0; e < dh; e++) {
+        dq[qi + e]! += s * ds * k.data[kj + e]!;
+        dk[kj + e]! += s * ds * q.data[qi + e]!;
+        dv[kj + e]! += p[j]! * g.data[qi + e]!;
+      }
+    }
+  }
+  return [{ shape: [B, T, d], data: dq }, { shape: [B, T, d], data: dk }, { shape: [B, T, d], data: dv }];
+}
