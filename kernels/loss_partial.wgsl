@@ -7,6 +7,8 @@
 //  1 pairwise logistic NLL (src/ops/pairwise-nll.ts), a = scores t [rows, cols], b = 0/1 similarities s,
 //    w [cols] column weights (WEIGHTED), θ = scale · a:  l_e = w_j · (softplus(θ_e) − b_e·θ_e),
 //    saved derivative  da_e = coef · w_j · (σ(θ_e) − b_e), sharing e^−|θ| with the softplus.
+//  2 logistic loss against a constant target (src/ops/bce-logits.ts): LOSS 1 with s = 0 and b unread,
+//    l_e = softplus(θ_e), θ = scale · a (target 1: scale −1, softplus(−z); target 0: scale 1).
 // SAVE_GRAD writes da (dL/da per unit upstream gradient), so the backward is one multiply. One pass in
 // place of the unfused chains (sub/square/sum/scale; affine/softplus/mul/sub/weight/mean) and their
 // backward rules, each of which read and wrote the whole tensor.
@@ -25,8 +27,10 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   for (var e = c; e < p.n; e += p.n_part) {
     var l: f32;
     var d: f32;
-    if (LOSS == 1u) {
+    if (LOSS != 0u) {
       let th = p.scale * a[e];
+      var s = 0.0;
+      if (LOSS == 1u) { s = b[e]; }
       let q = exp(-abs(th));
       var wj = 1.0;
       if (WEIGHTED) {
@@ -35,9 +39,9 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
         j += p.col_step;
         if (j >= p.cols) { j -= p.cols; }
       }
-      l = wj * (max(th, 0.0) + log(1.0 + q) - b[e] * th);
+      l = wj * (max(th, 0.0) + log(1.0 + q) - s * th);
       // σ(θ) without overflow: q / (1 + q) below 0, 1 / (1 + q) above.
-      d = wj * (select(q, 1.0, th >= 0.0) / (1.0 + q) - b[e]);
+      d = wj * (select(q, 1.0, th >= 0.0) / (1.0 + q) - s);
     } else {
       d = a[e] - b[e];
       l = d * d;

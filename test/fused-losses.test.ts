@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import * as E from '../src/ops/elementwise.js';
 import { pairwiseNllLoss } from '../src/ops/pairwise-nll.js';
 import { squaredError } from '../src/ops/squared-error.js';
-import { cpuPairwiseNll } from '../src/ops/cpu/pairwise-nll.js';
+import { bceWithLogitsLoss } from '../src/ops/bce-logits.js';
+import { cpuBceWithLogits, cpuPairwiseNll } from '../src/ops/cpu/pairwise-nll.js';
 import { gradcheck } from '../src/autograd/gradcheck.js';
 import { backward, requireGrad } from '../src/autograd/tape.js';
 import { getRuntime, randomData } from './helpers.js';
@@ -145,5 +146,60 @@ describe('fused squared error vs float64 CPU reference', () => {
     const a = E.fromArray(rt, randomData(6, 1), [2, 3]);
     expect(() => squaredError(a, E.fromArray(rt, randomData(6, 2), [3, 2]))).toThrow(/squaredError.*\[2, 3\].*\[3, 2\]|squaredError.*b/);
     expect(() => squaredError(a, a, Infinity)).toThrow(/squaredError: scale must be finite/);
+  });
+});
+
+describe('fused logistic loss against a constant target (bceWithLogitsLoss) vs float64 CPU reference', () => {
+  // Odd sizes; the last two take the partial-sum path (several parts, a second reduce pass).
+  const SHAPES = [[1], [17, 1], [255, 3], [129, 65], [3, 70001]];
+  it(`forward, targets 0 and 1, on ${SHAPES.map((s) => s.join('×')).join(', ')}`, async () => {
+    const rt = await getRuntime();
+    for (const shape of SHAPES) {
+      const n = shape.reduce((p, d) => p * d, 1);
+      const z = Float32Array.from(randomData(n, 5 * n, -40, 40)); // large |z|: the stable softplus matters
+      for (const target of [0, 1] as const) {
+        const y = bceWithLogitsLoss(E.fromArray(rt, z, shape), target);
+        expect(y.shape).toEqual([]);
+        const got = await y.item(), want = cpuBceWithLogits(z, target);
+        expect(Math.abs(got - want), `${shape} target ${target}: got ${got} want ${want}`).toBeLessThan(1e-5 * Math.max(1, Math.abs(want)));
+      }
+    }
+  });
+
+  it('gradcheck for both targets', async () => {
+    const rt = await getRuntime();
+    for (const target of [0, 1] as const) {
+      const r = await gradcheck({
+        rt,
+        inputs: [{ shape: [7, 3], data: randomData(21, 40 + target, -3, 3) }],
+        gpu: (z) => bceWithLogitsLoss(z, target),
+        cpu: (z) => [cpuBceWithLogits(z, target)],
+      });
+      expect(r.ok, `target ${target}: ${JSON.stringify(r)}`).toBe(true);
+    }
+  });
+
+  it('backward on a large odd tensor: dL/dz = g·(σ(z) − target)/n, exact signs at |z| = 60', async () => {
+    const rt = await getRuntime();
+    const n = 3 * 70001;
+    const z = Float32Array.from(randomData(n, 41, -60, 60));
+    for (const target of [0, 1] as const) {
+      const zt = requireGrad(E.fromArray(rt, z, [3, 70001]));
+      backward(E.mulScalar(bceWithLogitsLoss(zt, target), 3));
+      const g = await zt.grad!.read();
+      let bad = -1;
+      for (let e = 0; e < n && bad < 0; e++) {
+        const want = (3 / n) * (1 / (1 + Math.exp(-z[e]!)) - target);
+        if (!(Math.abs(g[e]! - want) <= 1e-5 * Math.abs(want) + 1e-12)) bad = e;
+      }
+      expect(bad, bad >= 0 ? `target ${target}, element ${bad}: ${g[bad]} for z ${z[bad]}` : '').toBe(-1);
+      zt.dispose();
+    }
+  });
+
+  it('rejects bad arguments naming them', async () => {
+    const rt = await getRuntime();
+    expect(() => bceWithLogitsLoss(E.fromArray(rt, new Float32Array(0), [0, 3]), 1)).toThrow(/bceWithLogitsLoss: z \[0, 3\] has no elements/);
+    expect(() => bceWithLogitsLoss(E.fromArray(rt, [1], [1]), 2 as 0)).toThrow(/bceWithLogitsLoss: target must be 0 or 1/);
   });
 });

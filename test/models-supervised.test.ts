@@ -8,11 +8,13 @@ import { fromArray } from '../src/ops/elementwise.js';
 import { tidy } from '../src/tensor/scope.js';
 import type { Tensor } from '../src/tensor/tensor.js';
 import { Rng } from '../src/util/rng.js';
-import { mse, pairwiseNll } from '../src/models/common/losses.js';
-import { Discriminator, bceWithLogits, discriminatorLoss } from '../src/models/common/adversarial.js';
+import { mse, pairwiseNll, weightedSum } from '../src/models/common/losses.js';
+import { Discriminator, adversarialPair, bceWithLogits, discriminatorLoss, discriminatorLossReusing, generatorLoss } from '../src/models/common/adversarial.js';
+import { backward, requireGrad } from '../src/autograd/tape.js';
+import { mulScalar } from '../src/ops/elementwise.js';
 import { crossAttentionLoss } from '../src/models/common/cross-attention.js';
 import { labelSimilarity } from '../src/models/common/label-similarity.js';
-import { replaceRows } from '../src/models/common/no-grad.js';
+import { backwardStoppedAt, detach, replaceRows } from '../src/models/common/no-grad.js';
 import { MultiScaleFusion, effectiveWidths, upsampleMatrix } from '../src/models/common/text-fusion.js';
 import { createModel } from '../src/models/registry.js';
 import type { HashModel } from '../src/models/types.js';
@@ -52,6 +54,27 @@ describe('supervised loss terms vs float64', () => {
   const m = 5, n = 7, k = 4, c = 3;
   const La = labels(m, c, 1), Lb = labels(n, c, 2);
   const A = randomData(m * k, 3), Bm = randomData(n * k, 4);
+
+  it('weightedSum of scalar terms: value and gradients (weights 1, 0.3, −2; a term without a gradient)', async () => {
+    const v = [0.7, -1.9, 2.5, 4.25], w = [1, 0.3, -2, 1];
+    const ts = v.map((x, i) => {
+      const t = fromArray(rt, [x], [], 'f32');
+      return i === 2 ? t : requireGrad(t);
+    });
+    const got = await scalar(tidy(() => {
+      const y = weightedSum(ts.map((t, i) => [t, w[i]!] as const));
+      backward(mulScalar(y, 3));
+      return y;
+    }));
+    expect(got).toBeCloseTo(v.reduce((a, x, i) => a + w[i]! * x, 0), 5);
+    for (const [i, t] of ts.entries()) {
+      if (i === 2) expect(t.grad).toBeNull();
+      else expect((await t.grad!.read())[0]).toBeCloseTo(3 * w[i]!, 6);
+      t.dispose();
+    }
+    expect(await scalar(tidy(() => weightedSum([[fromArray(rt, [2], [], 'f32'), 0.5]])))).toBeCloseTo(1, 6);
+    expect(() => weightedSum([])).toThrow(/weightedSum: no terms/);
+  });
 
   it('label similarity is 1 exactly when two rows share a label', async () => {
     const S = await tidy(() => labelSimilarity(t2(La, m, c), t2(Lb, n, c))).read();
@@ -96,6 +119,47 @@ describe('supervised loss terms vs float64', () => {
       want += softplus(logit(Array.from(fake.subarray(i * k, i * k + k)))) / m;
     }
     expect(await scalar(tidy(() => discriminatorLoss(d, t2(real, m, k), t2(fake, m, k))))).toBeCloseTo(want, 5);
+    d.dispose();
+  });
+
+  it('the discriminator phase reusing the generator phase\'s D(fake): D\'s gradients as from D(detach(fake)) afresh, none past the fake', async () => {
+    const d = new Discriminator(rt, k, new Rng(8), [9, 6]);
+    const gen = requireGrad(t2(randomData(m * k, 30), m, k)); // stands for the generator's parameters
+    const real = t2(randomData(m * k, 31), m, k);
+    const params = d.parameters();
+    const grads = async (reuse: boolean): Promise<{ d: Float64Array[]; loss: number; genGrad: boolean }> => {
+      const loss = tidy(() => {
+        const fake = mulScalar(gen, 1.5); // a generator output: its graph leads to `gen`
+        if (!reuse) {
+          const l = discriminatorLoss(d, detach(real), detach(fake));
+          backward(l);
+          return l;
+        }
+        const p = adversarialPair(d, real, fake);
+        // The generator phase first: its backward with D frozen, as in LabelGuidedModel.stepTensors.
+        for (const q of params) q.requiresGrad = false;
+        backward(generatorLoss(p));
+        for (const q of params) q.requiresGrad = true;
+        gen.grad?.dispose();
+        gen.grad = null;
+        const l = discriminatorLossReusing(p);
+        backwardStoppedAt(l, [fake]);
+        expect(fake.requiresGrad).toBe(true);
+        return l;
+      });
+      const out = { d: await Promise.all(params.map((q) => f64(q.grad!))), loss: await scalar(loss), genGrad: gen.grad !== null };
+      for (const q of params) {
+        q.grad?.dispose();
+        q.grad = null;
+      }
+      return out;
+    };
+    const fresh = await grads(false), reused = await grads(true);
+    expect(reused.loss).toBe(fresh.loss);
+    expect(reused.genGrad).toBe(false);
+    expect(fresh.d.length).toBe(6);
+    fresh.d.forEach((g, i) => expect(allClose(reused.d[i]!, g, 0, 0).ok, `parameter ${i}`).toBe(true));
+    gen.dispose();
     d.dispose();
   });
 

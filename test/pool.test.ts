@@ -3,10 +3,10 @@ import * as E from '../src/ops/elementwise.js';
 import { avgPool2d, maxPool2d, pool2dGeometry, type Pool2dOptions } from '../src/ops/pool.js';
 import { localResponseNorm } from '../src/ops/lrn.js';
 import { dropout } from '../src/ops/dropout.js';
-import { cpuDropout, cpuDropoutKeep, cpuLrn, cpuPool2d } from '../src/ops/cpu/pool.js';
+import { cpuDropout, cpuDropoutKeep, cpuLrn, cpuLrnBackward, cpuPool2d } from '../src/ops/cpu/pool.js';
 import { cpu } from '../src/ops/cpu/array.js';
 import { gradcheck } from '../src/autograd/gradcheck.js';
-import { backward, requireGrad } from '../src/autograd/tape.js';
+import { backward, noGrad, requireGrad } from '../src/autograd/tape.js';
 import { tidy } from '../src/tensor/scope.js';
 import { Rng } from '../src/util/rng.js';
 import { allClose, getRuntime, randomData } from './helpers.js';
@@ -84,6 +84,38 @@ describe('pooling, LRN and dropout kernels vs float64 CPU reference', () => {
       expect(r, `${shape} size ${n}`).toMatchObject({ ok: true });
     }
     expect(() => localResponseNorm(E.fromArray(rt, [1], [1]))).toThrow(/rank >= 2/);
+  });
+
+  it('local response normalisation backward (from the saved s^(−β−1)) vs the float64 gradient, odd sizes', async () => {
+    const rt = await getRuntime();
+    const cases: [number[], number, number, number, number][] = [
+      [[2, 17, 3, 5], 5, 1e-4, 0.75, 2], [[1, 1, 1, 1], 5, 1e-4, 0.75, 2], [[1, 8, 255], 3, 0.5, 0.6, 1], [[3, 1023], 4, 2, 0.75, 1.5], [[5, 6, 1], 2, 1, 0.5, 1],
+    ];
+    for (const [shape, n, a, b, k] of cases) {
+      const x = randomData(size(shape), 3 * size(shape), a < 1e-3 ? -60 : -2, a < 1e-3 ? 60 : 2).map(Math.fround);
+      const g = randomData(size(shape), 7 + size(shape), -1, 1).map(Math.fround);
+      const xt = requireGrad(E.fromArray(rt, x, shape));
+      const gx = tidy(() => {
+        backward(localResponseNorm(xt, { size: n, alpha: a, beta: b, k }), E.fromArray(rt, g, shape));
+        return xt.grad!;
+      });
+      const want = cpuLrnBackward(cpu(x, shape), cpu(g, shape), n, a, b, k).data;
+      const r = allClose(await gx.read(), want, 1e-5, 1e-4);
+      expect(r, `${shape} size ${n}`).toMatchObject({ ok: true });
+      xt.dispose();
+    }
+  });
+
+  it('local response normalisation without a gradient saves nothing (inference path)', async () => {
+    const rt = await getRuntime();
+    const shape = [2, 17, 3];
+    const x = randomData(size(shape), 5, -2, 2);
+    const xt = requireGrad(E.fromArray(rt, x, shape));
+    const y = noGrad(() => localResponseNorm(xt, { size: 5, alpha: 0.5, beta: 0.75, k: 1 }));
+    expect(y.requiresGrad).toBe(false);
+    const r = allClose(await y.read(), cpuLrn(cpu(x.map(Math.fround), shape), 5, 0.5, 0.75, 1).data, 1e-5, 1e-5);
+    expect(r).toMatchObject({ ok: true });
+    xt.dispose();
   });
 
   it('dropout: mask matches the hash exactly, is reproducible, keeps ≈ 1 − p', async () => {

@@ -13,8 +13,9 @@ Same work as cmhash's LabelGuidedModel.trainStep with SSAH's configuration, laye
   (1) label:  alpha NLL(f^l, F^l) + gamma NLL(H^l, H^l_all) + beta mse(H^l, B_batch) + eta mse(L^, L); Adam step
   (2) gen.:   per modality alpha NLL(f, F^l) + beta mse(H, B) + gammaModality NLL(H, H^l_all) + etaModality mse(L^, L),
               with F^l, H^l from the updated label net (no grad); + adversarial * sum mean(softplus(-D(f)));
-              Adam steps of the image and the text net (the discriminators frozen for this backward)
-  (3) disc.:  mean(softplus(-D(f^l))) + mean(softplus(D(f))) per discriminator on detached inputs; Adam step
+              Adam steps of the image and the text net (no discriminator gradients in this backward)
+  (3) disc.:  mean(softplus(-D(f^l))) + mean(softplus(D(f))) per discriminator on detached inputs, D(f) reused
+              from (2) (same weights and inputs); Adam step
   readback:   one per step (the total and the terms)
   epoch:      B = sign(H^x + H^y) over the training set in inference mode (sign(0) = +1), as prepare()/endEpoch().
 The configuration comes from the bench, taken from the model's own defaults.
@@ -82,6 +83,13 @@ class LabelNet(torch.nn.Module):
         f = self.fc2(F.relu(self.fc1(x)))
         a = F.relu(f)
         return f, torch.tanh(self.hash(a)), torch.sigmoid(self.cls(a))
+
+    def features(self, x):
+        return self.fc2(F.relu(self.fc1(x)))
+
+    def features_and_codes(self, x):
+        f = self.features(x)
+        return f, torch.tanh(self.hash(F.relu(f)))
 
 
 class ModalityNet(torch.nn.Module):
@@ -192,7 +200,7 @@ class Ssah:
         # (1) label network
         fl, hl, pl = self.label.run(L)
         with torch.no_grad():
-            Fa, Ha, _ = self.label.run(self.Lu)
+            Fa, Ha = self.label.features_and_codes(self.Lu)
         t = {'labelFeatNll': nll(S, fl, Fa, W), 'labelCodeNll': nll(S, hl, Ha, W), 'labelQuant': F.mse_loss(hl, Bb), 'labelPred': F.mse_loss(pl, L)}
         loss_label = cfg['alpha'] * t['labelFeatNll'] + cfg['gamma'] * t['labelCodeNll'] + (cfg['beta'] * t['labelQuant'] + cfg['eta'] * t['labelPred'])
         loss_label.backward()
@@ -201,8 +209,9 @@ class Ssah:
         out.update(t, label=loss_label)
         # (2) image and text networks against the updated, frozen label net
         with torch.no_grad():
-            sem_f = self.label.run(L)[0]
-            FL, HL, _ = self.label.run(self.Lu)
+            # As cmhash: only the outputs read below (no label head; the batch's f^l only for the discriminators).
+            sem_f = self.label.features(L) if cfg['adversarial'] > 0 else None
+            FL, HL = self.label.features_and_codes(self.Lu)
         terms = []
         pairs = []
         for key, net, x, disc in [('image', self.image, xi, self.discImage), ('text', self.text, xt, self.discText)]:
@@ -220,19 +229,19 @@ class Ssah:
                 terms.append(cfg['etaModality'] * pr)
             pairs.append((disc, sem_f, f))
         disc_params = [p for d in (self.discImage, self.discText) for p in d.parameters()]
+        gen_params = [p for m in (self.image, self.text) for p in m.parameters()]
+        fake_logits = []
         if cfg['adversarial'] > 0:
-            # As cmhash: the discriminators are frozen for the generator's backward (no weight gradients for them).
-            for p in disc_params:
-                p.requires_grad_(False)
-            adv = sum(F.softplus(-d(fake)).mean() for d, _, fake in pairs)
+            # As cmhash: D(fake) is computed once and reused by the discriminator update (D does not step in
+            # between); the generator's backward computes no discriminator weight gradients (inputs=).
+            fake_logits = [d(fake) for d, _, fake in pairs]
+            adv = sum(F.softplus(-z).mean() for z in fake_logits)
             out['generatorAdv'] = adv
             terms.append(cfg['adversarial'] * adv)
         gen = terms[0]
         for x in terms[1:]:
             gen = gen + x
-        gen.backward()
-        for p in disc_params:
-            p.requires_grad_(True)
+        gen.backward(inputs=gen_params, retain_graph=cfg['adversarial'] > 0)
         self.opt_image.step()
         self.opt_text.step()
         self.zero_all()
@@ -240,8 +249,9 @@ class Ssah:
         total = loss_label + gen
         # (3) discriminators on detached inputs
         if cfg['adversarial'] > 0:
-            disc = sum(F.softplus(-d(real.detach())).mean() + F.softplus(d(fake.detach())).mean() for d, real, fake in pairs)
-            disc.backward()
+            # D(fake) from the generator phase; inputs= stops the backward at D's input, as fake.detach() would.
+            disc = sum(F.softplus(-d(real.detach())).mean() + F.softplus(z).mean() for (d, real, _), z in zip(pairs, fake_logits))
+            disc.backward(inputs=disc_params)
             self.opt_disc.step()
             self.zero_all()
             out['discriminator'] = disc

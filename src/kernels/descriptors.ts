@@ -172,7 +172,8 @@ export const KERNELS = {
   },
   lrn: {
     wg: 256, uniforms: { n: 'u32', C: 'u32', HW: 'u32', size: 'u32', alpha_n: 'f32', beta: 'f32', k: 'f32' },
-    bindings: { x: 'read f32', y: 'read_write f32', g: 'read f32' }, grid: ['n'],
+    // r: s^(−β−1) saved by the forward for the backward (main writes it only when SAVE).
+    bindings: { x: 'read f32', y: 'read_write f32', r: 'read_write f32', g: 'read f32' }, grid: ['n'],
   },
   // Backward of tanh(alpha·q ⊙ w) (src/ops/elementwise.ts tanhOfProduct): both input gradients in one pass.
   mul_tanh_backward: {

@@ -134,10 +134,9 @@ export function minimum(a: Tensor, b: Tensor): Tensor {
 
 /** α·a + β·b (same shape or broadcast). */
 export function axpby(alpha: number, a: Tensor, beta: number, b: Tensor): Tensor {
-  return record(binaryRaw('axpby', a, b, alpha, beta), 'axpby', [a, b], (g) => [
-    sumTo(unaryRaw('affine', g, alpha, 0), a.shape),
-    sumTo(unaryRaw('affine', g, beta, 0), b.shape),
-  ]);
+  // Backward: no pass for an input without a gradient, and the upstream gradient itself for a coefficient of 1.
+  const part = (t: Tensor, c: number, g: Tensor): Tensor | null => (t.requiresGrad ? sumTo(c === 1 ? g : unaryRaw('affine', g, c, 0), t.shape) : null);
+  return record(binaryRaw('axpby', a, b, alpha, beta), 'axpby', [a, b], (g) => [part(a, alpha, g), part(b, beta, g)]);
 }
 
 /**

@@ -15,3 +15,4 @@ export * from './image.js';
 export * from './attention.js';
 export * from './pairwise-nll.js';
 export * from './squared-error.js';
+export * from './bce-logits.js';

@@ -7,7 +7,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { launch } from './launch.js';
 import { reduceChunks, reduceRaw } from './reduce.js';
 
-export const LOSS_KINDS = { squaredError: 0, pairwiseNll: 1 } as const;
+export const LOSS_KINDS = { squaredError: 0, pairwiseNll: 1, bceLogits: 2 } as const;
 
 export interface LossPartialArgs {
   kind: keyof typeof LOSS_KINDS;

@@ -1,6 +1,6 @@
 /** Local response normalisation across channels (AlexNet / CNN-F), PyTorch semantics, with backward. */
 import { Tensor } from '../tensor/tensor.js';
-import { record } from '../autograd/tape.js';
+import { needsGrad, record } from '../autograd/tape.js';
 import { launch } from './launch.js';
 import { checkRank, checkTensor } from './validate.js';
 import { ShapeError, fmtShape } from '../runtime/errors.js';
@@ -30,10 +30,17 @@ export function localResponseNorm(x: Tensor, opts: LrnOptions = {}): Tensor {
   const rt = x.runtime;
   const u = { n: x.size, C, HW, size, alpha_n: alpha / size, beta, k };
   const y = Tensor.empty(rt, x.shape, 'f32');
-  if (x.size > 0) launch(rt, 'lrn', [x.buffer, y.buffer], u);
+  // Training: the forward saves r = s^(−β−1) for the backward (no pow there); inference binds a scratch word.
+  const save = needsGrad([x]);
+  const r = Tensor.empty(rt, save ? x.shape : [1], 'f32');
+  if (x.size > 0) launch(rt, 'lrn', [x.buffer, y.buffer, r.buffer], u, { constants: { SAVE: save } });
+  if (!save) {
+    r.dispose();
+    return y;
+  }
   return record(y, 'localResponseNorm', [x], (g) => {
     const dx = Tensor.empty(rt, x.shape, 'f32');
-    if (x.size > 0) launch(rt, 'lrn', [x.buffer, dx.buffer, g.buffer], u, { entry: 'backward' });
+    if (x.size > 0) launch(rt, 'lrn', [x.buffer, dx.buffer, r.buffer, g.buffer], u, { entry: 'backward' });
     return [dx];
   });
 }

@@ -1,10 +1,11 @@
 /** SSAH's modality discriminators and the adversarial losses of the label-guided models. */
 import type { Runtime } from '../../runtime/runtime.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { add, neg, softplus } from '../../ops/elementwise.js';
-import { mean } from '../../ops/reduce.js';
+import { add } from '../../ops/elementwise.js';
+import { bceWithLogitsLoss } from '../../ops/bce-logits.js';
 import { Linear, Module } from '../../nn/index.js';
 import type { Rng } from '../../util/rng.js';
+import { detach } from './no-grad.js';
 
 /** Modality discriminator (SSAH): in → 512 → ReLU → 256 → ReLU → 1 logit. */
 export class Discriminator extends Module {
@@ -24,10 +25,10 @@ export class Discriminator extends Module {
 
 /**
  * Binary cross-entropy of logits z against a constant target (all 1 or all 0), averaged:
- * target 1: mean(softplus(−z)); target 0: mean(softplus(z)) (stable for any z).
+ * target 1: mean(softplus(−z)); target 0: mean(softplus(z)) (stable for any z). One fused op (src/ops/bce-logits.ts).
  */
 export function bceWithLogits(z: Tensor, target: 0 | 1): Tensor {
-  return mean(softplus(target === 1 ? neg(z) : z));
+  return bceWithLogitsLoss(z, target);
 }
 
 /** Discriminator loss: real → 1, fake → 0 (inputs detached by the caller). */
@@ -35,7 +36,33 @@ export function discriminatorLoss(d: Discriminator, real: Tensor, fake: Tensor):
   return add(bceWithLogits(d.forward(real), 1), bceWithLogits(d.forward(fake), 0));
 }
 
+/**
+ * One discriminator with its real and fake inputs and D(fake), computed once in the generator phase and
+ * reused by the discriminator phase: the generator step moves only the generators, so D's weights and the
+ * fake tensor are the same in both phases and a second forward D(detach(fake)) would repeat the same GEMMs
+ * bit for bit (SSAH: 2 × 50 M multiply-adds and 8 dispatches per step). Valid only while D has not stepped
+ * since `fakeLogits` was computed.
+ */
+export interface AdversarialPair {
+  d: Discriminator;
+  real: Tensor;
+  fake: Tensor;
+  fakeLogits: Tensor;
+}
+
+export function adversarialPair(d: Discriminator, real: Tensor, fake: Tensor): AdversarialPair {
+  return { d, real, fake, fakeLogits: d.forward(fake) };
+}
+
 /** Generator's adversarial loss: make D call the fake real. */
-export function generatorLoss(d: Discriminator, fake: Tensor): Tensor {
-  return bceWithLogits(d.forward(fake), 1);
+export function generatorLoss(p: AdversarialPair): Tensor {
+  return bceWithLogits(p.fakeLogits, 1);
+}
+
+/**
+ * discriminatorLoss(d, detach(real), detach(fake)) with the generator phase's D(fake): differentiate it
+ * with backwardStoppedAt(loss, [pair.fake, …]) so no gradient flows past D's input into the generators.
+ */
+export function discriminatorLossReusing(p: AdversarialPair): Tensor {
+  return add(bceWithLogits(p.d.forward(detach(p.real)), 1), bceWithLogits(p.fakeLogits, 0));
 }

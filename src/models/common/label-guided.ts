@@ -32,20 +32,20 @@ import type { Module } from '../../nn/module.js';
 import { Rng } from '../../util/rng.js';
 import type { Batch, HashModel, Modality, ModelInfo, StepResult, TrainingSetView } from '../types.js';
 import type { ModelDims } from '../registry.js';
-import { mse, pairwiseNll } from './losses.js';
+import { mse, pairwiseNll, weightedSum } from './losses.js';
 import { unitVarianceScale } from './nets.js';
 import { validateImageInput, withRawImageDims, type ImageInputConfig } from './cnnf.js';
 import { readScalars, stepResult } from './step.js';
 import { collectModuleState, restoreModuleState } from './state.js';
 import { ModelOptimizer, moduleParams, type ModelGroup } from './optim-groups.js';
-import { Discriminator, discriminatorLoss, generatorLoss } from './adversarial.js';
+import { adversarialPair, Discriminator, discriminatorLossReusing, generatorLoss, type AdversarialPair } from './adversarial.js';
 import { crossAttentionLoss } from './cross-attention.js';
 import { Decoder } from './decoder.js';
 import { HalvingLr } from './halving-lr.js';
 import { LabelNet } from './label-net.js';
 import { labelSimilarity } from './label-similarity.js';
 import { ModalityNet } from './modality-net.js';
-import { detach, signCodes } from './no-grad.js';
+import { backwardStoppedAt, detach, signCodes } from './no-grad.js';
 
 /** Image input ('features' or raw images through CNN-F; `--raw-images S` selects CNN-F at size S). */
 export interface LabelGuidedConfig extends ImageInputConfig {
@@ -277,14 +277,14 @@ export class LabelGuidedModel implements HashModel {
 
     // (1) label network
     const lab = this.labelNet.run(L);
-    const all = noGrad(() => this.labelNet.run(Lu)); // F^l, H^l of all items (constants for this loss)
+    const all = noGrad(() => this.labelNet.featuresAndCodes(Lu)); // F^l, H^l of all items (constants for this loss)
     const l = {
       featNll: pairwiseNll(S, lab.feat, all.feat, W),
       codeNll: pairwiseNll(S, lab.code, all.code, W),
       quant: mse(lab.code, Bb),
       pred: mse(lab.labels, L),
     };
-    const lossLabel = add(add(mulScalar(l.featNll, cfg.alpha), mulScalar(l.codeNll, cfg.gamma)), add(mulScalar(l.quant, cfg.beta), mulScalar(l.pred, cfg.eta)));
+    const lossLabel = weightedSum([[l.featNll, cfg.alpha], [l.codeNll, cfg.gamma], [l.quant, cfg.beta], [l.pred, cfg.eta]]);
     if (run('label')) {
       backward(lossLabel);
       this.optim.step('label');
@@ -293,31 +293,34 @@ export class LabelGuidedModel implements HashModel {
     Object.assign(out, { label: lossLabel, labelFeatNll: l.featNll, labelCodeNll: l.codeNll, labelQuant: l.quant, labelPred: l.pred });
 
     // (2) image and text networks (generators) against the updated, frozen label net (F^l, H^l of all items).
-    const sem = noGrad(() => this.labelNet.run(L));
-    const { feat: FL, code: HL } = noGrad(() => this.labelNet.run(Lu));
-    const semCode = cfg.labelCode > 0 ? signCodes(sem.code) : null;
+    // The batch's label-net outputs only where something reads them: f^l for SSAH's discriminators (real
+    // inputs), H^l for HFAH's label-code consistency; never the label head.
+    const semFeatures = cfg.adversarial > 0 && cfg.discriminate === 'label-features';
+    const sem = cfg.labelCode > 0 ? noGrad(() => this.labelNet.featuresAndCodes(L)) : semFeatures ? { feat: noGrad(() => this.labelNet.features(L)), code: null } : null;
+    const { feat: FL, code: HL } = noGrad(() => this.labelNet.featuresAndCodes(Lu));
+    const semCode = sem?.code ? signCodes(sem.code) : null;
     const ox = this.imageNet ? this.imageNet.run(batch.image) : null;
     const oy = this.textNet.run(batch.text);
-    const terms: Tensor[] = [];
+    const terms: [Tensor, number][] = [];
     const modality = (key: string, o: { feat: Tensor; code: Tensor; labels: Tensor }): void => {
       const fn = pairwiseNll(S, o.feat, FL, W), q = mse(o.code, Bb);
       out[`${key}FeatNll`] = fn; out[`${key}Quant`] = q;
-      terms.push(mulScalar(fn, cfg.alpha), mulScalar(q, cfg.beta));
+      terms.push([fn, cfg.alpha], [q, cfg.beta]);
       // SSAH's code NLL and label prediction; HFAH's Eq. 5 has neither (weights 0: not computed).
       if (cfg.gammaModality > 0) {
         const cn = pairwiseNll(S, o.code, HL, W);
         out[`${key}CodeNll`] = cn;
-        terms.push(mulScalar(cn, cfg.gammaModality));
+        terms.push([cn, cfg.gammaModality]);
       }
       if (cfg.etaModality > 0) {
         const p = mse(o.labels, L);
         out[`${key}Pred`] = p;
-        terms.push(mulScalar(p, cfg.etaModality));
+        terms.push([p, cfg.etaModality]);
       }
       if (semCode) {
         const lc = mse(o.code, semCode);
         out[`${key}LabelCode`] = lc;
-        terms.push(mulScalar(lc, cfg.beta * cfg.labelCode));
+        terms.push([lc, cfg.beta * cfg.labelCode]);
       }
     };
     if (ox) modality('image', ox);
@@ -335,31 +338,33 @@ export class LabelGuidedModel implements HashModel {
       const lrImage = add(mse(rec.imgOwn, fx), mse(rec.imgCross, fx));
       const lrText = add(mse(rec.txtOwn, fy), mse(rec.txtCross, fy));
       out.imageRecon = lrImage; out.textRecon = lrText;
-      terms.push(mulScalar(add(lrImage, lrText), cfg.reconstruction));
+      terms.push([lrImage, cfg.reconstruction], [lrText, cfg.reconstruction]);
     }
     if (ox && cfg.crossAttention > 0) {
       const att = add(crossAttentionLoss(ox.feat, oy.feat, cfg.tokenDim, cfg.attentionLambda), crossAttentionLoss(oy.feat, ox.feat, cfg.tokenDim, cfg.attentionLambda));
       out.crossAttention = att;
-      terms.push(mulScalar(att, cfg.crossAttention));
+      terms.push([att, cfg.crossAttention]);
     }
     // Adversarial: the fakes the generators try to pass as real.
-    const pairs: { d: Discriminator; real: Tensor; fake: Tensor }[] = [];
+    // D(fake) is computed here once (with D trainable, so its graph keeps what D's weight gradients need) and
+    // reused by the discriminator phase below: D does not step in between.
+    const pairs: AdversarialPair[] = [];
     if (cfg.adversarial > 0) {
-      if (cfg.discriminate === 'label-features') {
-        if (ox && this.discImage) pairs.push({ d: this.discImage, real: sem.feat, fake: ox.feat });
-        if (this.discText) pairs.push({ d: this.discText, real: sem.feat, fake: oy.feat });
+      if (cfg.discriminate === 'label-features' && sem) {
+        if (ox && this.discImage) pairs.push(adversarialPair(this.discImage, sem.feat, ox.feat));
+        if (this.discText) pairs.push(adversarialPair(this.discText, sem.feat, oy.feat));
       } else if (rec && this.discImage && this.discText) {
         // D1: own-reconstructed text features (real) vs image-reconstructed (fake); D2 likewise for images.
-        pairs.push({ d: this.discText, real: rec.txtOwn, fake: rec.txtCross });
-        pairs.push({ d: this.discImage, real: rec.imgOwn, fake: rec.imgCross });
+        pairs.push(adversarialPair(this.discText, rec.txtOwn, rec.txtCross));
+        pairs.push(adversarialPair(this.discImage, rec.imgOwn, rec.imgCross));
       }
       if (pairs.length) {
-        const adv = pairs.map((p) => generatorLoss(p.d, p.fake)).reduce((a, b) => add(a, b));
+        const adv = pairs.map((p) => generatorLoss(p)).reduce((a, b) => add(a, b));
         out.generatorAdv = adv;
-        terms.push(mulScalar(adv, cfg.adversarial));
+        terms.push([adv, cfg.adversarial]);
       }
     }
-    const gen = terms.reduce((a, b) => add(a, b));
+    const gen = weightedSum(terms);
     if (run('generator')) {
       // The adversarial term reaches the discriminators' weights too, but only the generators step here:
       // frozen for this backward, the discriminators' weight-gradient GEMMs and bias reductions are not
@@ -376,11 +381,12 @@ export class LabelGuidedModel implements HashModel {
     }
     out.generator = gen;
 
-    // (3) discriminators on detached inputs
+    // (3) discriminators on detached inputs: D(real) afresh, D(fake) from the generator phase with the tape
+    // stopped at the fakes (the same gradients as D(detach(fake)), without its forward GEMMs).
     if (pairs.length && this.discText) {
-      const disc = pairs.map((p) => discriminatorLoss(p.d, detach(p.real), detach(p.fake))).reduce((a, b) => add(a, b));
+      const disc = pairs.map((p) => discriminatorLossReusing(p)).reduce((a, b) => add(a, b));
       if (run('discriminator')) {
-        backward(disc);
+        backwardStoppedAt(disc, pairs.map((p) => p.fake));
         this.optim.step('disc');
         zeroAll();
       }

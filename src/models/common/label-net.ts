@@ -33,11 +33,20 @@ export class LabelNet extends Module {
     this.cls = this.registerModule('cls', new Linear(rt, feat, c, { rng, activation: 'sigmoid' }));
   }
   run(labels: Tensor): LabelNetOutput {
-    const feat = this.fc2.forward(this.fc1.forward(labels));
+    const feat = this.features(labels);
     const a = relu(feat);
     return { feat, code: this.hash.forward(a), labels: this.cls.forward(a) };
   }
+  /** f^l alone (SSAH's discriminators' real inputs): no head GEMMs for outputs nobody reads. */
+  features(labels: Tensor): Tensor {
+    return this.fc2.forward(this.fc1.forward(labels));
+  }
+  /** f^l and H^l without the label head (the pairwise terms' constants, the code matrix). */
+  featuresAndCodes(labels: Tensor): { feat: Tensor; code: Tensor } {
+    const feat = this.features(labels);
+    return { feat, code: this.hash.forward(relu(feat)) };
+  }
   forward(labels: Tensor): Tensor {
-    return this.run(labels).code;
+    return this.featuresAndCodes(labels).code;
   }
 }

@@ -1,17 +1,31 @@
 /** Loss terms shared by the models (all built from autograd ops, so their gradients come for free). */
+import { ShapeError, fmtShape } from '../../runtime/errors.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { square, sub } from '../../ops/elementwise.js';
-import { mean } from '../../ops/reduce.js';
 import { cosineReconstruction } from '../../ops/cosine-loss.js';
 import { matmul } from '../../ops/matmul.js';
 import { pairwiseNllLoss } from '../../ops/pairwise-nll.js';
 import { squaredError } from '../../ops/squared-error.js';
+import { axpby, mulScalar } from '../../ops/elementwise.js';
 import { checkSameShape } from '../../ops/validate.js';
 
-/** Mean squared difference ‖a − b‖² / numel. */
+/** Mean squared difference ‖a − b‖² / numel: the fused squared error (1 dispatch forward, 1–2 backward, not ≈ 8). */
 export function mse(a: Tensor, b: Tensor): Tensor {
   checkSameShape('mse', 'a', a, 'b', b);
-  return mean(square(sub(a, b)));
+  if (a.size === 0) throw new ShapeError(`mse: a ${fmtShape(a.shape)} has no elements to average`);
+  return squaredError(a, b, 1 / a.size);
+}
+
+/**
+ * Σ w_i·t_i over scalar loss terms (same shapes): one axpby per term after the first, and one pass per
+ * weighted term backward (mulScalar + add per term took two forward and one backward).
+ */
+export function weightedSum(terms: readonly (readonly [Tensor, number])[]): Tensor {
+  if (terms.length === 0) throw new RangeError('weightedSum: no terms');
+  const [t0, w0] = terms[0]!;
+  if (terms.length === 1) return mulScalar(t0, w0);
+  let acc = axpby(w0, t0, terms[1]![1], terms[1]![0]);
+  for (const [t, w] of terms.slice(2)) acc = axpby(1, acc, w, t);
+  return acc;
 }
 
 /** Sum of squares ‖a − b‖²_F (DCMH/SSAH quantisation terms). */

@@ -4,13 +4,35 @@
  */
 import { ShapeError, fmtShape } from '../../runtime/errors.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { noGrad } from '../../autograd/tape.js';
+import { backward, noGrad } from '../../autograd/tape.js';
 import { binarize, clone } from '../../ops/elementwise.js';
 import { checkRowIndex, scatterRows } from '../../ops/layout.js';
 
-/** A copy of t that carries no gradient (stops the tape at t). */
+/**
+ * t without its gradient (stops the tape at t): a view sharing t's storage, no copy. For activations,
+ * which nothing writes in place (a parameter's storage changes under an optimiser step: use detachedCopy).
+ */
 export function detach(t: Tensor): Tensor {
+  return t.view(t.shape);
+}
+
+/** A copy of t that carries no gradient (for tensors that change in place later, such as parameters). */
+export function detachedCopy(t: Tensor): Tensor {
   return noGrad(() => clone(t));
+}
+
+/**
+ * backward(root) as if every tensor in `stops` had been detached when root's graph was built: no gradient
+ * flows past them (their own graphs, e.g. the generators behind a reused D(fake), are not visited).
+ */
+export function backwardStoppedAt(root: Tensor, stops: readonly Tensor[]): void {
+  const was = stops.map((t) => t.requiresGrad);
+  for (const t of stops) t.requiresGrad = false;
+  try {
+    backward(root);
+  } finally {
+    stops.forEach((t, i) => { t.requiresGrad = was[i]!; });
+  }
 }
 
 /** Code matrix update sign(h) with sign(0) → +1 (MODELS.md: DCMH's code lets sign(0) = 0; we map it to +1). */

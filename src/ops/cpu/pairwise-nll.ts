@@ -10,3 +10,13 @@ export function cpuPairwiseNll(t: ArrayLike<number>, s: ArrayLike<number>, n: nu
   }
   return acc / t.length;
 }
+
+/** Float64 reference of bceWithLogitsLoss (src/ops/bce-logits.ts): mean of softplus(−z) (target 1) or softplus(z) (target 0). */
+export function cpuBceWithLogits(z: ArrayLike<number>, target: 0 | 1): number {
+  let acc = 0;
+  for (let e = 0; e < z.length; e++) {
+    const x = target === 1 ? -z[e]! : z[e]!;
+    acc += Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
+  }
+  return acc / z.length;
+}

@@ -47,6 +47,37 @@ export function cpuLrn(x: CpuArray, size: number, alpha: number, beta: number, k
   return { shape: [...x.shape], data: out };
 }
 
+/**
+ * Gradient of cpuLrn for upstream g (same shape): dx_i = g_i s_i^(−β) − (2αβ/size) x_i Σ_{j : i ∈ win(j)} g_j x_j s_j^(−β−1),
+ * written from the definition (each s_j from its own window), float64.
+ */
+export function cpuLrnBackward(x: CpuArray, g: CpuArray, size: number, alpha: number, beta: number, k: number): CpuArray {
+  const C = x.shape[1]!;
+  const HW = x.shape.slice(2).reduce((a, b) => a * b, 1);
+  const lo = (c: number): number => Math.max(0, c - Math.floor(size / 2));
+  const hi = (c: number): number => Math.min(C - 1, c + Math.floor((size - 1) / 2));
+  const s = new Float64Array(x.data.length);
+  for (let i = 0; i < s.length; i++) {
+    const c = Math.floor(i / HW) % C;
+    let acc = 0;
+    for (let j = lo(c); j <= hi(c); j++) acc += x.data[i + (j - c) * HW]! ** 2;
+    s[i] = k + (alpha / size) * acc;
+  }
+  const out = new Float64Array(x.data.length);
+  for (let i = 0; i < out.length; i++) {
+    const c = Math.floor(i / HW) % C;
+    let acc = 0;
+    // Every channel j whose window holds c.
+    for (let j = 0; j < C; j++) {
+      if (c < lo(j) || c > hi(j)) continue;
+      const o = i + (j - c) * HW;
+      acc += g.data[o]! * x.data[o]! * Math.pow(s[o]!, -beta - 1);
+    }
+    out[i] = g.data[i]! * Math.pow(s[i]!, -beta) - ((2 * alpha * beta) / size) * x.data[i]! * acc;
+  }
+  return { shape: [...x.shape], data: out };
+}
+
 function pcg(v: number): number {
   const s = (Math.imul(v >>> 0, 747796405) + 2891336453) >>> 0;
   const w = Math.imul(((s >>> ((s >>> 28) + 4)) ^ s) >>> 0, 277803737) >>> 0;
