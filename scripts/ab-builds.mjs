@@ -1,8 +1,8 @@
 // A/B of two builds in one process, alternating before/after every repetition so that load from other
 // work on a shared machine hits both alike. Usage (each root built with `npm run build`):
-//   node scripts/ab-builds.mjs <before repo root> <after repo root> [repetitions, default 25]
+//   node scripts/ab-builds.mjs <before repo root> <after repo root> [repetitions, default 25] [case-name regex]
 // Prints one JSON line per case: median and min ms of each build.
-const [beforeRoot, afterRoot, repArg] = process.argv.slice(2);
+const [beforeRoot, afterRoot, repArg, only] = process.argv.slice(2);
 if (!beforeRoot || !afterRoot) throw new Error('usage: node scripts/ab-builds.mjs <before root> <after root> [repetitions]');
 const builds = { before: beforeRoot, after: afterRoot };
 const env = {};
@@ -21,6 +21,7 @@ const cases = {
 };
 const reps = Number(repArg ?? 25);
 for (const [name, make] of Object.entries(cases)) {
+  if (only && !new RegExp(only).test(name)) continue;
   const fns = {}, ts = {};
   for (const k of Object.keys(env)) { fns[k] = make(env[k].cm, env[k].rt); ts[k] = []; for (let i = 0; i < 2; i++) { const y = fns[k](); await y.read(); y.dispose(); } }
   for (let i = 0; i < reps; i++) {

@@ -5,6 +5,8 @@ import { Profiler } from '../src/runtime/profiler.js';
 import { add, fromArray, mul, tanh } from '../src/ops/elementwise.js';
 import { tidy } from '../src/tensor/scope.js';
 import { randomData } from './helpers.js';
+import { matmulRaw } from '../src/ops/matmul.js';
+import { gemmLabel } from '../bench/gemm-profile.js';
 
 // Own runtime: a small submit size so that profiling crosses several submits (and query sets), and
 // unquantised timestamps. Buffers are poisoned so a dispatch the profiled path failed to run shows NaN.
@@ -80,6 +82,28 @@ describe('profiler (timestamp queries)', () => {
     const v = await tidy(() => add(x, x)).read();
     expect(Number.isNaN(v[0]!)).toBe(false);
     x.dispose();
+  });
+
+  it('groups by a caller-given label (GEMM shapes read from the uniforms), others fall back to kernel#entry', async () => {
+    if (!rt.hasFeature('timestamp-query')) return;
+    const a = fromArray(rt, randomData(19 * 37, 94), [19, 37]);
+    const b = fromArray(rt, randomData(5 * 19, 95), [5, 19]);
+    await rt.sync();
+    rt.startProfiling({ labelOf: gemmLabel });
+    const ys = [matmulRaw(a, b, { transA: true, transB: true }), matmulRaw(a, b, { transA: true, transB: true }), tanh(a)];
+    const rep = await rt.stopProfiling();
+    const gemm = rep.kernels.filter((k) => k.kernel.startsWith('37×5×19 Aᵀ Bᵀ | gemm_'));
+    expect(gemm.map((k) => k.dispatches)).toEqual([2]);
+    expect(gemm[0]!.kernel).toMatch(/\| grid \d+×\d+×1$/);
+    expect(rep.kernels.find((k) => k.kernel === 'unary#main')?.dispatches).toBe(1);
+    // The labelled dispatches computed the product: C = Aᵀ·Bᵀ, a [19, 37], b [5, 19].
+    const [ad, bd, cd] = [await a.read(), await b.read(), await ys[0]!.read()];
+    for (let m = 0; m < 37; m++) for (let n = 0; n < 5; n++) {
+      let want = 0;
+      for (let k = 0; k < 19; k++) want += ad[k * 37 + m]! * bd[n * 19 + k]!;
+      expect(Math.abs(cd[m * 5 + n]! - want)).toBeLessThan(1e-5);
+    }
+    for (const t of [a, b, ...ys]) t.dispose();
   });
 
   it('rejects double starts and bad capacities', async () => {

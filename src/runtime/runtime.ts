@@ -36,6 +36,9 @@ export interface RuntimeOptions {
   poisonBuffers?: boolean;
 }
 
+/** A profiling label for one dispatch (its spec, workgroup grid and uniform bytes), or undefined for the default. */
+export type ProfileLabeler = (spec: KernelSpec, workgroups: readonly [number, number, number], uniforms: ArrayBufferView | undefined) => string | undefined;
+
 export type Workgroups = number | readonly [number, number?, number?];
 
 /**
@@ -78,6 +81,7 @@ export class Runtime {
   /** Per-dispatch timestamp profiling; null (the normal path) unless startProfiling() was called. */
   private profiler: Profiler | null = null;
   private profileByConstants = false;
+  private profileLabelOf: ProfileLabeler | null = null;
   /** Called once after the first submit (the Node provider uses it to renice the polling thread). */
   onFirstSubmit: (() => void) | null = null;
   /** Called when the runtime is destroyed (providers drop their instance references). */
@@ -237,7 +241,8 @@ export class Runtime {
     const [x, y = 1, z = 1] = typeof workgroups === 'number' ? [workgroups] : workgroups;
     if (x === 0 || y === 0 || z === 0) return;
     if (this.profiler) {
-      this.profiledDispatch(this.profiler, spec, pipeline, bindGroup, x, y, z);
+      const label = this.profileLabelOf?.(spec, [x, y, z], uniforms) ?? (this.profileByConstants ? specKey(spec) : `${spec.kernel}#${spec.entry ?? 'main'}`);
+      this.profiledDispatch(this.profiler, label, pipeline, bindGroup, x, y, z);
       return;
     }
     const pass = this.ensurePass();
@@ -249,10 +254,10 @@ export class Runtime {
   }
 
   /** A dispatch in its own compute pass, bracketed by timestamp writes. */
-  private profiledDispatch(prof: Profiler, spec: KernelSpec, pipeline: GPUComputePipeline, bindGroup: GPUBindGroup, x: number, y: number, z: number): void {
+  private profiledDispatch(prof: Profiler, label: string, pipeline: GPUComputePipeline, bindGroup: GPUBindGroup, x: number, y: number, z: number): void {
     if (!prof.hasRoom) this.flush();
     const encoder = this.endPass();
-    const pass = encoder.beginComputePass({ timestampWrites: prof.timestampWrites(this.profileByConstants ? specKey(spec) : `${spec.kernel}#${spec.entry ?? 'main'}`) });
+    const pass = encoder.beginComputePass({ timestampWrites: prof.timestampWrites(label) });
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(x, y, z);
@@ -266,13 +271,16 @@ export class Runtime {
    * `timestamp-query` feature (requested automatically when the adapter has it). Profiling changes how
    * work is recorded (one pass per dispatch), so time wall-clock figures with it off.
    * `byConstants`: group by pipeline (kernel, entry and override constants) instead of kernel and entry.
+   * `labelOf`: group by the label it returns for a dispatch (e.g. a GEMM's shape read from its uniforms);
+   * dispatches it returns undefined for fall back to the grouping above.
    */
-  startProfiling(opts: { byConstants?: boolean } = {}): void {
+  startProfiling(opts: { byConstants?: boolean; labelOf?: ProfileLabeler } = {}): void {
     this.assertAlive();
     if (this.profiler) throw new GpuError('startProfiling: already profiling');
     if (!this.hasFeature('timestamp-query')) throw new GpuError("startProfiling: this device has no 'timestamp-query' feature");
     this.flush();
     this.profileByConstants = opts.byConstants ?? false;
+    this.profileLabelOf = opts.labelOf ?? null;
     this.profiler = new Profiler(this.device, Math.min(this.maxDispatchesPerSubmit, 2048));
   }
 
