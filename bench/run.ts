@@ -45,7 +45,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     else if (a === '--models') args.models = value().split(',').map((m) => m.trim()).filter(Boolean);
     else if (a === '--cases') args.cases = value().split(',').map((m) => m.trim()).filter(Boolean);
     else if (a === '--help' || a === '-h') {
-      console.log(`usage: npm run bench -- [--suite <${SUITES.map((s) => s.name).join('|')}|all|a,b,…>] [--quick] [--time <ms per case>] [--out <dir>] [--no-nice] [--no-peers] [--models a,b (train suite)] [--cases a,b (dense: square,shapes,conv)]`);
+      console.log(`usage: npm run bench -- [--suite <${SUITES.map((s) => s.name).join('|')}|all|a,b,…>] [--quick] [--time <ms per case>] [--out <dir>] [--no-nice] [--no-peers] [--models a,b (train suite)] [--cases a,b (dense: square,shapes,conv; retrieval: random,learned,learned-image,32,64,128)]`);
       process.exit(0);
     } else throw new Error(`bench: unknown argument ${a}`);
   }

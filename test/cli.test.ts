@@ -121,6 +121,12 @@ describe('cmhash CLI', () => {
     expect([...d].sort((x: number, y: number) => x - y)).toEqual(d);
     const cpu = JSON.parse(cli('search', '--index', db, '--queries', q, '--rows', '0,7', '--k', '5', '--json', '--cpu').out);
     expect(cpu).toEqual(sg);
+    for (const extra of [['--multi-index', 'on'], ['--multi-index', 'auto'], ['--multi-index', 'on', '--cpu']]) {
+      const mi = cli('search', '--index', db, '--queries', q, '--rows', '0,7', '--k', '5', '--json', ...extra);
+      expect(mi.code, `${extra.join(' ')}: ${mi.err}`).toBe(0);
+      expect(JSON.parse(mi.out), extra.join(' ')).toEqual(sg);
+    }
+    expect(cli('search', '--index', db, '--queries', q, '--multi-index', 'auto', '--cpu').err).toMatch(/--multi-index auto compares with the GPU scan/);
 
     // encode from a features file (MAT v5): the first 5 retrieval rows give the first 5 codes of db.cmhi.
     const ds = loadDefaultDataset({ text: 'lda' });

@@ -45,6 +45,44 @@ describe('multi-index hashing', () => {
     }
   });
 
+  it('keeps ties in index order and answers far queries, odd widths, words straddled by substrings', () => {
+    // Heavy ties: 3 centres without noise, so every distance is shared by about n/3 items and k cuts a tie group.
+    for (const bits of [33, 65, 97, 127]) {
+      const n = 2000;
+      const db = clustered(n, bits, bits, 3, 0);
+      const near = clustered(7, bits, bits + 1, 3, 1);
+      const far = clustered(7, bits, bits + 2, 7, 0); // unrelated centres: k-th neighbour about bits/2 away
+      const q = new Uint32Array([...near, ...far]);
+      for (const m of [2, 5, Math.ceil(bits / 20)]) {
+        if (Math.ceil(bits / m) > 20) continue;
+        const mih = new MultiIndexHashing(db, bits, { substrings: m });
+        for (const k of [1, 99, 700, 1999]) {
+          const got = mih.search(q, k);
+          const want = hammingTopKCpu(q, db, bits, k);
+          const tag = `bits=${bits} m=${m} k=${k}`;
+          expect(Array.from(got.indices), tag).toEqual(Array.from(want.indices));
+          expect(Array.from(got.distances), tag).toEqual(Array.from(want.distances));
+        }
+      }
+    }
+  });
+
+  it('gives the same answers when scratch buffers grow between searches, and counts its work', () => {
+    const bits = 64, n = 20_000;
+    const db = clustered(n, bits, 11, 10, 2);
+    const mih = new MultiIndexHashing(db, bits);
+    const q = clustered(5, bits, 12, 10, 8);
+    for (const k of [5, 5000, 3, n]) {
+      const got = mih.search(q, k);
+      const want = hammingTopKCpu(q, db, bits, k);
+      expect(Array.from(got.indices), `k=${k}`).toEqual(Array.from(want.indices));
+      expect(Array.from(got.distances), `k=${k}`).toEqual(Array.from(want.distances));
+      expect(mih.stats.accepted).toBeGreaterThanOrEqual(5 * k);
+      expect(mih.stats.candidates).toBeGreaterThanOrEqual(mih.stats.accepted);
+    }
+    expect(mih.bytes).toBeGreaterThan(mih.m * n * 12);
+  });
+
   it('looks at a small part of a clustered database', () => {
     const bits = 64, n = 50_000;
     const db = clustered(n, bits, 1, 500, 3);
@@ -80,5 +118,38 @@ describe('multi-index hashing', () => {
     expect(Array.from(b.distances)).toEqual(Array.from(a.distances));
     gpu.dispose();
     mi.dispose();
+  });
+
+  it("multiIndex 'auto' splits the queries between the tables and the scan with the same results", async () => {
+    const rt = await getRuntime();
+    const bits = 64, n = 4000;
+    const db = clustered(n, bits, 21, 30, 3);
+    const gpu = HammingIndex.create(rt, bits);
+    const auto = HammingIndex.create(rt, bits, { multiIndex: 'auto' });
+    gpu.add(db);
+    auto.add(db);
+    const seen: string[] = [];
+    for (const nq of [5, 100, 300, 300]) {
+      const q = clustered(nq, bits, nq + seen.length, 30, 5);
+      const a = await gpu.search(q, 40), b = await auto.search(q, 40);
+      expect(Array.from(b.indices), `nq=${nq}`).toEqual(Array.from(a.indices));
+      expect(Array.from(b.distances), `nq=${nq}`).toEqual(Array.from(a.distances));
+      const c = auto.lastAuto!;
+      expect(c.sampled).toBeGreaterThanOrEqual(Math.min(nq, 4)); // the tables may be dropped after 4 queries if much slower
+      expect(c.sampled).toBeLessThanOrEqual(32);
+      expect(c.multiIndexMsPerQuery).toBeGreaterThanOrEqual(0);
+      if (nq === 5) expect(c).toMatchObject({ rest: 'none', scanMsPerQuery: null });
+      else expect(c.scanMsPerQuery).toBeGreaterThan(0); // measured at the first search of more than 32 queries
+      seen.push(c.rest);
+    }
+    auto.add(db.subarray(0, 2)); // a new database: the scan's cost is measured again
+    const r = await auto.search(db.subarray(0, 2 * 32), 3);
+    expect(auto.lastAuto).toMatchObject({ rest: 'none', scanMsPerQuery: null, sampled: 32 });
+    const want = hammingTopKCpu(db.subarray(0, 2 * 32), new Uint32Array([...db, ...db.subarray(0, 2)]), bits, 3);
+    expect(Array.from(r.indices)).toEqual(Array.from(want.indices));
+
+    expect(() => HammingIndex.create(rt, bits, { multiIndex: 'yes' as never })).toThrow(/multiIndex must be true, false, 'auto'/);
+    gpu.dispose();
+    auto.dispose();
   });
 });

@@ -3,7 +3,10 @@
  * JSGHCA model's codes of the 2,866 Wikipedia items (bench/data, written by `cmhash export`) with the image
  * codes tiled to the database size, every copy after the first with seeded bit noise (each bit flipped
  * with probability 1/16), and the text codes as queries (text → image). Learned codes cluster, so their
- * distance histograms (and a search's candidate counts) differ from random codes'.
+ * distance histograms (and a search's candidate counts) differ from random codes'. 'learned-image' is the
+ * same database searched by image codes (image → image: "more like this" from an item's page, near-duplicate
+ * search): the queries are the first nq image codes themselves, which are database items 0..nq-1 (the
+ * noise-free first copy), so every query finds itself at distance 0.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,7 +15,7 @@ import { decodeNpy } from '../../src/io/npy.js';
 import { Rng } from '../../src/util/rng.js';
 import { peersDir } from './python.js';
 
-export type CodeKind = 'random' | 'learned';
+export type CodeKind = 'random' | 'learned' | 'learned-image';
 
 export interface Codes {
   kind: CodeKind;
@@ -54,9 +57,10 @@ export function tileWithNoise(src: Uint32Array, words: number, count: number, rn
 
 export function makeCodes(kind: CodeKind, bits: number, n: number, nq: number, seed: number): Codes {
   const w = bits / 32;
-  const rng = new Rng(seed + bits + (kind === 'learned' ? 1000 : 0));
+  const rng = new Rng(seed + bits + (kind === 'random' ? 0 : 1000)); // both learned kinds: the same database
   if (kind === 'random') return { kind, bits, n, nq, db: randomWords(n * w, rng), queries: randomWords(nq * w, rng) };
-  return { kind, bits, n, nq, db: tileWithNoise(learnedCodes(bits, 'image'), w, n, rng), queries: tileWithNoise(learnedCodes(bits, 'text'), w, nq, rng) };
+  const db = tileWithNoise(learnedCodes(bits, 'image'), w, n, rng);
+  return { kind, bits, n, nq, db, queries: tileWithNoise(learnedCodes(bits, kind === 'learned' ? 'text' : 'image'), w, nq, rng) };
 }
 
 export const fmtN = (n: number): string => (n >= 1e6 ? `${n / 1e6}M` : n >= 1e3 ? `${n / 1e3}K` : String(n));

@@ -41,9 +41,30 @@ interface Case extends Codes {
 const K = 100;
 const CHECK = 16;
 
-function cases(quick: boolean): { kind: CodeKind; n: number; nq: number; bits: number }[] {
-  if (quick) return (['random', 'learned'] as const).map((kind) => ({ kind, n: 100_000, nq: 64, bits: 64 }));
-  return (['random', 'learned'] as const).flatMap((kind) => [32, 64, 128].map((bits) => ({ kind, n: 1_000_000, nq: 1000, bits })));
+const KINDS: readonly CodeKind[] = ['random', 'learned', 'learned-image'];
+const WIDTHS = [32, 64, 128];
+
+/**
+ * The cases, narrowed by `--cases`: code kinds (random, learned = text → image queries, learned-image =
+ * image → image queries) and/or widths (32, 64, 128), e.g. `--cases learned,learned-image,64`.
+ */
+function cases(quick: boolean, only: string[] | null): { kind: CodeKind; n: number; nq: number; bits: number }[] {
+  const bad = (only ?? []).filter((x) => !KINDS.includes(x as CodeKind) && !WIDTHS.includes(Number(x)));
+  if (bad.length) throw new Error(`retrieval suite: --cases takes code kinds (${KINDS.join(', ')}) and widths (${WIDTHS.join(', ')}), got '${bad.join(', ')}'`);
+  const kinds = only?.some((x) => KINDS.includes(x as CodeKind)) ? KINDS.filter((k) => only.includes(k)) : KINDS;
+  const widths = only?.some((x) => WIDTHS.includes(Number(x))) ? WIDTHS.filter((b) => only.includes(String(b))) : WIDTHS;
+  if (quick) return kinds.map((kind) => ({ kind, n: 100_000, nq: 64, bits: widths.includes(64) ? 64 : widths[0]! }));
+  return kinds.flatMap((kind) => widths.map((bits) => ({ kind, n: 1_000_000, nq: 1000, bits })));
+}
+
+/** What the queries are, for case labels. */
+const KIND_LABEL: Record<CodeKind, string> = { random: 'random codes', learned: 'learned codes (text → image)', 'learned-image': 'learned codes (image → image)' };
+
+/** Distribution of the k-th neighbour's distance over the queries (min / 10th / median / 90th percentile / max). */
+function kthDistances(res: TopKResult, nq: number, k: number): { min: number; p10: number; median: number; p90: number; max: number } {
+  const d = Array.from({ length: nq }, (_, q) => res.distances[q * k + k - 1]!).sort((a, b) => a - b);
+  const at = (f: number): number => d[Math.min(nq - 1, Math.floor(f * nq))]!;
+  return { min: d[0]!, p10: at(0.1), median: at(0.5), p90: at(0.9), max: d[nq - 1]! };
 }
 
 function sameSortedDistances(ours: Uint32Array, theirs: number[][], k: number): boolean {
@@ -60,7 +81,7 @@ async function makeCases(ctx: PeerContext, withTorch: boolean): Promise<Case[]> 
   if (withTorch) mkdirSync(dir, { recursive: true });
   const out: Case[] = [];
   try {
-    for (const c of cases(args.quick)) {
+    for (const c of cases(args.quick, args.cases)) {
       const { db, queries } = makeCodes(c.kind, c.bits, c.n, c.nq, 7000);
       const runTorch = withTorch && c.kind === 'random';
       const dbFile = join(dir, 'db.u32'), qFile = join(dir, 'queries.u32');
@@ -92,14 +113,14 @@ async function makeCases(ctx: PeerContext, withTorch: boolean): Promise<Case[]> 
 }
 
 /** FAISS IndexBinaryMultiHash bit flips per substring probe: it verifies only what it probes, so it is exact only when the neighbours lie within them (checked below). */
-const FAISS_NFLIP = [1, 2];
+const FAISS_NFLIP = [0, 1, 2];
 
 /**
  * Multi-index hashing on learned codes: ours (src/retrieval/multi-index.ts, one CPU thread, exact) and
  * FAISS IndexBinaryMultiHash (same substring count; approximate unless nflip covers the neighbours),
  * against our flat scan's time `flatMs` and results `flat`. Table building is timed apart, as FAISS's.
  */
-async function multiIndexRows(c: Case, label: string, flat: TopKResult, flatMs: number, peers: boolean, quick: boolean, log: (l: string) => void): Promise<ResultRow[]> {
+async function multiIndexRows(rt: BenchContext['rt'], c: Case, label: string, flat: TopKResult, flatMs: number, peers: boolean, quick: boolean, log: (l: string) => void): Promise<ResultRow[]> {
   const { db, queries, bits, k } = c;
   const rows: ResultRow[] = [];
   let t = performance.now();
@@ -115,12 +136,35 @@ async function multiIndexRows(c: Case, label: string, flat: TopKResult, flatMs: 
   const ms = median(times);
   const equal = res.indices.every((v, i) => v === flat.indices[i]) && res.distances.every((v, i) => v === flat.distances[i]);
   const perQuery = mih.stats.candidates / c.nq;
+  const kth = kthDistances(flat, c.nq, k);
   rows.push({
     case: label, impl: `cmhash multi-index hashing (${mih.m} substrings, CPU, 1 thread)`, medianMs: ms, samples: times.length,
-    note: `${(flatMs / ms).toFixed(2)}× our flat scan; verifies ${perQuery.toFixed(0)} candidates per query (${(100 * perQuery / c.n).toFixed(2)}% of the database), ${(mih.stats.probes / c.nq).toFixed(0)} buckets probed; tables built in ${buildMs.toFixed(0)} ms (not timed); results ${equal ? 'identical to the flat scan' : 'DIFFER from the flat scan'}`,
-    extra: { times, buildMs, substrings: mih.m, candidatesPerQuery: perQuery, probesPerQuery: mih.stats.probes / c.nq, equal, vsFlat: flatMs / ms },
+    note: `${(flatMs / ms).toFixed(2)}× our flat scan; k-th neighbour at ${kth.min} / ${kth.p10} / ${kth.median} / ${kth.p90} / ${kth.max} bits (min / p10 / median / p90 / max); verifies ${perQuery.toFixed(0)} table entries per query (${(100 * perQuery / c.n).toFixed(2)}% of the database; ${(mih.stats.accepted / c.nq).toFixed(0)} accepted), ${(mih.stats.probes / c.nq).toFixed(0)} buckets probed; tables built in ${buildMs.toFixed(0)} ms (${(mih.bytes / 2 ** 20).toFixed(0)} MiB, not timed); results ${equal ? 'identical to the flat scan' : 'DIFFER from the flat scan'}`,
+    extra: { times, buildMs, tableBytes: mih.bytes, substrings: mih.m, candidatesPerQuery: perQuery, acceptedPerQuery: mih.stats.accepted / c.nq, probesPerQuery: mih.stats.probes / c.nq, kthDistance: kth, equal, vsFlat: flatMs / ms },
   });
-  log(`${label}: multi-index hashing ${ms.toFixed(0)} ms (${(flatMs / ms).toFixed(2)}× flat ${flatMs.toFixed(0)} ms), ${perQuery.toFixed(0)} candidates/query, identical ${equal}`);
+  log(`${label}: multi-index hashing ${ms.toFixed(0)} ms (${(flatMs / ms).toFixed(2)}× flat ${flatMs.toFixed(0)} ms), ${perQuery.toFixed(0)} entries/query, k-th distance median ${kth.median} (${kth.min}–${kth.max}), identical ${equal}`);
+  // multiIndex 'auto' (HammingIndex): the first search measures the GPU scan on 128 queries; later searches reuse it.
+  const auto = HammingIndex.create(rt, bits, { multiIndex: 'auto' });
+  auto.add(db);
+  await rt.sync();
+  const autoTimes: number[] = [];
+  let autoRes: TopKResult = flat;
+  for (let r = 0; r < (quick ? 2 : 3); r++) {
+    t = performance.now();
+    autoRes = await auto.search(queries, k);
+    autoTimes.push(performance.now() - t);
+  }
+  const choice = auto.lastAuto!;
+  auto.dispose();
+  await rt.sync();
+  const autoMs = median(autoTimes.slice(1));
+  const autoEqual = autoRes.indices.every((v, i) => v === flat.indices[i]) && autoRes.distances.every((v, i) => v === flat.distances[i]);
+  rows.push({
+    case: label, impl: "cmhash HammingIndex, multiIndex 'auto'", medianMs: autoMs, samples: autoTimes.length - 1,
+    note: `${(flatMs / autoMs).toFixed(2)}× our flat scan; chose ${choice.rest === 'scan' ? 'the GPU scan' : 'multi-index hashing'} after timing ${choice.sampled} queries on the tables (${(choice.multiIndexMsPerQuery * 1e3).toFixed(0)} µs/query) against the scan (${choice.scanMsPerQuery === null ? '?' : (choice.scanMsPerQuery * 1e3).toFixed(0)} µs/query); first search (tables built, scan measured on 128 queries) ${autoTimes[0]!.toFixed(0)} ms; results ${autoEqual ? 'identical to the flat scan' : 'DIFFER from the flat scan'}`,
+    extra: { times: autoTimes, choice, equal: autoEqual, vsFlat: flatMs / autoMs },
+  });
+  log(`${label}: multiIndex 'auto' ${autoMs.toFixed(0)} ms (first ${autoTimes[0]!.toFixed(0)} ms), rest by ${choice.rest}, identical ${autoEqual}`);
   if (!peers) return rows;
   for (const nflip of FAISS_NFLIP) {
     const f = await runFaiss(db, queries, bits, k, { index: 'mih', nhash: mih.m, nflip, threads: [1, 2], runs: quick ? 1 : 2 });
@@ -154,7 +198,7 @@ export const retrievalSuite: Suite = {
     for (const c of data) {
       const { n, nq, bits, k, db, queries, kind } = c;
       const w = bits / 32;
-      const label = `top-${k}, ${nq} queries × ${fmtN(n)} ${kind} codes, ${bits} bits`;
+      const label = `top-${k}, ${nq} queries × ${fmtN(n)} ${KIND_LABEL[kind]}, ${bits} bits`;
       const pairs = nq * n;
       const load0 = loadavg()[0]!;
       const runs = args.quick ? 1 : 3;
@@ -217,7 +261,7 @@ export const retrievalSuite: Suite = {
         rows.push({ case: label, impl: 'FAISS IndexBinaryFlat', medianMs: NaN, samples: 0, note: `skipped: ${before.missing}` });
         log(`${label}: cmhash ${gMs.toFixed(0)} ms; FAISS skipped: ${before.missing}`);
       }
-      if (kind === 'learned') rows.push(...(await multiIndexRows(c, label, res, gMs, args.peers, args.quick, log)));
+      if (kind !== 'random') rows.push(...(await multiIndexRows(rt, c, label, res, gMs, args.peers, args.quick, log)));
       if (kind !== 'random') continue;
       // Plain TypeScript on a subset (same tie order as ours: indices must match exactly).
       const cq = args.quick ? 8 : Math.max(8, Math.round(2e8 / n));

@@ -51,6 +51,9 @@ Options:
   --rows <list>       only these query rows, e.g. 0,5,9 (default: all)
   --k <n>             results per query (default 10)
   --cpu               rank on the CPU instead of the GPU
+  --multi-index <m>   on: multi-index hashing (exact; fast when the k-th neighbour is near, e.g. image → image
+                      on learned codes, slow when it is far, e.g. text → image); auto: per search, the
+                      cheaper of it and the GPU scan, timed on the first queries (not with --cpu); off (default)
   --json              print JSON: { bits, database, k, queries: [{ query, id, labels, results: [{ row, id, labels, distance }] }] }
 ${COMMON_HELP}`;
 
@@ -147,7 +150,7 @@ export async function encodeCommand(args: string[]): Promise<number> {
 export async function searchCommand(args: string[]): Promise<number> {
   const v = parse(args, {
     ...COMMON_OPTIONS, index: { type: 'string' }, queries: { type: 'string' }, rows: { type: 'string' }, k: { type: 'string' },
-    cpu: { type: 'boolean' }, json: { type: 'boolean' },
+    cpu: { type: 'boolean' }, json: { type: 'boolean' }, 'multi-index': { type: 'string' },
   });
   if (v.help) {
     console.log(SEARCH_HELP);
@@ -168,9 +171,13 @@ export async function searchCommand(args: string[]): Promise<number> {
   const q = new Uint32Array(rows.length * words);
   rows.forEach((r, i) => q.set(qf.codes.subarray(r * words, (r + 1) * words), i * words));
   const k = Math.min(int('k', v.k, 10, 1), n);
+  const mi = (v['multi-index'] as string | undefined) ?? 'off';
+  if (!['on', 'off', 'auto'].includes(mi)) throw new UsageError(`--multi-index must be on, off or auto, got '${mi}'`);
+  if (mi === 'auto' && v.cpu) throw new UsageError('--multi-index auto compares with the GPU scan: not with --cpu (use --multi-index on)');
+  const multiIndex = mi === 'auto' ? 'auto' : mi === 'on';
   const rt = v.cpu ? null : await runtimeFor(v.backend);
   try {
-    const hits = await searchIndexFile(db, q, k, rt ? { runtime: rt } : {});
+    const hits = await searchIndexFile(db, q, k, rt ? { runtime: rt, multiIndex } : { multiIndex });
     const results = rows.map((r, i) => ({ query: r, id: indexFileId(qf, r), labels: indexFileLabels(qf, r), results: hits[i]! }));
     if (v.json) console.log(JSON.stringify({ bits: db.bits, database: n, k, queries: results }, null, 2));
     else {

@@ -46,10 +46,29 @@ export interface HammingIndexOptions {
   candidatesPerBlock?: number;
   /**
    * Answer top-k searches with multi-index hashing (src/retrieval/multi-index.ts: substring tables on the
-   * host, built at the first search after an add) instead of a GPU scan: much faster on clustered
-   * (learned) codes, slower on uniform random ones. Results are identical. Radius search stays on the GPU.
+   * host, built at the first search after an add) instead of a GPU scan: much faster when the k-th
+   * neighbour is near (near-duplicate, same-modal queries on learned codes), slower when it is far
+   * (cross-modal queries, random codes). Results are identical. Radius search stays on the GPU.
+   * 'auto' (or { auto: true, … }): each search times up to 32 of its queries on the tables and answers
+   * the rest by whichever of them and the GPU scan costs less per query (the scan's cost is measured on
+   * this index, at the first search of more than 32 queries, on up to 128 of them; see lastAuto).
    */
-  multiIndex?: boolean | MultiIndexOptions;
+  multiIndex?: boolean | 'auto' | (MultiIndexOptions & { auto?: boolean });
+}
+
+/** Most queries of an auto search timed on multi-index hashing, and on the scan when its cost is unknown. */
+export const AUTO_SAMPLE_QUERIES = 32;
+export const AUTO_SCAN_QUERIES = 128;
+
+/** How the last multiIndex: 'auto' search split its queries. */
+export interface AutoChoice {
+  /** Queries answered by multi-index hashing to time it (after the scan's calibration slice, if any). */
+  sampled: number;
+  multiIndexMsPerQuery: number;
+  /** The GPU scan's cost per query on this index (null if it is unknown and the search had ≤ 32 queries). */
+  scanMsPerQuery: number | null;
+  /** Path of the remaining queries. */
+  rest: 'multi-index' | 'scan' | 'none';
 }
 
 export class HammingIndex {
@@ -63,7 +82,12 @@ export class HammingIndex {
   private readonly store: HammingStore;
   private readonly searcher: HammingSearch;
   private readonly multiIndex: MultiIndexOptions | null;
+  private readonly autoMultiIndex: boolean;
   private mih: MultiIndexHashing | null = null;
+  /** Wall ms per query of the latest GPU scan search of at least AUTO_SCAN_QUERIES queries (or the calibration); reset by add. */
+  private scanMsPerQuery: number | null = null;
+  /** How the last multiIndex: 'auto' search split its queries (null for other searches). */
+  lastAuto: AutoChoice | null = null;
   private disposed = false;
   /** Queries the last one-scan search had to answer again on the two-pass path (list overflow). */
   lastOverflowed = 0;
@@ -92,7 +116,12 @@ export class HammingIndex {
     if (!Number.isInteger(this.sampleItems) || this.sampleItems < 1) throw new RangeError(`HammingIndex: sampleItems must be a positive integer, got ${opts.sampleItems}`);
     this.candidatesPerBlock = opts.candidatesPerBlock;
     if (this.candidatesPerBlock !== undefined && (!Number.isInteger(this.candidatesPerBlock) || this.candidatesPerBlock < 1)) throw new RangeError(`HammingIndex: candidatesPerBlock must be a positive integer, got ${opts.candidatesPerBlock}`);
-    this.multiIndex = opts.multiIndex ? (opts.multiIndex === true ? {} : opts.multiIndex) : null;
+    const mi = opts.multiIndex;
+    if (mi !== undefined && mi !== true && mi !== false && mi !== 'auto' && (typeof mi !== 'object' || mi === null)) {
+      throw new RangeError(`HammingIndex: multiIndex must be true, false, 'auto' or an options object, got ${String(mi)}`);
+    }
+    this.autoMultiIndex = mi === 'auto' || (typeof mi === 'object' && mi.auto === true);
+    this.multiIndex = !mi ? null : mi === true || mi === 'auto' ? {} : { substrings: mi.substrings };
     this.store = new HammingStore(rt, bits, this.words, this.chunkItems);
     this.searcher = new HammingSearch(this.store, this.blockSize, this.maxQueryBatch);
   }
@@ -125,6 +154,7 @@ export class HammingIndex {
     this.assertLive('add');
     this.store.add(packed);
     this.mih = null;
+    this.scanMsPerQuery = null;
   }
 
   /** Resolves once codes added as tensors are mirrored on the host (needed before save()). */
@@ -148,13 +178,74 @@ export class HammingIndex {
     const nq = this.checkQueries('search', queries);
     if (!Number.isInteger(k) || k < 1 || k > this.store.n) throw new RangeError(`HammingIndex.search: k must be an integer in 1..${this.store.n} (index size), got ${k}`);
     if (nq === 0) return { indices: new Uint32Array(0), distances: new Uint32Array(0) };
+    this.lastAuto = null;
     if (this.multiIndex) {
       await this.store.settled();
       this.mih ??= new MultiIndexHashing(this.store.codes(), this.bits, this.multiIndex);
+      if (this.autoMultiIndex) return this.searchAuto(this.mih, queries, nq, k);
       this.lastStrategy = 'multi-index';
       this.lastOverflowed = 0;
       return this.mih.search(queries, k);
     }
+    return this.scan(queries, nq, k);
+  }
+
+  /**
+   * multiIndex 'auto': the scan's cost per query (measured on this index: on up to 128 of this search's
+   * queries the first time), then up to 32 queries on the tables one by one, timed (stopping after 4 if
+   * they take over twice the scan's time), then the rest by the cheaper of the two. Results are kept
+   * from every part, so nothing is computed twice.
+   */
+  private async searchAuto(mih: MultiIndexHashing, queries: Uint32Array, nq: number, k: number): Promise<TopKResult> {
+    const w = this.words;
+    const parts: TopKResult[] = [];
+    let at = 0;
+    let scanMs = this.scanMsPerQuery;
+    if (scanMs === null && nq > AUTO_SAMPLE_QUERIES) {
+      const take = Math.min(nq - AUTO_SAMPLE_QUERIES, AUTO_SCAN_QUERIES);
+      const t0 = performance.now();
+      parts.push(await this.scanPaths(queries.subarray(0, take * w), take, k));
+      scanMs = (performance.now() - t0) / take;
+      if (take >= AUTO_SCAN_QUERIES / 2) this.scanMsPerQuery = scanMs; // fixed costs make smaller slices unrepresentative
+      at = take;
+    }
+    const end = Math.min(nq, at + AUTO_SAMPLE_QUERIES);
+    let sampled = 0, mihMs = 0;
+    const t0 = performance.now();
+    while (at < end) {
+      parts.push(mih.search(queries.subarray(at * w, (at + 1) * w), k));
+      at++;
+      mihMs = (performance.now() - t0) / ++sampled;
+      if (scanMs !== null && sampled >= 4 && mihMs > 2 * scanMs) break;
+    }
+    let rest: AutoChoice['rest'] = 'none';
+    this.lastStrategy = 'multi-index';
+    this.lastOverflowed = 0;
+    if (at < nq) {
+      rest = scanMs !== null && scanMs < mihMs ? 'scan' : 'multi-index';
+      parts.push(rest === 'scan' ? await this.scan(queries.subarray(at * w), nq - at, k) : mih.search(queries.subarray(at * w), k));
+      if (rest === 'multi-index') this.lastStrategy = 'multi-index';
+    }
+    this.lastAuto = { sampled, multiIndexMsPerQuery: mihMs, scanMsPerQuery: scanMs, rest };
+    const indices = new Uint32Array(nq * k), distances = new Uint32Array(nq * k);
+    let o = 0;
+    for (const p of parts) {
+      indices.set(p.indices, o);
+      distances.set(p.distances, o);
+      o += p.indices.length;
+    }
+    return { indices, distances };
+  }
+
+  /** The GPU scan (one-scan or two-pass path); a search of at least 128 queries updates its cost per query for multiIndex 'auto'. */
+  private async scan(queries: Uint32Array, nq: number, k: number): Promise<TopKResult> {
+    const t0 = performance.now();
+    const res = await this.scanPaths(queries, nq, k);
+    if (nq >= AUTO_SCAN_QUERIES) this.scanMsPerQuery = (performance.now() - t0) / nq;
+    return res;
+  }
+
+  private async scanPaths(queries: Uint32Array, nq: number, k: number): Promise<TopKResult> {
     const plan = this.strategy === 'two-pass' ? null : oneScanPlan(
       this.store.chunks.map((c) => c.count), this.bits, nq, k, this.rt.limits,
       { sampleItems: this.sampleItems, cap: this.candidatesPerBlock, maxQueryBatch: this.maxQueryBatch }, this.strategy === 'one-scan',

@@ -1,4 +1,4 @@
-export { HammingIndex, type HammingIndexOptions, type SearchStrategy } from './hamming-index.js';
+export { HammingIndex, type AutoChoice, type HammingIndexOptions, type SearchStrategy } from './hamming-index.js';
 export { MultiIndexHashing, defaultSubstrings, type MultiIndexOptions, type MultiIndexStats } from './multi-index.js';
 export { packedToBytes, bytesToPacked, bytesPerCode } from './code-bytes.js';
 export { topKDifference, type ForeignTopK } from './compare.js';
