@@ -45,7 +45,7 @@ for (const [name, cfg] of [['register-blocked with subgroups (CPU adapters)', SG
       try { await fn(); } finally { setGemmConfig(rt, null); }
     };
     it('odd sizes, all transpose combinations', () => withCfg(async () => {
-      const cases: Case[] = [{ M: 1, N: 1, K: 1 }, { M: 17, N: 255, K: 3 }, { M: 255, N: 17, K: 33 }, { M: 5, N: 1023, K: 17 }, { M: 1023, N: 3, K: 9 }, { M: 7, N: 9, K: 1030 }];
+      const cases: Case[] = [{ M: 1, N: 1, K: 1 }, { M: 17, N: 255, K: 3 }, { M: 255, N: 17, K: 33 }, { M: 5, N: 1023, K: 17 }, { M: 1023, N: 3, K: 9 }, { M: 33, N: 8, K: 21 }, { M: 7, N: 9, K: 1030 }];
       let s = 1;
       for (const c of cases) for (const tA of [false, true]) for (const tB of [false, true]) await check(c, tA, tB, 'none', false, s++);
     }));
@@ -138,6 +138,27 @@ describe('split-K choice', () => {
       setSplitKPolicy(rt, null);
     }
     expect(() => setSplitKPolicy(rt, { minWorkgroups: 1, minK: 0, maxSplits: 2 })).toThrow(/minK/);
+  });
+});
+
+describe('register-blocked tile per shape', () => {
+  it('one column per invocation when N fits one workgroup (matrix-vector), the configured TN otherwise', async () => {
+    const rt = await getRuntime();
+    setGemmConfig(rt, SG_GEMM);
+    try {
+      const tns: number[] = [];
+      const a = fromArray(rt, randomData(37 * 19, 600, -1, 1), [37, 19]);
+      for (const n of [1, SG_GEMM.WG, SG_GEMM.WG + 1]) {
+        const b = fromArray(rt, randomData(19 * n, 601, -1, 1), [19, n]);
+        recordKernels(rt, () => matmulRaw(a, b).dispose(), (spec) => { tns.push(Number(spec.constants?.TN)); return spec.kernel; });
+        b.dispose();
+      }
+      a.dispose();
+      expect(tns).toEqual([1, 1, SG_GEMM.TN]);
+    } finally {
+      setGemmConfig(rt, null);
+    }
+    // Results on these shapes: the odd-size cases above (N = 1 and 3) run the one-column tile.
   });
 });
 

@@ -45,9 +45,30 @@ export function layoutOf(kernel: DescribedKernel): UniformLayout {
 
 /** Pack kernel K's uniform block. Rank-limited arrays (dims) are zero-filled; too many values is an error. */
 export function packUniforms<K extends DescribedKernel>(kernel: K, values: UniformValues<K>): Uint8Array {
+  const bytes = new Uint8Array(layoutOf(kernel).size);
+  packUniformsInto(kernel, values, new DataView(bytes.buffer));
+  return bytes;
+}
+
+let scratch = new DataView(new ArrayBuffer(256));
+
+/**
+ * Kernel K's uniform block packed into a scratch buffer that the next call overwrites: for a caller that
+ * hands it straight to rt.dispatch (which copies it into the uniform arena), so a dispatch allocates no
+ * block of its own.
+ */
+export function packUniformsScratch<K extends DescribedKernel>(kernel: K, values: UniformValues<K>): Uint8Array {
+  const size = layoutOf(kernel).size;
+  if (size > scratch.byteLength) scratch = new DataView(new ArrayBuffer(size));
+  const bytes = new Uint8Array(scratch.buffer, 0, size);
+  bytes.fill(0);
+  packUniformsInto(kernel, values, scratch);
+  return bytes;
+}
+
+/** Write kernel K's uniforms at their offsets into `view` (which must be zeroed: unused dims stay 0). */
+function packUniformsInto<K extends DescribedKernel>(kernel: K, values: UniformValues<K>, view: DataView): void {
   const l = layoutOf(kernel);
-  const bytes = new Uint8Array(l.size);
-  const view = new DataView(bytes.buffer);
   const vals = values as Readonly<Record<string, number | readonly number[]>>;
   for (const f of l.fields) {
     const v = vals[f.name];
@@ -69,5 +90,4 @@ export function packUniforms<K extends DescribedKernel>(kernel: K, values: Unifo
       }
     }
   }
-  return bytes;
 }

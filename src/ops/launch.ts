@@ -6,7 +6,7 @@
 import type { Runtime, Workgroups } from '../runtime/runtime.js';
 import type { OverrideConstants } from '../runtime/pipeline-cache.js';
 import { KERNELS, type DescribedKernel } from '../kernels/descriptors.js';
-import { packUniforms, type UniformValues } from '../kernels/params.js';
+import { packUniformsScratch, type UniformValues } from '../kernels/params.js';
 
 export interface LaunchOptions {
   /** Entry point (default `main`). */
@@ -30,5 +30,6 @@ export function launch<K extends DescribedKernel>(
   const d = KERNELS[kernel] as { wg: number | null };
   const constants: OverrideConstants = d.wg === null ? { ...opts.constants } : { WG: d.wg, ...opts.constants };
   const wg = opts.workgroups ?? rt.grid(Math.ceil(gridCount(kernel, values as Readonly<Record<string, unknown>>) / (constants.WG as number)));
-  rt.dispatch({ kernel, entry: opts.entry, constants }, buffers, wg, packUniforms(kernel, values));
+  // The block is copied into the uniform arena by dispatch, so the shared scratch is free again after it.
+  rt.dispatch({ kernel, entry: opts.entry, constants }, buffers, wg, packUniformsScratch(kernel, values));
 }

@@ -114,12 +114,15 @@ function gemmLaunch(g: GemmGeometry, cfg: GemmConfig, ep: GemmEpilogue, cv?: Con
       kAlign: cfg.BK,
     };
   }
-  // Few rows (small batches, few channels): a shorter row tile wastes less work.
+  // Few rows (small batches, few channels): a shorter row tile wastes less work. Few columns (matrix-vector
+  // products, N ≤ WG): one column per invocation, since the others would all be clamped copies of the last
+  // (isolated on lavapipe: 256×1×128 Aᵀ 134 → 110 µs, 128×1×256 136 → 101; BENCHMARKS.md, issue 13).
   const tm = Math.min(cfg.TM, 2 ** Math.max(0, Math.ceil(Math.log2(g.M))));
-  const constants: Record<string, number | boolean> = { WG: cfg.WG, TM: tm, TN: cfg.TN, MODE: cv?.mode ?? 0, BIAS_ROWS: ep.biasRows ?? false, ...common };
+  const tn = g.N <= cfg.WG ? 1 : cfg.TN;
+  const constants: Record<string, number | boolean> = { WG: cfg.WG, TM: tm, TN: tn, MODE: cv?.mode ?? 0, BIAS_ROWS: ep.biasRows ?? false, ...common };
   if (cfg.kind === 'sg') constants.SGK = cfg.SGK;
   return {
-    wg: [Math.ceil(g.N / (cfg.WG * cfg.TN)), Math.ceil(g.M / tm), g.batch],
+    wg: [Math.ceil(g.N / (cfg.WG * tn)), Math.ceil(g.M / tm), g.batch],
     spec: { kernel: cfg.kind === 'sg' ? 'gemm_sg' : 'gemm_reg', constants },
     kAlign: cfg.kind === 'sg' ? cfg.SGK : 1,
   };

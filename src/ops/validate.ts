@@ -5,8 +5,9 @@ import type { Tensor } from '../tensor/tensor.js';
 
 export function checkTensor(op: string, name: string, t: Tensor, ...dtypes: DType[]): void {
   if (!t || typeof t !== 'object' || !('shape' in t)) throw new CmhashError(`${op}: argument ${name} is not a Tensor`);
-  t.assertLive(`${op}(${name})`);
-  if (dtypes.length) assertDType(`${op}: ${name} ${fmtShape(t.shape)}`, t.dtype, ...dtypes);
+  // Messages are built only on failure: this runs for every argument of every op while a step records.
+  if (t.isDisposed) t.assertLive(`${op}(${name})`);
+  if (dtypes.length && !dtypes.includes(t.dtype)) assertDType(`${op}: ${name} ${fmtShape(t.shape)}`, t.dtype, ...dtypes);
 }
 
 export function checkRank(op: string, name: string, t: Tensor, ...ranks: number[]): void {

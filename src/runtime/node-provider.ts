@@ -105,7 +105,8 @@ async function tryBackend(mod: DawnModule, backend: Exclude<NodeBackend, 'auto'>
     releaseInstance(flags);
     return null;
   }
-  const rt = await Runtime.fromAdapter(adapter, { ...opts, backend });
+  // Sleep through most of each GPU wait: dawn.node polls with setImmediate while a promise is pending.
+  const rt = await Runtime.fromAdapter(adapter, { ...opts, idleWait: opts.idleWait ?? true, backend });
   rt.onDestroy = () => releaseInstance(flags);
   const nice = opts.niceMainThread === true ? 19 : typeof opts.niceMainThread === 'number' ? opts.niceMainThread : null;
   if (nice !== null && process.platform === 'linux') {

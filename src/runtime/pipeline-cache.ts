@@ -55,9 +55,23 @@ export async function formatCompileErrors(kernel: string, source: string, module
     .join('\n');
 }
 
+/**
+ * The key a dispatch looks its pipeline up by: specKey without sorting the constants (in the caller's
+ * order). One call site always passes its constants in the same order, so this finds the pipeline
+ * without the sort, map and join of specKey; a miss falls back to the canonical key.
+ */
+function quickKey(spec: KernelSpec): string {
+  let key = spec.entry === undefined ? spec.kernel : `${spec.kernel}#${spec.entry}`;
+  const c = spec.constants;
+  if (c) for (const k in c) key += `,${k}=${+c[k]!}`;
+  return key;
+}
+
 export class PipelineCache {
   private modules = new Map<string, GPUShaderModule>();
   private pipelines = new Map<string, GPUComputePipeline>();
+  /** quickKey → pipeline, filled on the first get() of each call-site order. */
+  private quick = new Map<string, GPUComputePipeline>();
   private inflight = new Map<string, Promise<GPUComputePipeline>>();
   /** Errors from synchronously created pipelines, surfaced at the runtime's next sync point. */
   readonly deferredErrors: Error[] = [];
@@ -103,6 +117,15 @@ export class PipelineCache {
    * captured with an error scope and thrown (with WGSL line numbers) at the next sync point.
    */
   get(spec: KernelSpec): GPUComputePipeline {
+    const qk = quickKey(spec);
+    const quick = this.quick.get(qk);
+    if (quick) return quick;
+    const pipeline = this.getCanonical(spec);
+    this.quick.set(qk, pipeline);
+    return pipeline;
+  }
+
+  private getCanonical(spec: KernelSpec): GPUComputePipeline {
     const key = specKey(spec);
     const hit = this.pipelines.get(key);
     if (hit) return hit;

@@ -12,6 +12,7 @@ import { PipelineCache, specKey, type KernelSpec } from './pipeline-cache.js';
 import { Profiler, type ProfileReport } from './profiler.js';
 import { UniformArena } from './uniform-arena.js';
 import { BindGroupCache } from './bind-group-cache.js';
+import { IdleWaits } from './idle-waits.js';
 
 export type { KernelSpec } from './pipeline-cache.js';
 
@@ -34,6 +35,13 @@ export interface RuntimeOptions {
    * write part of its output then shows NaN instead of stale or zero data).
    */
   poisonBuffers?: boolean;
+  /**
+   * Sleep through most of a wait for the GPU (a readback or sync) instead of polling all of it (see
+   * idle-waits.ts). Dawn's Node binding polls with setImmediate while any promise is pending, which on
+   * a CPU adapter takes a core from the "GPU" and makes ~30 MB of garbage per SSAH step. Default off;
+   * the Node provider turns it on.
+   */
+  idleWait?: boolean;
 }
 
 /** A profiling label for one dispatch (its spec, workgroup grid and uniform bytes), or undefined for the default. */
@@ -59,6 +67,9 @@ export interface RuntimeStats extends PoolStats {
   submits: number;
   pipelines: number;
   reads: number;
+  /** Dispatches whose bind group came from the cache, and those that created one. */
+  bindGroupHits: number;
+  bindGroupMisses: number;
 }
 
 export class Runtime {
@@ -67,9 +78,15 @@ export class Runtime {
   readonly features: ReadonlySet<string>;
   readonly info: AdapterSummary;
   private readonly arena: UniformArena;
+  private readonly waits: IdleWaits;
   private readonly bindGroups: BindGroupCache;
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
+  /** What the open pass has set: a dispatch with the same pipeline or bind group does not set it again. */
+  private passPipeline: GPUComputePipeline | null = null;
+  private passGroup: GPUBindGroup | null = null;
+  /** The entries array of the dispatch being recorded (reused: the cache copies what it keeps). */
+  private readonly entries: GPUBufferBinding[] = [];
   private pendingDispatches = 0;
   private readonly maxDispatchesPerSubmit: number;
   private readonly poison: boolean;
@@ -94,8 +111,11 @@ export class Runtime {
     this.info = summarizeAdapter(adapter, device, backend);
     this.arena = new UniformArena(this.pool, Math.max(device.limits.minUniformBufferOffsetAlignment, device.limits.minStorageBufferOffsetAlignment));
     this.bindGroups = new BindGroupCache(device);
+    // A destroyed buffer's cached bind groups could never be hit again (new buffers get new ids): drop them.
+    this.pool.onDestroy = (buf) => this.bindGroups.forget(buf);
     this.maxDispatchesPerSubmit = opts.maxDispatchesPerSubmit ?? 256;
     this.poison = opts.poisonBuffers ?? false;
+    this.waits = new IdleWaits(opts.idleWait ?? false);
     device.addEventListener('uncapturederror', (ev) => {
       this.errors.push(new GpuError(`GPU error: ${(ev as GPUUncapturedErrorEvent).error.message}`));
     });
@@ -196,7 +216,11 @@ export class Runtime {
 
   private ensurePass(): GPUComputePassEncoder {
     if (!this.encoder) this.encoder = this.device.createCommandEncoder();
-    if (!this.pass) this.pass = this.encoder.beginComputePass();
+    if (!this.pass) {
+      this.pass = this.encoder.beginComputePass();
+      this.passPipeline = null;
+      this.passGroup = null;
+    }
     return this.pass;
   }
 
@@ -235,10 +259,14 @@ export class Runtime {
     this.assertAlive();
     const pipeline = this.pipelines.get(spec);
     // Binding 0: the uniform block (when given); the storage buffers from binding 1.
-    const entries: GPUBufferBinding[] = uniforms ? [this.arena.push(uniforms)] : [];
+    const entries = this.entries;
+    entries.length = 0;
+    if (uniforms) entries.push(this.arena.push(uniforms));
     for (const b of storage) entries.push('buffer' in b ? b : { buffer: b });
     const bindGroup = this.bindGroups.get(pipeline, entries, uniforms ? 0 : 1);
-    const [x, y = 1, z = 1] = typeof workgroups === 'number' ? [workgroups] : workgroups;
+    let x: number, y = 1, z = 1;
+    if (typeof workgroups === 'number') x = workgroups;
+    else [x, y = 1, z = 1] = workgroups;
     if (x === 0 || y === 0 || z === 0) return;
     if (this.profiler) {
       const label = this.profileLabelOf?.(spec, [x, y, z], uniforms) ?? (this.profileByConstants ? specKey(spec) : `${spec.kernel}#${spec.entry ?? 'main'}`);
@@ -246,8 +274,14 @@ export class Runtime {
       return;
     }
     const pass = this.ensurePass();
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, bindGroup);
+    if (pipeline !== this.passPipeline) {
+      pass.setPipeline(pipeline);
+      this.passPipeline = pipeline;
+    }
+    if (bindGroup !== this.passGroup) {
+      pass.setBindGroup(0, bindGroup);
+      this.passGroup = bindGroup;
+    }
     pass.dispatchWorkgroups(x, y, z);
     this.counters.dispatches++;
     if (++this.pendingDispatches >= this.maxDispatchesPerSubmit) this.flush();
@@ -344,7 +378,10 @@ export class Runtime {
   /** Submit and wait until the GPU has finished all submitted work. */
   async sync(): Promise<void> {
     this.flush();
+    const waited = this.waits.begin(this.counters.dispatches);
+    await waited.sleep;
     await this.device.queue.onSubmittedWorkDone();
+    waited.done();
     // Let popErrorScope callbacks settle before reporting.
     await Promise.resolve();
     this.checkErrors();
@@ -392,6 +429,8 @@ export class Runtime {
     });
     this.flush();
     this.counters.reads++;
+    const waited = this.waits.begin(this.counters.dispatches);
+    await waited.sleep;
     const out = await Promise.all(
       staged.map(async ({ staging, bytes }) => {
         await staging.mapAsync(GPUMapMode.READ, 0, Math.max(4, Math.ceil(bytes / 4) * 4));
@@ -401,13 +440,15 @@ export class Runtime {
         return copy;
       }),
     );
+    waited.done();
     await Promise.resolve();
     this.checkErrors();
     return out;
   }
 
   stats(): RuntimeStats {
-    return { ...this.pool.stats(), ...this.counters, pipelines: this.pipelines.size };
+    const bg = this.bindGroups.stats();
+    return { ...this.pool.stats(), ...this.counters, pipelines: this.pipelines.size, bindGroupHits: bg.hits, bindGroupMisses: bg.misses };
   }
 
   get isDestroyed(): boolean {

@@ -1,0 +1,57 @@
+/**
+ * Waiting for the GPU without polling all the time. Dawn's Node binding (the `webgpu` package) drives
+ * every pending promise (mapAsync, onSubmittedWorkDone) by re-arming setImmediate until it settles: a
+ * busy loop on the main thread for the whole wait. On lavapipe, whose "GPU" is the same 2 CPU cores, that
+ * loop takes CPU from the kernels, and its garbage (≈ 30 MB per SSAH step) triggers GC pauses that later
+ * land inside the next step's recording (measured: SSAH step 430–720 ms → 270 ms with a fixed 250 ms
+ * sleep before the readback).
+ *
+ * So each wait first sleeps (setTimeout: no polling, no garbage) for most of what the same wait took
+ * before, then polls the rest. "The same wait" is keyed by the dispatches recorded since the previous
+ * wait: a training loop's step readback always follows the same number. The estimate is the last
+ * measured wait, smoothed; the sleep is 80 % of it, so a wait that got shorter costs at most the 80 %
+ * once before the estimate follows it down. Waits expected under 3 ms are not slept at all (timer
+ * granularity; tests and small reads keep their latency).
+ */
+
+const MIN_SLEEP_MS = 3;
+const SLEEP_FRACTION = 0.8;
+/** At most this many keys (distinct dispatch counts between waits) are remembered. */
+const MAX_KEYS = 256;
+
+export interface IdleWait {
+  /** Resolves when the sleep part is over (at once when there is none). */
+  sleep: Promise<void>;
+  /** Call when the wait has finished (records how long it took). */
+  done: () => void;
+}
+
+const NONE: IdleWait = { sleep: Promise.resolve(), done: () => {} };
+
+export class IdleWaits {
+  private readonly estimates = new Map<number, number>();
+  /** The dispatch counter at the end of the previous wait. */
+  private last = 0;
+  sleptMs = 0;
+
+  constructor(private readonly enabled: boolean) {}
+
+  /** Start a wait; `dispatches` is the runtime's dispatch counter now (everything is submitted). */
+  begin(dispatches: number): IdleWait {
+    if (!this.enabled) return NONE;
+    const key = dispatches - this.last;
+    const est = this.estimates.get(key);
+    const t0 = performance.now();
+    const sleepMs = est !== undefined && est >= MIN_SLEEP_MS ? Math.floor(SLEEP_FRACTION * est) : 0;
+    if (sleepMs > 0) this.sleptMs += sleepMs;
+    return {
+      sleep: sleepMs > 0 ? new Promise((resolve) => setTimeout(resolve, sleepMs)) : Promise.resolve(),
+      done: () => {
+        const ms = performance.now() - t0;
+        this.last = dispatches;
+        if (!this.estimates.has(key) && this.estimates.size >= MAX_KEYS) this.estimates.clear();
+        this.estimates.set(key, est === undefined ? ms : 0.5 * est + 0.5 * ms);
+      },
+    };
+  }
+}
