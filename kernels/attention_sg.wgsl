@@ -2,10 +2,11 @@ enable subgroups;
 // The fused attention of attention.wgsl (same maths, bindings and outputs) for adapters with a fixed subgroup
 // size SG of 4 or 8, where one workgroup is one subgroup. The lanes of a workgroup take SG consecutive rows of
 // one (item, head) — query rows in main/dq, key rows in dkv — so the rows they all need (k_j, v_j in main/dq;
-// q_i, g_i, o_i in dkv) are the same for every lane: lane l loads elements l, l + SG, … of such a row and
+// q_i, g_i in dkv) are the same for every lane: lane l loads elements l, l + SG, … of such a row and
 // subgroupBroadcast hands each value to all lanes. On lavapipe every lane-divergent load is a per-lane loop
 // (≈ 12 instructions per lane), so this turns the 2–4 row loads per (i, j) pair of the per-row kernel
-// (dh loads each) into dh/SG loads each; the lane's own rows are loaded once.
+// (dh loads each) into dh/SG loads each; the lane's own rows are loaded once. Bindings as attention.wgsl, except:
+// dq also writes D_i = g_i·o_i ([B, H, T]) to out2, and dkv reads that D in the place of o (dq runs first).
 //   rows of a workgroup: group g = bh · chunks + c (bh = b·H + h), lane l → row c·SG + l (lanes ≥ T load row
 //   T − 1 and write nothing). lanes = groups · SG, the grid.
 //#include attention_rows.wgsl
@@ -149,6 +150,8 @@ fn dq(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @b
   }
   if (me.idx < p.T) {
     for (var e = 0u; e < DH; e++) { out1[qi + e] = p.scale * acc[e]; }
+    // D_i for dkv, which then needs neither o nor a subgroup sum per query row.
+    out2[gr.bh * p.T + me.idx] = di;
   }
 }
 
@@ -166,11 +169,8 @@ fn dkv(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @
     let qi = at_row(gr.b, i, gr.h);
     var qs = share(0u, qi, lane);
     var gs = share(3u, qi, lane);
-    var os = share(4u, qi, lane);
-    // D_i = g_i · o_i: each lane's part of the row, summed over the subgroup.
-    var part = 0.0;
-    for (var c = 0u; c < NC; c++) { part += gs[c] * os[c]; }
-    let di = subgroupAdd(part);
+    // In dkv the o binding holds D = g·o per row (dq's out2), [B, H, T] like lse.
+    let di = o[gr.bh * p.T + i];
     let pij = exp(p.scale * dot_shared(&kr, &qs) - lse[gr.bh * p.T + i]);
     let ds = pij * (dot_shared(&vr, &gs) - di);
     axpy_shared(&ak, 1.0, ds, &qs);

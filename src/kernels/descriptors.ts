@@ -68,7 +68,7 @@ export const KERNELS = {
   },
   // The same with subgroup broadcasts (adapters with a fixed subgroup size 4 or 8; WG = that size): one
   // workgroup per `chunks`-th of an (item, head)'s rows, lanes = workgroups · WG. Entries main / dq / dkv
-  // bind 1–6 (g: any read-only buffer) / 1–7 / 1–8.
+  // bind 1–6 (g: any read-only buffer) / 1–8 (out2: D = g·o per row, [B, H, T]) / 1–8 (o: that D).
   attention_sg: {
     wg: 8,
     uniforms: { lanes: 'u32', T: 'u32', H: 'u32', d: 'u32', scale: 'f32', chunks: 'u32' },

@@ -50,10 +50,11 @@ export function multiHeadAttentionCore(q: Tensor, k: Tensor, v: Tensor, heads: n
   const rows = B * heads * T;
   const o = Tensor.empty(rt, q.shape, 'f32');
   const lse = Tensor.empty(rt, [B, heads, T], 'f32');
+  const useSg = sg !== null && kernel !== 'plain';
   // The head width is a pipeline constant (DH): its loops unroll and the accumulators stay in registers.
   const run = (entry: string, buffers: (GPUBuffer | GPUBufferBinding)[]): void => {
     if (rows === 0 || dh === 0) return;
-    if (sg !== null && kernel !== 'plain') {
+    if (useSg) {
       const chunks = Math.ceil(T / sg);
       launch(rt, 'attention_sg', buffers, { lanes: B * heads * chunks * sg, T, H: heads, d, scale: s, chunks }, { entry, constants: { DH: dh, SG: sg, WG: sg } });
     } else {
@@ -61,14 +62,22 @@ export function multiHeadAttentionCore(q: Tensor, k: Tensor, v: Tensor, heads: n
     }
   };
   // attention_sg's forward also binds g (its loads share one switch over the buffers): q stands in, read only.
-  run('main', [q.buffer, k.buffer, v.buffer, o.buffer, lse.buffer, ...(sg !== null && kernel !== 'plain' ? [q.buffer] : [])]);
+  run('main', [q.buffer, k.buffer, v.buffer, o.buffer, lse.buffer, ...(useSg ? [q.buffer] : [])]);
   const out = record(o, op, [q, k, v], (g) => {
     const dq = Tensor.empty(rt, q.shape, 'f32');
     const dk = Tensor.empty(rt, q.shape, 'f32');
     const dv = Tensor.empty(rt, q.shape, 'f32');
-    const common = [q.buffer, k.buffer, v.buffer, o.buffer, lse.buffer, g.buffer];
-    run('dq', [...common, dq.buffer]);
-    run('dkv', [...common, dk.buffer, dv.buffer]);
+    if (useSg) {
+      // dq also writes D = g·o per row; dkv reads it in o's place.
+      const dRow = Tensor.empty(rt, [B, heads, T], 'f32');
+      run('dq', [q.buffer, k.buffer, v.buffer, o.buffer, lse.buffer, g.buffer, dq.buffer, dRow.buffer]);
+      run('dkv', [q.buffer, k.buffer, v.buffer, dRow.buffer, lse.buffer, g.buffer, dk.buffer, dv.buffer]);
+      dRow.dispose();
+    } else {
+      const common = [q.buffer, k.buffer, v.buffer, o.buffer, lse.buffer, g.buffer];
+      run('dq', [...common, dq.buffer]);
+      run('dkv', [...common, dk.buffer, dv.buffer]);
+    }
     return [dq, dk, dv];
   });
   // The saved log-sum-exp lives as long as the recorded node needs it (same scope as the output).
