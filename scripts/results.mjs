@@ -98,6 +98,12 @@ const GRID = {
     { name: 'dropout .5', config: { dropout: 0.5 } },
     { name: 'weight decay 1e-4', config: { weightDecay: 1e-4 } },
   ],
+  // SSAH's short-run defaults (adversarial weight .01) stopped at epoch 12 of the converged protocol with the best
+  // validation at epoch 2 (0.141); the label-feature discriminator is the prime suspect (short-budget note).
+  ssah: [
+    { name: 'defaults (adversarial .01)', config: { adversarial: 0.01 } },
+    { name: 'adversarial 0', config: { adversarial: 0 } },
+  ],
   // Deep models: the reference settings next to ours (docs/MODELS.md); more variants (hidden 4096, lrs) to add.
   djsrh: [
     { name: 'defaults (β .6, λ .1, lr .001/.01)', config: {} },
