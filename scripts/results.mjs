@@ -315,7 +315,17 @@ const fmt = (s, d = 3) => (!s ? '—' : s.n > 1 ? `${s.mean.toFixed(d)} ± ${s.s
 function render(models, supervised) {
   const all = readLines(RUNS).filter((r) => `e${r.protocol?.epochs}p${r.protocol?.patience}v${r.protocol?.evalEvery}` === protoKey);
   const selection = readLines(SELECTION).filter((r) => runKey(r).endsWith(protoKey));
-  const rowsOf = (m) => all.filter((r) => r.model === m);
+  // A model with a grid is reported with its selection winner only: after a change of defaults (e.g. DCMH's weight
+  // decay) runs.jsonl also holds the earlier variant's runs, which must not be averaged in.
+  const winnerOf = (m) => {
+    if (m.includes('@') || gridOf(m).length === 1) return null;
+    const rs = selection.filter((r) => r.model === m && r.bits === SELECT_BITS && r.seed === SEEDS[0]);
+    return rs.length ? rs.reduce((b, r) => (r.val > b.val ? r : b)).variant : null;
+  };
+  const rowsOf = (m) => {
+    const w = winnerOf(m);
+    return all.filter((r) => r.model === m && (w === null || r.variant === w));
+  };
   const groups = [
     ['Unsupervised', models.filter((m) => !supervised.get(m))],
     ['Supervised', models.filter((m) => supervised.get(m))],
