@@ -166,6 +166,24 @@ describe('dispatch caches', () => {
     await wait.sleep;
     wait.done();
     expect(w.sleptMs - s1).toBeLessThan(s1);
+    // Over-slept waits halve the estimate at once: after a 200 ms wait, waits of ~10 ms with the same dispatch count
+    // sleep 160, 64, 26, 10 ms — not 160, 144, 130, … as a smoothed update of the measured (= slept) time would.
+    const v = new IdleWaits(true);
+    let x = v.begin(1);
+    await x.sleep;
+    await new Promise((r) => setTimeout(r, 200));
+    x.done();
+    const sleeps: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const before = v.sleptMs;
+      x = v.begin(2 + i);
+      await x.sleep;
+      x.done();
+      sleeps.push(v.sleptMs - before);
+    }
+    expect(sleeps[0]).toBeGreaterThanOrEqual(150);
+    expect(sleeps[1]).toBeLessThanOrEqual(sleeps[0]! * 0.55);
+    expect(sleeps[3]).toBeLessThanOrEqual(sleeps[0]! * 0.2);
     // A different dispatch count has no estimate: no sleep; nor does a wait measured under 3 ms.
     const s2 = w.sleptMs;
     wait = w.begin(305);

@@ -16,6 +16,8 @@
 
 const MIN_SLEEP_MS = 3;
 const SLEEP_FRACTION = 0.8;
+/** A wait that ends within this fraction of its sleep (or 1 ms) after the sleep counts as over-slept. */
+const OVERSLEEP_SLACK = 0.05;
 /** At most this many keys (distinct dispatch counts between waits) are remembered. */
 const MAX_KEYS = 256;
 
@@ -50,7 +52,11 @@ export class IdleWaits {
         const ms = performance.now() - t0;
         this.last = dispatches;
         if (!this.estimates.has(key) && this.estimates.size >= MAX_KEYS) this.estimates.clear();
-        this.estimates.set(key, est === undefined ? ms : 0.5 * est + 0.5 * ms);
+        // A wait that ended right after its sleep was over-slept: it measured the sleep, not the GPU, so a smoothed
+        // update would follow the true length down by only 10 % per wait (softmax after GEMM waits, both one
+        // dispatch: 33 → 84 ms for 11 repetitions). Halve the estimate instead until a wait outlasts its sleep.
+        const overslept = sleepMs > 0 && ms - sleepMs < Math.max(1, OVERSLEEP_SLACK * sleepMs);
+        this.estimates.set(key, overslept ? 0.5 * sleepMs : est === undefined ? ms : 0.5 * est + 0.5 * ms);
       },
     };
   }

@@ -39,7 +39,7 @@ export interface RuntimeOptions {
    * Sleep through most of a wait for the GPU (a readback or sync) instead of polling all of it (see
    * idle-waits.ts). Dawn's Node binding polls with setImmediate while any promise is pending, which on
    * a CPU adapter takes a core from the "GPU" and makes ~30 MB of garbage per SSAH step. Default off;
-   * the Node provider turns it on.
+   * the Node provider turns it on (CMHASH_IDLE_WAIT=0 turns it off there).
    */
   idleWait?: boolean;
 }
