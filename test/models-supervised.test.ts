@@ -275,10 +275,11 @@ describe('adversarial steps update only their own parameters', () => {
   const changed = (a: Map<string, Float32Array>, b: Map<string, Float32Array>): string[] =>
     [...a.keys()].filter((k) => a.get(k)!.some((v, i) => v !== b.get(k)![i]));
 
+  // The adversarial machinery itself, switched on explicitly (SSAH's selected default weight is 0).
   for (const name of ['ssah', 'hfah', 'udsph'] as const) {
     it(`${name}: discriminator step vs generator step`, async () => {
       const m = 6, dims = { imageDim: 5, textDim: 12, numLabels: 3 };
-      const model = (await createModel(name, rt, { bits: 8, seed: 2, dims, config: { hidden: 16, feat: 16, tokenDim: 8, lrDisc: 0.05, lrImage: 0.05, lrText: 0.05, lrDecoder: 0.05 } })) as LabelGuidedModel;
+      const model = (await createModel(name, rt, { bits: 8, seed: 2, dims, config: { hidden: 16, feat: 16, tokenDim: 8, lrDisc: 0.05, lrImage: 0.05, lrText: 0.05, lrDecoder: 0.05, adversarial: 0.01 } })) as LabelGuidedModel;
       const img = Float32Array.from(randomData(m * 5, 20, 0, 1)), txt = Float32Array.from(randomData(m * 12, 21, 0, 1)), lab = Float32Array.from(labels(m, 3, 22));
       await model.prepare({ n: m, imageDim: 5, textDim: 12, labelDim: 3, image: img, text: txt, labels: lab });
       const batch = () => ({ indices: Uint32Array.from({ length: m }, (_, i) => i), image: t2(img, m, 5), text: t2(txt, m, 12), labels: t2(lab, m, 3) });

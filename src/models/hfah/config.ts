@@ -30,6 +30,9 @@ export function hfahDefaults(): LabelGuidedConfig {
     // Eqs. 7–12: four decoders from the codes (own and cross features per modality), D1/D2 on the reconstructions.
     reconstruction: 1,
     discriminate: 'reconstructions',
+    // D1/D2 on the reconstructions at weight 0.01, set here (not inherited: SSAH's own default became 0 by SSAH's
+    // selection); HFAH's converged seed-1 run used 0.01 and learns (validation 0.440) [ours].
+    adversarial: 0.01,
     // β(‖H* − B*‖² + ‖B*′ − B*‖²): the second term, between two binary codes, has no gradient as written;
     // we use its relaxation ‖H* − sign(H^l)‖² (consistency with the label net's code) [ours].
     labelCode: 1,
