@@ -149,6 +149,8 @@ const labelOf = (m) => {
   return (LABEL[base] ?? base) + (SHALLOW.has(base) ? ' (shallow)' : '') + (forced ? ` [${forced}]` : '');
 };
 
+/** The selection record with the best validation mAP (the first one on ties). */
+const bestByVal = (rs) => rs.reduce((b, r) => (r.val > b.val ? r : b));
 const readLines = (f) => (existsSync(f) ? readFileSync(f, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l)) : []);
 const protocol = { epochs: EPOCHS, patience: PATIENCE, evalEvery: EVAL_EVERY, valSize: 0.1, data: 'default', text: 'lda', ...(RESPLIT !== null ? { resplit: RESPLIT } : {}) };
 const protoKey = `e${EPOCHS}p${PATIENCE}v${EVAL_EVERY}`;
@@ -261,7 +263,7 @@ async function main() {
     if (grid.length === 1) return grid[0];
     const scored = grid.map((v) => ({ v, r: selDone.get(runKey({ model: m, variant: v.name, bits: SELECT_BITS, seed: SEEDS[0] })) }));
     if (scored.some((s) => !s.r)) return null;
-    return scored.reduce((b, s) => (s.r.val > b.r.val ? s : b)).v;
+    return grid.find((v) => v.name === bestByVal(scored.map((x) => x.r)).variant);
   };
   if (a['dry-run']) {
     for (const p of plan) console.log(p.kind, p.model, p.variant?.name ?? '(selected)', p.bits, p.seed);
@@ -320,7 +322,7 @@ function render(models, supervised) {
   const winnerOf = (m) => {
     if (m.includes('@') || gridOf(m).length === 1) return null;
     const rs = selection.filter((r) => r.model === m && r.bits === SELECT_BITS && r.seed === SEEDS[0]);
-    return rs.length ? rs.reduce((b, r) => (r.val > b.val ? r : b)).variant : null;
+    return rs.length ? bestByVal(rs).variant : null;
   };
   const rowsOf = (m) => {
     const w = winnerOf(m);
@@ -374,7 +376,7 @@ function render(models, supervised) {
     for (const m of models) {
       const rs = selection.filter((r) => r.model === m);
       if (!rs.length) continue;
-      const best = rs.reduce((b, r) => (r.val > b.val ? r : b));
+      const best = bestByVal(rs);
       for (const r of rs) L.push(`| ${labelOf(m)} | ${r.variant} | ${r.val.toFixed(4)} | ${r === best ? '✓' : ''} |`);
     }
   }
