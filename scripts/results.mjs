@@ -104,6 +104,12 @@ const GRID = {
     { name: 'defaults (adversarial .01)', config: { adversarial: 0.01 } },
     { name: 'adversarial 0', config: { adversarial: 0 } },
   ],
+  // UDSPH kept SSAH's label-feature discriminator (adversarial .01) and collapsed the same way (best epoch 4 of 14,
+  // validation 0.148); SSAH's winner, no discriminator, next to it.
+  udsph: [
+    { name: 'defaults (adversarial .01)', config: { adversarial: 0.01 } },
+    { name: 'adversarial 0', config: { adversarial: 0 } },
+  ],
   // Deep models: the reference settings next to ours (docs/MODELS.md); more variants (hidden 4096, lrs) to add.
   djsrh: [
     { name: 'defaults (β .6, λ .1, lr .001/.01)', config: {} },
