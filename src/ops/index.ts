@@ -16,3 +16,4 @@ export * from './attention.js';
 export * from './pairwise-nll.js';
 export * from './squared-error.js';
 export * from './bce-logits.js';
+export * from './linear-dropout.js';

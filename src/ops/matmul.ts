@@ -14,7 +14,8 @@ import { chooseSplitK, gemmConfig, splitKPolicy, type GemmConfig, type SplitK } 
 import { launch } from './launch.js';
 import type { KernelSpec, Runtime } from '../runtime/runtime.js';
 
-export const ACTIVATIONS = { none: 0, relu: 1, tanh: 2, sigmoid: 3, scaledTanh: 4 } as const;
+/** scaledRelu: alpha·max(x, 0) (alpha > 0); its backward also serves relu + dropout (src/ops/linear-dropout.ts). */
+export const ACTIVATIONS = { none: 0, relu: 1, tanh: 2, sigmoid: 3, scaledTanh: 4, scaledRelu: 5 } as const;
 export type Activation = keyof typeof ACTIVATIONS;
 
 export interface MatmulOptions {
@@ -23,7 +24,7 @@ export interface MatmulOptions {
   /** [N], added before the activation. */
   bias?: Tensor;
   activation?: Activation;
-  /** Scale for 'scaledTanh': y = tanh(alpha·x). */
+  /** Scale for 'scaledTanh' (y = tanh(alpha·x)) and 'scaledRelu' (y = alpha·max(x, 0)). */
   alpha?: number;
 }
 
@@ -40,6 +41,7 @@ export function activationBackward(act: Activation, y: Tensor, g: Tensor, alpha:
     case 'tanh': return binaryRaw('tanhBackward', y, g);
     case 'sigmoid': return binaryRaw('sigmoidBackward', y, g);
     case 'scaledTanh': return unaryRaw('affine', binaryRaw('tanhBackward', y, g), alpha, 0);
+    case 'scaledRelu': return unaryRaw('affine', binaryRaw('reluBackward', y, g), alpha, 0);
   }
 }
 
@@ -247,26 +249,33 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   return record(y, 'matmul', inputs, (g) => {
     // Activation derivative and bias gradient in one pass (the bias is per output column).
     const { gz, gbias } = epilogueBackward(act, y, g, alpha, !!bias?.requiresGrad);
-    // C = opA·opB: d(opA) = gz·opBᵀ, d(opB) = opAᵀ·gz; a transposed operand takes the transpose.
-    let ga: Tensor | null = null;
-    let gb: Tensor | null = null;
-    if (a.requiresGrad) {
-      ga = transA ? matmulRaw(b, gz, { transA: transB, transB: true }) : matmulRaw(gz, b, { transB: !transB });
-      if (ga.rank > a.rank) ga = sum(ga, 0);
-    }
-    if (b.requiresGrad) {
-      if (a.rank === 3 && b.rank === 2 && !transA) {
-        // A batch of rows against one shared b: a single GEMM over the flattened rows, no batch reduction.
-        const a2 = a.view([-1, a.shape[2]!]);
-        const g2 = gz.view([-1, gz.shape[2]!]);
-        gb = transB ? matmulRaw(g2, a2, { transA: true }) : matmulRaw(a2, g2, { transA: true });
-      } else {
-        gb = transB ? matmulRaw(gz, a, { transA: true, transB: transA }) : matmulRaw(a, gz, { transA: !transA });
-        if (gb.rank > b.rank) gb = sum(gb, 0);
-      }
-    }
-    return [ga, gb, gbias];
+    return [...matmulBackward(a, b, gz, transA, transB), gbias];
   });
+}
+
+/**
+ * Gradients of C = op(a)·op(b) given gz = dL/dC (null for an operand that needs none):
+ * d(opA) = gz·opBᵀ, d(opB) = opAᵀ·gz; a transposed operand takes the transpose.
+ */
+export function matmulBackward(a: Tensor, b: Tensor, gz: Tensor, transA: boolean, transB: boolean): [Tensor | null, Tensor | null] {
+  let ga: Tensor | null = null;
+  let gb: Tensor | null = null;
+  if (a.requiresGrad) {
+    ga = transA ? matmulRaw(b, gz, { transA: transB, transB: true }) : matmulRaw(gz, b, { transB: !transB });
+    if (ga.rank > a.rank) ga = sum(ga, 0);
+  }
+  if (b.requiresGrad) {
+    if (a.rank === 3 && b.rank === 2 && !transA) {
+      // A batch of rows against one shared b: a single GEMM over the flattened rows, no batch reduction.
+      const a2 = a.view([-1, a.shape[2]!]);
+      const g2 = gz.view([-1, gz.shape[2]!]);
+      gb = transB ? matmulRaw(g2, a2, { transA: true }) : matmulRaw(a2, g2, { transA: true });
+    } else {
+      gb = transB ? matmulRaw(gz, a, { transA: true, transB: transA }) : matmulRaw(a, gz, { transA: !transA });
+      if (gb.rank > b.rank) gb = sum(gb, 0);
+    }
+  }
+  return [ga, gb];
 }
 
 /** x·w + b with w stored [in, out] (x: [..., in] of rank 2 or 3), optional fused activation. */
