@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { fromArray } from '../src/ops/elementwise.js';
 import { linear } from '../src/ops/matmul.js';
+import { REG_GEMM, SG_GEMM, TILED_GEMM, setGemmConfig, setSplitKPolicy, type GemmConfig } from '../src/ops/gemm-config.js';
 import { dropout } from '../src/ops/dropout.js';
 import { linearReluDropout } from '../src/ops/linear-dropout.js';
 import { cpuMatmul } from '../src/ops/cpu/matmul.js';
@@ -20,19 +21,47 @@ const cpuRef = (x: ArrayLike<number>, m: number, k: number, w: ArrayLike<number>
   Float64Array.from(cpuDropout({ shape: [m, n], data: Array.from(cpuMatmul(x, [m, k], w, [k, n], { bias: b, activation: 'relu' })) }, p, seed).data);
 
 describe('linearReluDropout', () => {
-  it('forward vs float64 on odd sizes, with and without bias, p = 0 / 0.3 / 0.75', async () => {
-    const rt = await getRuntime();
-    let s = 1;
-    for (const [m, k, n] of [[1, 1, 1], [5, 7, 9], [17, 33, 255], [32, 13, 1023]] as const) {
-      for (const p of [0, 0.3, 0.75]) {
-        for (const withBias of [false, true]) {
-          const x = randomData(m * k, s++, -1, 1), w = randomData(k * n, s++, -1, 1), b = withBias ? randomData(n, s++, -1, 1) : undefined;
-          const seed = 1000 + s;
-          const got = await tidy(() => linearReluDropout(fromArray(rt, x, [m, k]), fromArray(rt, w, [k, n]), b ? fromArray(rt, b, [n]) : null, p, seed)).read();
-          const r = allClose(got, cpuRef(x, m, k, w, n, b, p, seed), 1e-5, 1e-4);
-          expect(r, `[${m}, ${k}]·[${k}, ${n}] p=${p} bias=${withBias}: worst ${r.index}`).toMatchObject({ ok: true });
+  // The mask is applied in the GEMM store (gemm_sg / gemm_reg) or by a dropout pass after it (tiled kernel,
+  // split-K): every path against float64.
+  const configs: [string, GemmConfig, boolean][] = [
+    ['register-blocked with subgroups', SG_GEMM, false], ['register-blocked', REG_GEMM, false], ['workgroup-tiled', TILED_GEMM, false],
+    ['register-blocked with subgroups, split-K forced', SG_GEMM, true],
+  ];
+  for (const [name, cfg, split] of configs) {
+    it(`forward vs float64 on odd sizes, with and without bias, p = 0 / 0.3 / 0.75 (${name})`, async () => {
+      const rt = await getRuntime();
+      setGemmConfig(rt, cfg);
+      if (split) setSplitKPolicy(rt, { minWorkgroups: 1e9, minK: 5, maxSplits: 3 });
+      try {
+        let s = 1;
+        for (const [m, k, n] of [[1, 1, 1], [17, 13, 255], [32, 5, 1023]] as const) {
+          for (const p of [0, 0.3, 0.75]) {
+            for (const withBias of [false, true]) {
+              const x = randomData(m * k, s++, -1, 1), w = randomData(k * n, s++, -1, 1), b = withBias ? randomData(n, s++, -1, 1) : undefined;
+              const seed = 1000 + s;
+              const got = await tidy(() => linearReluDropout(fromArray(rt, x, [m, k]), fromArray(rt, w, [k, n]), b ? fromArray(rt, b, [n]) : null, p, seed)).read();
+              const r = allClose(got, cpuRef(x, m, k, w, n, b, p, seed), 1e-5, 1e-4);
+              expect(r, `[${m}, ${k}]·[${k}, ${n}] p=${p} bias=${withBias}: worst ${r.index}`).toMatchObject({ ok: true });
+            }
+          }
         }
+      } finally {
+        setGemmConfig(rt, null);
+        setSplitKPolicy(rt, null);
       }
+    });
+  }
+
+  it('forward on the register-blocked kernels: one GEMM dispatch, no dropout pass', async () => {
+    const rt = await getRuntime();
+    setGemmConfig(rt, SG_GEMM);
+    try {
+      const x = fromArray(rt, randomData(21, 1), [3, 7]), w = fromArray(rt, randomData(35, 2), [7, 5]), b = fromArray(rt, randomData(5, 3), [5]);
+      const kernels = recordKernels(rt, () => linearReluDropout(x, w, b, 0.5, 9).dispose());
+      expect(kernels).toEqual(['gemm_sg']);
+      for (const t of [x, w, b]) t.dispose();
+    } finally {
+      setGemmConfig(rt, null);
     }
   });
 

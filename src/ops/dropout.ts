@@ -6,15 +6,15 @@ import { Tensor } from '../tensor/tensor.js';
 import { record } from '../autograd/tape.js';
 import { unaryRaw } from './elementwise.js';
 import { launch } from './launch.js';
+import { dropoutThreshold } from './dropout-threshold.js';
 import { checkTensor } from './validate.js';
 
 /** The dropout pass without autograd (the mask of `seed`, survivors scaled by 1/(1−p)). */
-export function dropoutRaw(x: Tensor, p: number, seed: number): Tensor {
+function dropoutRaw(x: Tensor, p: number, seed: number): Tensor {
   const rt = x.runtime;
   const y = Tensor.empty(rt, x.shape, 'f32');
   if (x.size === 0) return y;
-  const threshold = Math.min(0xffffffff, Math.round(p * 2 ** 32));
-  launch(rt, 'dropout', [x.buffer, y.buffer], { n: x.size, threshold, seed, scale: 1 / (1 - p) });
+  launch(rt, 'dropout', [x.buffer, y.buffer], { n: x.size, threshold: dropoutThreshold(p), seed, scale: 1 / (1 - p) });
   return y;
 }
 
