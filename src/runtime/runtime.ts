@@ -12,7 +12,7 @@ import { PipelineCache, specKey, type KernelSpec } from './pipeline-cache.js';
 import { Profiler, type ProfileReport } from './profiler.js';
 import { UniformArena } from './uniform-arena.js';
 import { BindGroupCache } from './bind-group-cache.js';
-import { IdleWaits } from './idle-waits.js';
+import { IdleWaits, gridFingerprint, type IdleWait } from './idle-waits.js';
 
 export type { KernelSpec } from './pipeline-cache.js';
 
@@ -70,6 +70,8 @@ export interface RuntimeStats extends PoolStats {
   /** Dispatches whose bind group came from the cache, and those that created one. */
   bindGroupHits: number;
   bindGroupMisses: number;
+  /** Milliseconds the idle waits slept (idle-waits.ts; 0 when they are off). */
+  idleSleptMs: number;
 }
 
 export class Runtime {
@@ -95,6 +97,8 @@ export class Runtime {
   private pendingChecks: { buffer: BufferRef; ok: (word: ArrayBuffer) => boolean; message: string; done: () => void }[] = [];
   private destroyed = false;
   private counters = { dispatches: 0, submits: 0, reads: 0 };
+  /** Fingerprint of the workgroup grids dispatched since the last wait began (part of the idle-wait key). */
+  private grids = 0;
   /** Per-dispatch timestamp profiling; null (the normal path) unless startProfiling() was called. */
   private profiler: Profiler | null = null;
   private profileByConstants = false;
@@ -284,6 +288,7 @@ export class Runtime {
     }
     pass.dispatchWorkgroups(x, y, z);
     this.counters.dispatches++;
+    this.grids = gridFingerprint(this.grids, x, y, z);
     if (++this.pendingDispatches >= this.maxDispatchesPerSubmit) this.flush();
   }
 
@@ -297,6 +302,7 @@ export class Runtime {
     pass.dispatchWorkgroups(x, y, z);
     pass.end();
     this.counters.dispatches++;
+    this.grids = gridFingerprint(this.grids, x, y, z);
     if (++this.pendingDispatches >= this.maxDispatchesPerSubmit) this.flush();
   }
 
@@ -378,7 +384,7 @@ export class Runtime {
   /** Submit and wait until the GPU has finished all submitted work. */
   async sync(): Promise<void> {
     this.flush();
-    const waited = this.waits.begin(this.counters.dispatches);
+    const waited = this.beginWait();
     await waited.sleep;
     await this.device.queue.onSubmittedWorkDone();
     waited.done();
@@ -429,7 +435,7 @@ export class Runtime {
     });
     this.flush();
     this.counters.reads++;
-    const waited = this.waits.begin(this.counters.dispatches);
+    const waited = this.beginWait();
     await waited.sleep;
     const out = await Promise.all(
       staged.map(async ({ staging, bytes }) => {
@@ -446,9 +452,16 @@ export class Runtime {
     return out;
   }
 
+  /** Start an idle wait keyed by the dispatches since the previous one (count and grids). */
+  private beginWait(): IdleWait {
+    const w = this.waits.begin(this.counters.dispatches, this.grids);
+    this.grids = 0;
+    return w;
+  }
+
   stats(): RuntimeStats {
     const bg = this.bindGroups.stats();
-    return { ...this.pool.stats(), ...this.counters, pipelines: this.pipelines.size, bindGroupHits: bg.hits, bindGroupMisses: bg.misses };
+    return { ...this.pool.stats(), ...this.counters, pipelines: this.pipelines.size, bindGroupHits: bg.hits, bindGroupMisses: bg.misses, idleSleptMs: this.waits.sleptMs };
   }
 
   get isDestroyed(): boolean {
