@@ -342,9 +342,9 @@ describe('label-guided models: NLL against all n items\' label features, HFAH Eq
     expect([full.hybridAttention, full.fusionWidths.length > 0, full.reconstruction > 0, full.adversarial > 0]).toEqual([true, true, true, true]);
   });
 
-  it('UDSPH keeps its adversarial part by default (SSAH discriminators, weight > 0)', async () => {
-    expect(udsphDefaults().adversarial).toBeGreaterThan(0);
-    const model = (await createModel('udsph', rt, { bits: 8, seed: 2, dims, config: { hidden: 16, feat: 16, tokenDim: 8 } })) as HashModel & LabelGuidedModel;
+  it('UDSPH: adversarial weight 0 by default (the validation winner, [ours]); a weight > 0 builds SSAH\'s discriminators', async () => {
+    expect(udsphDefaults().adversarial).toBe(0);
+    const model = (await createModel('udsph', rt, { bits: 8, seed: 2, dims, config: { hidden: 16, feat: 16, tokenDim: 8, adversarial: 0.01 } })) as HashModel & LabelGuidedModel;
     expect(model.discImage && model.discText).toBeTruthy();
     model.dispose();
   });
