@@ -54,6 +54,10 @@ export type Workgroups = number | readonly [number, number?, number?];
  * byte offsets counted from the start of the range.
  */
 export type BufferRef = GPUBuffer | GPUBufferBinding;
+/** What a dispatch binds after the uniform block: buffers, buffer ranges, or texture views. */
+export type DispatchResource = GPUBuffer | GPUBufferBinding | GPUTextureView;
+/** A resolved binding: a buffer range or a texture view. */
+export type BindingResource = GPUBufferBinding | GPUTextureView;
 
 /** The buffer and absolute byte offset of `offset` bytes into `ref`, and the bytes the range holds from there. */
 function resolveRef(ref: BufferRef, offset: number): { buffer: GPUBuffer; offset: number; bytes: number } {
@@ -88,7 +92,9 @@ export class Runtime {
   private passPipeline: GPUComputePipeline | null = null;
   private passGroup: GPUBindGroup | null = null;
   /** The entries array of the dispatch being recorded (reused: the cache copies what it keeps). */
-  private readonly entries: GPUBufferBinding[] = [];
+  private readonly entries: BindingResource[] = [];
+  /** Scratch rgba32float textures by size (scratchTexture). */
+  private readonly textures = new Map<string, { texture: GPUTexture; view: GPUTextureView }>();
   private pendingDispatches = 0;
   private readonly maxDispatchesPerSubmit: number;
   private readonly poison: boolean;
@@ -193,6 +199,33 @@ export class Runtime {
     this.dispatch({ kernel: 'fill', constants: { WG: wg } }, [buffer], this.grid(Math.ceil(words / wg)), u);
   }
 
+  /**
+   * Copy rows of 32-bit floats into a scratch rgba32float texture of `width` × `height` texels (texel (x, y)
+   * = floats 4x…4x+3 of row y, rows `width`·16 bytes apart from `src`'s start) and return its view. One
+   * texture per size for the runtime's lifetime: commands run in recording order, so the kernels that read
+   * it after this copy and before the next copy of the same size see these values (gemm_tex).
+   * width·16 must be a multiple of 256 (WebGPU's bytesPerRow rule) and src's offset of 16.
+   */
+  copyToTexture(src: BufferRef, width: number, height: number): GPUTextureView {
+    this.assertAlive();
+    const key = `${width}x${height}`;
+    let t = this.textures.get(key);
+    if (!t) {
+      const max = this.device.limits.maxTextureDimension2D;
+      if (!(width >= 1 && height >= 1 && width <= max && height <= max)) throw new RangeError(`copyToTexture: ${width}×${height} texels is outside 1…${max} (maxTextureDimension2D)`);
+      const texture = this.device.createTexture({ size: [width, height], format: 'rgba32float', usage: GPUTextureUsage.COPY_DST | GPUTextureUsage.TEXTURE_BINDING });
+      t = { texture, view: texture.createView() };
+      this.textures.set(key, t);
+    }
+    const s = resolveRef(src, 0);
+    if ((width * 16) % 256 !== 0 || s.offset % 16 !== 0 || s.bytes < width * height * 16) {
+      throw new RangeError(`copyToTexture: ${width}×${height} texels from offset ${s.offset} (${s.bytes} bytes): rows must be multiples of 256 bytes, the offset of 16, and the source large enough`);
+    }
+    this.endPass().copyBufferToTexture({ buffer: s.buffer, offset: s.offset, bytesPerRow: width * 16, rowsPerImage: height }, { texture: t.texture }, [width, height]);
+    this.pendingDispatches++;
+    return t.view;
+  }
+
   release(buffer: GPUBuffer): void {
     if (this.destroyed) return;
     this.pool.release(buffer);
@@ -259,14 +292,15 @@ export class Runtime {
    * Record one dispatch. Binding 0 is the uniform block (when given); storage bindings follow from
    * binding 1 in order. Nothing runs until the next flush (explicit, auto every N dispatches, or a read).
    */
-  dispatch(spec: KernelSpec, storage: readonly (GPUBuffer | GPUBufferBinding)[], workgroups: Workgroups, uniforms?: ArrayBufferView): void {
+  dispatch(spec: KernelSpec, storage: readonly DispatchResource[], workgroups: Workgroups, uniforms?: ArrayBufferView): void {
     this.assertAlive();
     const pipeline = this.pipelines.get(spec);
     // Binding 0: the uniform block (when given); the storage buffers from binding 1.
     const entries = this.entries;
     entries.length = 0;
     if (uniforms) entries.push(this.arena.push(uniforms));
-    for (const b of storage) entries.push('buffer' in b ? b : { buffer: b });
+    // A GPUBuffer has a usage, a texture view has none (and a binding has its buffer).
+    for (const b of storage) entries.push('buffer' in b || !('usage' in b) ? b : { buffer: b });
     const bindGroup = this.bindGroups.get(pipeline, entries, uniforms ? 0 : 1);
     let x: number, y = 1, z = 1;
     if (typeof workgroups === 'number') x = workgroups;
@@ -482,6 +516,8 @@ export class Runtime {
     this.profiler?.destroy();
     this.profiler = null;
     this.pool.destroyAll();
+    for (const t of this.textures.values()) t.texture.destroy();
+    this.textures.clear();
     this.device.destroy();
     this.onDestroy?.();
   }
