@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { fromArray } from '../src/ops/elementwise.js';
 import { linear } from '../src/ops/matmul.js';
-import { REG_GEMM, SG_GEMM, TILED_GEMM, setGemmConfig, setSplitKPolicy, type GemmConfig } from '../src/ops/gemm-config.js';
+import { REG_GEMM, SG_GEMM, TILED_GEMM, setGemmConfig, setSplitKPolicy, setTextureBPolicy, type GemmConfig } from '../src/ops/gemm-config.js';
 import { dropout } from '../src/ops/dropout.js';
 import { linearReluDropout } from '../src/ops/linear-dropout.js';
 import { cpuMatmul } from '../src/ops/cpu/matmul.js';
@@ -23,18 +23,22 @@ const cpuRef = (x: ArrayLike<number>, m: number, k: number, w: ArrayLike<number>
 describe('linearReluDropout', () => {
   // The mask is applied in the GEMM store (gemm_sg / gemm_reg) or by a dropout pass after it (tiled kernel,
   // split-K): every path against float64.
-  const configs: [string, GemmConfig, boolean][] = [
-    ['register-blocked with subgroups', SG_GEMM, false], ['register-blocked', REG_GEMM, false], ['workgroup-tiled', TILED_GEMM, false],
-    ['register-blocked with subgroups, split-K forced', SG_GEMM, true],
+  const configs: [string, GemmConfig, 'split' | 'texture' | null][] = [
+    ['register-blocked with subgroups', SG_GEMM, null], ['register-blocked', REG_GEMM, null], ['workgroup-tiled', TILED_GEMM, null],
+    ['register-blocked with subgroups, split-K forced', SG_GEMM, 'split'], ['texture-B forced (gemm_tex)', SG_GEMM, 'texture'],
   ];
-  for (const [name, cfg, split] of configs) {
+  for (const [name, cfg, mode] of configs) {
     it(`forward vs float64 on odd sizes, with and without bias, p = 0 / 0.3 / 0.75 (${name})`, async () => {
       const rt = await getRuntime();
       setGemmConfig(rt, cfg);
-      if (split) setSplitKPolicy(rt, { minWorkgroups: 1e9, minK: 5, maxSplits: 3 });
+      if (mode === 'split') setSplitKPolicy(rt, { minWorkgroups: 1e9, minK: 5, maxSplits: 3 });
+      // The texture path needs rows of a multiple of 64 floats; the other shapes fall back to gemm_sg.
+      if (mode === 'texture') setTextureBPolicy(rt, { minMacs: 0, minN: 1 });
+      else setTextureBPolicy(rt, 'off');
+      const sizes = mode === 'texture' ? [[3, 7, 64], [17, 13, 192], [32, 5, 1024]] as const : [[1, 1, 1], [17, 13, 255], [32, 5, 1023]] as const;
       try {
         let s = 1;
-        for (const [m, k, n] of [[1, 1, 1], [17, 13, 255], [32, 5, 1023]] as const) {
+        for (const [m, k, n] of sizes) {
           for (const p of [0, 0.3, 0.75]) {
             for (const withBias of [false, true]) {
               const x = randomData(m * k, s++, -1, 1), w = randomData(k * n, s++, -1, 1), b = withBias ? randomData(n, s++, -1, 1) : undefined;
@@ -45,9 +49,16 @@ describe('linearReluDropout', () => {
             }
           }
         }
+        if (mode === 'texture') {
+          const x = fromArray(rt, randomData(7 * 5, 1), [7, 5]), w = fromArray(rt, randomData(5 * 128, 2), [5, 128]);
+          expect(recordKernels(rt, () => linearReluDropout(x, w, null, 0.5, 3).dispose())).toEqual(['gemm_tex']);
+          x.dispose();
+          w.dispose();
+        }
       } finally {
         setGemmConfig(rt, null);
         setSplitKPolicy(rt, null);
+        setTextureBPolicy(rt, null);
       }
     });
   }
@@ -55,6 +66,7 @@ describe('linearReluDropout', () => {
   it('forward on the register-blocked kernels: one GEMM dispatch, no dropout pass', async () => {
     const rt = await getRuntime();
     setGemmConfig(rt, SG_GEMM);
+    setTextureBPolicy(rt, 'off');
     try {
       const x = fromArray(rt, randomData(21, 1), [3, 7]), w = fromArray(rt, randomData(35, 2), [7, 5]), b = fromArray(rt, randomData(5, 3), [5]);
       const kernels = recordKernels(rt, () => linearReluDropout(x, w, b, 0.5, 9).dispose());
@@ -62,6 +74,7 @@ describe('linearReluDropout', () => {
       for (const t of [x, w, b]) t.dispose();
     } finally {
       setGemmConfig(rt, null);
+      setTextureBPolicy(rt, null);
     }
   });
 

@@ -18,6 +18,8 @@ import { evaluateCrossModal, train, trainingSetView } from '../src/train/index.j
 import { createModel } from '../src/models/registry.js';
 import type { HashModel, TrainingSetView } from '../src/models/types.js';
 import { cosineReconstructionLoss } from '../src/models/common/losses.js';
+import type { PairedHashModel } from '../src/models/common/paired-model.js';
+import { noGrad } from '../src/autograd/tape.js';
 import { jointTarget, type TargetConfig } from '../src/models/common/targets.js';
 import { CnnF, cnnfMapSize, ConvSiAttention, loadCnnfWeights } from '../src/models/common/cnnf.js';
 import { auxiliaryAffinity, jointSimilarityTiles, topKIndices, UmhaModel, updateCodes } from '../src/models/umha/index.js';
@@ -161,6 +163,49 @@ describe('JSGHCA Jo-Attention', () => {
     expect(a.some((v, i) => Math.abs(v - b[i]!) > 1e-4)).toBe(true);
     full.dispose();
     no.dispose();
+  });
+
+  it('training step: Eq. 9 on h_v = Q_v ⊙ (k·softmax(ReLU(fc_t(Q_t)))) and h_t = Q_t ⊙ (k·softmax(ReLU(fc_v(Q_v)))), vs float64', async () => {
+    const m = 6, di = 7, dt = 5, k = 8, epoch = 3;
+    const v = tinyView(m, di, dt, 37);
+    const model = (await createModel('jsghca', rt, { bits: k, seed: 6, dims: { imageDim: di, textDim: dt, numLabels: 1 }, config: { hidden: 16, dropout: 0, rescale: 'on', normalizeInputs: false, lambda1: 0.2, lambda2: 0.4, target: { fusion: 'beta', beta: 0.6 } } })) as unknown as PairedHashModel;
+    await model.prepare!(v);
+    model.startEpoch(epoch);
+    const pre = async (net: PairedHashModel['imageNet'], x: Float32Array, d: number) => {
+      const inp = t32(x, [m, d]);
+      const out = Float32Array.from(await readT(noGrad(() => net.forward(inp))));
+      inp.dispose();
+      return out;
+    };
+    const qI = await pre(model.imageNet, v.image, di), qT = await pre(model.textNet, v.text, dt);
+    const p = model.namedParameters();
+    const host = async (name: string) => Float32Array.from((await p.get(name)!.read()) as Float32Array);
+    /** Ô = softmax(ReLU(Q·W + b)) per row, W [k, k] stored [in, out]. */
+    const att = (q: Float32Array, w: Float32Array, b: Float32Array) => {
+      const out = new Float64Array(m * k);
+      for (let r = 0; r < m; r++) {
+        const o = Array.from({ length: k }, (_, j) => Math.max(0, b[j]! + Array.from({ length: k }, (_, i) => q[r * k + i]! * w[i * k + j]!).reduce((s, x) => s + x, 0)));
+        const mx = Math.max(...o), e = o.map((x) => Math.exp(x - mx)), z = e.reduce((s, x) => s + x, 0);
+        e.forEach((x, j) => (out[r * k + j] = x / z));
+      }
+      return out;
+    };
+    const oI = att(qI, await host('image_extra0.weight'), await host('image_extra0.bias'));
+    const oT = att(qT, await host('text_extra0.weight'), await host('text_extra0.bias'));
+    const delta = Math.sqrt(epoch + 1);
+    // Each modality's code is weighted by the OTHER modality's attention.
+    const bI = qI.map((q, i) => Math.tanh(delta * q * k * oT[i]!)), bT = qT.map((q, i) => Math.tanh(delta * q * k * oI[i]!));
+    const S = jointCpu(betaCpu(v.image, v.text, m, di, dt, 0.6, true), m, 0.4, 1.5);
+    const want = reconCpu(S, bI, bT, m, k, 0.2, 0.4);
+    const batch = { indices: Uint32Array.from({ length: m }, (_, i) => i), image: t32(v.image, [m, di]), text: t32(v.text, [m, dt]) };
+    const r = await model.trainStep(batch, epoch);
+    close(r.terms!.inter!, want.inter);
+    close(r.terms!.intraImage!, want.intraImage);
+    close(r.terms!.intraText!, want.intraText);
+    close(r.loss, want.total);
+    batch.image.dispose();
+    batch.text.dispose();
+    model.dispose();
   });
 });
 

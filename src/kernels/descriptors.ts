@@ -12,8 +12,9 @@
 
 /** Uniform field types: scalars, a vec4f, or `dims` = array<vec4u, 2> (8 values: shapes and strides up to rank 8). */
 export type UniformType = 'u32' | 'i32' | 'f32' | 'vec4f' | 'dims';
-/** Storage binding: access and element type. */
-export type BindingType = 'read f32' | 'read u32' | 'read vec4u' | 'read vec4f' | 'read_write f32' | 'read_write u32' | 'read_write vec4u' | 'read_write vec4f';
+/** Binding: a storage buffer (access and element type), or a sampled float texture ('texture f32': texture_2d<f32>, read with textureLoad). */
+export type BindingType = 'read f32' | 'read u32' | 'read vec4u' | 'read vec4f' | 'read_write f32' | 'read_write u32' | 'read_write vec4u' | 'read_write vec4f'
+  | 'texture f32';
 
 export interface KernelDescriptor {
   /** Default of the `WG` override (invocations per workgroup); null when the kernel sizes its workgroup otherwise. */
@@ -129,6 +130,8 @@ export const KERNELS = {
   gemm_reg: { wg: 16, uniforms: GEMM_UNIFORMS, bindings: GEMM_BINDINGS, grid: null },
   gemm_sg: { wg: 8, uniforms: GEMM_UNIFORMS, bindings: GEMM_BINDINGS, grid: null },
   gemm_tiled: { wg: null, uniforms: GEMM_UNIFORMS, bindings: GEMM_BINDINGS, grid: null },
+  // Dense GEMM with B read from an rgba32float texture copied from B's buffer (see gemm_tex.wgsl).
+  gemm_tex: { wg: 8, uniforms: GEMM_UNIFORMS, bindings: { a: 'read f32', bt: 'texture f32', bias: 'read f32', c: 'read_write f32' }, grid: null },
   // Second pass of a split-K GEMM: n = batch·M·N outputs, each the sum of S partials, then bias + activation.
   gemm_splitk: {
     wg: 64, uniforms: { n: 'u32', N: 'u32', MN: 'u32', S: 'u32', act_alpha: 'f32' },

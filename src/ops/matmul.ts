@@ -10,7 +10,7 @@ import { binaryRaw, unaryRaw } from './elementwise.js';
 import { sum } from './reduce.js';
 import { packUniforms } from '../kernels/params.js';
 import { checkRank, checkSameRuntime, checkTensor } from './validate.js';
-import { chooseSplitK, gemmConfig, splitKPolicy, type GemmConfig, type SplitK } from './gemm-config.js';
+import { chooseSplitK, gemmConfig, splitKPolicy, textureBPolicy, useTextureB, type GemmConfig, type SgGemmConfig, type SplitK } from './gemm-config.js';
 import { launch } from './launch.js';
 import { dropoutThreshold } from './dropout-threshold.js';
 import type { KernelSpec, Runtime } from '../runtime/runtime.js';
@@ -111,7 +111,7 @@ export interface GemmEpilogue {
   biasRows?: boolean;
   act: Activation;
   alpha: number;
-  /** Dropout after the activation: in the store of gemm_sg / gemm_reg, else a separate dropout pass. */
+  /** Dropout after the activation: in the store of gemm_sg / gemm_reg / gemm_tex, else a separate dropout pass. */
   dropout?: EpilogueDropout;
 }
 
@@ -188,9 +188,49 @@ export function dispatchGemm(
     part.dispose();
     return;
   }
+  if (cfg.kind === 'sg' && !cv && !ep.biasRows) {
+    const layout = textureLayout(g);
+    if (layout && useTextureB(textureBPolicy(rt), g.M, g.N, g.K, layout.width, layout.height, rt.limits.maxTextureDimension2D)) {
+      dispatchGemmTextureB(a, b, c, g, ep, cfg, layout);
+      return;
+    }
+  }
   const { wg, spec } = gemmLaunch(g, cfg, ep, cv);
   if (wg[0] > maxWg || wg[1] > maxWg) throw new ShapeError(`${op}: output ${g.M}×${g.N} needs more than ${maxWg} workgroups per dimension`);
   rt.dispatch(spec, [a.buffer, b.buffer, (ep.bias ?? a).buffer, c.buffer], wg, gemmUniforms(g, ep.alpha, cv, undefined, undefined, ep.dropout));
+}
+
+/** How gemm_tex sees B: row-major K×N (texels along n) or stored transposed N×K (KV: texels along k). */
+export interface TextureLayout {
+  kv: boolean;
+  /** Texture width (texels) and height. */
+  width: number;
+  height: number;
+}
+
+/**
+ * The texture layout a plain buffer-to-texture copy of B gives, or null when B's strides allow none: its rows
+ * (N floats, or K for a transposed B) must be contiguous and a multiple of 64 floats (WebGPU's 256-byte
+ * bytesPerRow), and batches, if any, contiguous.
+ */
+export function textureLayout(g: GemmGeometry): TextureLayout | null {
+  const items = g.batchB ? g.batch : 1;
+  if (g.sbn === 1 && g.sbk === g.N && g.N % 64 === 0 && (g.batchB === 0 || g.batchB === g.K * g.N)) return { kv: false, width: g.N / 4, height: items * g.K };
+  if (g.sbk === 1 && g.sbn === g.K && g.K % 64 === 0 && (g.batchB === 0 || g.batchB === g.K * g.N)) return { kv: true, width: g.K / 4, height: items * g.N };
+  return null;
+}
+
+/** A dense GEMM with B copied into an rgba32float texture first (gemm_tex; see gemm-config.ts). */
+function dispatchGemmTextureB(a: Tensor, b: Tensor, c: Tensor, g: GemmGeometry, ep: GemmEpilogue, cfg: SgGemmConfig, layout: TextureLayout): void {
+  const rt = a.runtime;
+  const tm = Math.min(16, cfg.TM, 2 ** Math.max(0, Math.ceil(Math.log2(g.M))));
+  const wg: [number, number, number] = [Math.ceil(g.N / (4 * cfg.WG)), Math.ceil(g.M / tm), g.batch];
+  const maxWg = rt.limits.maxComputeWorkgroupsPerDimension;
+  if (wg[0] > maxWg || wg[1] > maxWg) throw new ShapeError(`matmul: output ${g.M}×${g.N} needs more than ${maxWg} workgroups per dimension`);
+  const bt = rt.copyToTexture(b.buffer, layout.width, layout.height);
+  const constants: Record<string, number | boolean> = { WG: cfg.WG, TM: tm, SGK: cfg.SGK, KV: layout.kv, HAS_BIAS: ep.bias !== null, ACT: ACTIVATIONS[ep.act] };
+  if (ep.dropout) constants.DROPOUT = true;
+  rt.dispatch({ kernel: 'gemm_tex', constants }, [a.buffer, bt, (ep.bias ?? a).buffer, c.buffer], wg, gemmUniforms(g, ep.alpha, undefined, undefined, undefined, ep.dropout));
 }
 
 interface Plan {

@@ -273,6 +273,24 @@ const gemmFamily: KernelFamily = {
         cm.setSplitKPolicy(rt, null);
       }
     }),
+  }, {
+    // B copied into an rgba32float texture (gemm_tex), forced on: row-major B (N = 64) and transposed B (K = 64,
+    // the KV layout), odd M and the other inner size, bias + relu.
+    name: 'texture-B (forced), both layouts + bias + relu',
+    run: (rt) => scoped(async () => {
+      cm.setTextureBPolicy(rt, { minMacs: 0, minN: 1 });
+      try {
+        const checks: Check[] = [];
+        for (const [M, N, K, tB] of [[5, 64, 37, false], [7, 13, 64, true]] as [number, number, number, boolean][]) {
+          const a = random([M, K], 81 + M), b = random(tB ? [N, K] : [K, N], 82 + N), c = random([N], 83);
+          const want = cpu(Array.from(cpuMatmul(a.data, [M, K], b.data, tB ? [N, K] : [K, N], { transB: tB, bias: c.data, activation: 'relu' })), [M, N]);
+          checks.push(await gpuCheck(`[${M},${K}]·${tB ? `[${N},${K}]ᵀ` : `[${K},${N}]`}`, () => cm.matmul(upload(rt, a), upload(rt, b), { transB: tB, bias: upload(rt, c), activation: 'relu' }), want, { atol: 1e-5 * Math.sqrt(K) + 1e-5, rtol: 1e-4 }));
+        }
+        return checks;
+      } finally {
+        cm.setTextureBPolicy(rt, null);
+      }
+    }),
   }],
 };
 
