@@ -7,6 +7,7 @@
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { createNodeRuntime } from '../src/node.js';
+import { setTextureBPolicy } from '../src/ops/gemm-config.js';
 import { formatAdapter } from '../src/runtime/adapter-info.js';
 import { environment, markdownTable, writeResults } from './lib/report.js';
 import { disposeTfjs } from './lib/tfjs.js';
@@ -71,6 +72,8 @@ async function main(): Promise<void> {
   // Unquantised timestamps for the per-kernel profiles (Dawn rounds them by default); no effect on normal dispatches.
   const rt = await createNodeRuntime({ niceMainThread: args.nice, dawnFlags: ['disable-dawn-features=timestamp_quantization'] });
   console.log(formatAdapter(rt.info).split('\n').slice(0, 3).join('\n'));
+  // A/B switch for the texture-B GEMM path (src/ops/gemm-config.ts): CMHASH_TEXTURE_B=0 keeps every GEMM on gemm_sg.
+  if (process.env.CMHASH_TEXTURE_B === '0') setTextureBPolicy(rt, 'off');
   try {
     for (const suite of suites) {
       const env = environment(rt);

@@ -88,7 +88,8 @@ export function generatedDeclarations(name, d, opTable) {
   lines.push('@group(0) @binding(0) var<uniform> p: Params;');
   Object.entries(d.bindings).forEach(([b, t], i) => {
     const [access, elem] = t.split(' ');
-    lines.push(`@group(0) @binding(${i + 1}) var<storage, ${access}> ${b}: array<${elem}>;`);
+    if (access === 'texture') lines.push(`@group(0) @binding(${i + 1}) var ${b}: texture_2d<${elem}>;`);
+    else lines.push(`@group(0) @binding(${i + 1}) var<storage, ${access}> ${b}: array<${elem}>;`);
   });
   if (opTable) {
     lines.push(`fn apply(${opTable.args}) -> f32 {`, '  switch (OP) {');

@@ -14,8 +14,9 @@
  *     --epochs 200        epoch cap (closed-form baselines stop after 1 by themselves)
  *     --patience 10       early stop after this many evaluations without a better validation mAP
  *     --eval-every 1      validation every n epochs
- *     --select-bits 64    selection: each model's variants (GRID) are trained at this length with the first
- *                         seed and scored by their best validation mAP; the winner is used for every run
+ *     --select-bits 64    selection: each model's variants (GRID) are trained at this length with --select-seed
+ *     --select-seed 1     and scored by their best validation mAP; the winner is used for every run (the
+ *                         selection seed is fixed, so `--seeds 2,3` adds seeds without re-selecting)
  *     --out results       output folder
  *     --resplit S         the re-split check: query and retrieval sets redrawn with seed S from all items (same sizes:
  *                         693 / 2,173), no selection runs — each model uses the variant selected on the standard
@@ -42,7 +43,7 @@ const { values: a } = parseArgs({
   options: {
     models: { type: 'string' }, bits: { type: 'string', default: '16,32,64,128' }, seeds: { type: 'string', default: '1,2,3' },
     epochs: { type: 'string', default: '200' }, patience: { type: 'string', default: '10' }, 'eval-every': { type: 'string', default: '1' },
-    'select-bits': { type: 'string', default: '64' }, out: { type: 'string', default: 'results' },
+    'select-bits': { type: 'string', default: '64' }, 'select-seed': { type: 'string', default: '1' }, out: { type: 'string', default: 'results' },
     resplit: { type: 'string' }, 'selection-from': { type: 'string', default: 'results' },
     'tables-only': { type: 'boolean', default: false }, 'dry-run': { type: 'boolean', default: false },
   },
@@ -56,6 +57,8 @@ const ints = (s, name) => list(s).map((x) => {
 const BITS = ints(a.bits, 'bits'), SEEDS = ints(a.seeds, 'seeds');
 const EPOCHS = ints(a.epochs, 'epochs')[0], PATIENCE = ints(a.patience, 'patience')[0], EVAL_EVERY = ints(a['eval-every'], 'eval-every')[0];
 const SELECT_BITS = ints(a['select-bits'], 'select-bits')[0];
+// Not SEEDS[0]: `--seeds 2,3` (more seeds for a selected model) re-ran the whole selection at seed 2.
+const SELECT_SEED = ints(a['select-seed'], 'select-seed')[0];
 const OUT = resolve(a.out);
 const RESPLIT = a.resplit === undefined ? null : ints(a.resplit, 'resplit')[0];
 if (RESPLIT !== null && OUT === resolve(a['selection-from'])) throw new Error('--resplit: give another --out (the standard split\'s runs live in --selection-from)');
@@ -262,7 +265,7 @@ async function main() {
   const plan = [];
   for (const m of models) {
     const grid = gridOf(m);
-    if (grid.length > 1 && !m.includes('@') && RESPLIT === null) for (const v of grid) plan.push({ kind: 'select', model: m, variant: v, bits: SELECT_BITS, seed: SEEDS[0] });
+    if (grid.length > 1 && !m.includes('@') && RESPLIT === null) for (const v of grid) plan.push({ kind: 'select', model: m, variant: v, bits: SELECT_BITS, seed: SELECT_SEED });
     for (const bits of BITS) for (const seed of SEEDS) plan.push({ kind: 'run', model: m, bits, seed });
   }
   for (const bits of BITS) for (const seed of SEEDS) plan.push({ kind: 'random', model: 'random', variant: { name: 'seeded random bits' }, bits, seed });
@@ -271,7 +274,7 @@ async function main() {
     if (m.includes('@')) return variantsOf(m.split('@')[0]).find((v) => v.name === m.split('@')[1]);
     const grid = gridOf(m);
     if (grid.length === 1) return grid[0];
-    const scored = grid.map((v) => ({ v, r: selDone.get(runKey({ model: m, variant: v.name, bits: SELECT_BITS, seed: SEEDS[0] })) }));
+    const scored = grid.map((v) => ({ v, r: selDone.get(runKey({ model: m, variant: v.name, bits: SELECT_BITS, seed: SELECT_SEED })) }));
     if (scored.some((s) => !s.r)) return null;
     return grid.find((v) => v.name === bestByVal(scored.map((x) => x.r)).variant);
   };
@@ -296,7 +299,7 @@ async function main() {
       // The winner's selection run is reused by its main run with the same bits and seed (same checkpoint
       // folder); the losers' checkpoints are no longer needed.
       if (p.kind === 'run' && !p.model.includes('@')) {
-        for (const v of gridOf(p.model)) if (v !== variant) rmSync(workDir(p.model, v, SELECT_BITS, SEEDS[0]), { recursive: true, force: true });
+        for (const v of gridOf(p.model)) if (v !== variant) rmSync(workDir(p.model, v, SELECT_BITS, SELECT_SEED), { recursive: true, force: true });
       }
       const key = runKey({ model: p.model, variant: variant.name, bits: p.bits, seed: p.seed });
       if (done.has(key)) continue;
@@ -331,7 +334,7 @@ function render(models, supervised) {
   // decay) runs.jsonl also holds the earlier variant's runs, which must not be averaged in.
   const winnerOf = (m) => {
     if (m.includes('@') || gridOf(m).length === 1) return null;
-    const rs = selection.filter((r) => r.model === m && r.bits === SELECT_BITS && r.seed === SEEDS[0]);
+    const rs = selection.filter((r) => r.model === m && r.bits === SELECT_BITS && r.seed === SELECT_SEED);
     return rs.length ? bestByVal(rs).variant : null;
   };
   const rowsOf = (m) => {
@@ -382,7 +385,7 @@ function render(models, supervised) {
     L.push(`| ${labelOf(m)} | ${e.variant} | ${fmt(e.bestEpoch, 1)} | ${fmt(e.epochsRun, 1)} | ${fmt(e.secondsPerEpoch, 2)} |`);
   }
   if (selection.length) {
-    L.push('', `**Selection on the validation split** (${SELECT_BITS} bits, seed ${SEEDS[0]}, best mean of I→T and T→I validation mAP@all; ✓ = used in the tables)`, '', '| model | variant | val mAP | chosen |', '|---|---|---|---|');
+    L.push('', `**Selection on the validation split** (${SELECT_BITS} bits, seed ${SELECT_SEED}, best mean of I→T and T→I validation mAP@all; ✓ = used in the tables)`, '', '| model | variant | val mAP | chosen |', '|---|---|---|---|');
     for (const m of models) {
       const rs = selection.filter((r) => r.model === m);
       if (!rs.length) continue;

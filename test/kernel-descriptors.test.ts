@@ -46,7 +46,8 @@ describe('kernel descriptors', () => {
       const struct = /struct Params \{ ([^}]*) \}/.exec(src)![1]!;
       expect([...struct.matchAll(/(\w+): /g)].map((m) => m[1])).toEqual(Object.keys(d.uniforms));
       if (d.wg !== null) expect(src).toContain(`override WG: u32 = ${d.wg}u;`);
-      Object.keys(d.bindings).forEach((b, i) => expect(src).toMatch(new RegExp(`@binding\\(${i + 1}\\) var<storage, read(_write)?> ${b}: array<`)));
+      Object.entries(d.bindings).forEach(([b, t], i) => expect(src).toMatch(new RegExp(`@binding\\(${i + 1}\\) ${
+        t.startsWith('texture') ? `var ${b}: texture_2d<` : `var<storage, read(_write)?> ${b}: array<`}`)));
       expect(src.match(/struct Params\b/g)).toHaveLength(1);
     }
   });

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { fromArray } from '../src/ops/elementwise.js';
-import { gemmSplit, linear, matmul, matmulRaw, type Activation } from '../src/ops/matmul.js';
-import { REG_GEMM, SG_GEMM, TILED_GEMM, chooseSplitK, setGemmConfig, setSplitKPolicy, splitKPolicy, type GemmConfig, type SplitKPolicy } from '../src/ops/gemm-config.js';
+import { gemmSplit, linear, matmul, matmulRaw, textureLayout, type Activation } from '../src/ops/matmul.js';
+import { REG_GEMM, SG_GEMM, TILED_GEMM, chooseSplitK, setGemmConfig, setSplitKPolicy, setTextureBPolicy, splitKPolicy, subgroupBlock, textureBPolicy, useTextureB, type GemmConfig, type SplitKPolicy } from '../src/ops/gemm-config.js';
 import { cpuMatmul } from '../src/ops/cpu/matmul.js';
 import { gradcheck } from '../src/autograd/gradcheck.js';
 import { tidy } from '../src/tensor/scope.js';
 import { allClose, getRuntime, randomData, recordKernels } from './helpers.js';
 
 const size = (s: number[]) => s.reduce((p, d) => p * d, 1);
-const ACTS: Activation[] = ['none', 'relu', 'tanh', 'sigmoid', 'scaledTanh'];
+const ACTS: Activation[] = ['none', 'relu', 'tanh', 'sigmoid', 'scaledTanh', 'scaledRelu'];
 
 interface Case { M: number; N: number; K: number; batch?: number; bBatched?: boolean; aBatched?: boolean }
 
@@ -162,6 +162,113 @@ describe('register-blocked tile per shape', () => {
   });
 });
 
+describe('texture-B GEMM (B copied into a texture, gemm_tex) vs float64 CPU reference', () => {
+  // Forced on for every shape whose B a copy can fill: B rows of N floats (N a multiple of 64) or, transposed,
+  // of K floats (the KV layout). Each case also asserts the texture kernel ran (else it would test gemm_sg).
+  const withTexture = async (fn: () => Promise<void>) => {
+    const rt = await getRuntime();
+    if (subgroupBlock(rt) === null) return; // gemm_tex needs the subgroup kernel's adapters
+    setSplitKPolicy(rt, { minWorkgroups: 0, minK: 1, maxSplits: 1 });
+    setTextureBPolicy(rt, { minMacs: 0, minN: 1 });
+    try { await fn(); } finally { setTextureBPolicy(rt, null); setSplitKPolicy(rt, null); }
+  };
+  const ran = async (fn: () => Promise<void>): Promise<{ kernel: string; kv: unknown }[]> => {
+    const rt = await getRuntime();
+    const kernels: { kernel: string; kv: unknown }[] = [];
+    const orig = rt.dispatch.bind(rt);
+    rt.dispatch = (spec, ...rest) => { if (spec.kernel !== 'fill') kernels.push({ kernel: spec.kernel, kv: spec.constants?.KV }); orig(spec, ...rest); };
+    try { await fn(); } finally { rt.dispatch = orig; }
+    return kernels;
+  };
+  it('odd sizes: row-major B (N a multiple of 64, odd M and K) and transposed B (K a multiple of 64, odd M and N)', () => withTexture(async () => {
+    const rowMajor: Case[] = [{ M: 1, N: 64, K: 1 }, { M: 17, N: 64, K: 3 }, { M: 255, N: 128, K: 33 }, { M: 5, N: 192, K: 17 }, { M: 7, N: 64, K: 1030 }];
+    const transposed: Case[] = [{ M: 1, N: 1, K: 64 }, { M: 17, N: 255, K: 64 }, { M: 255, N: 17, K: 128 }, { M: 33, N: 3, K: 192 }, { M: 7, N: 9, K: 1024 }];
+    let s = 700;
+    const kernels = await ran(async () => {
+      for (const tA of [false, true]) {
+        for (const c of rowMajor) await check(c, tA, false, 'none', false, s++);
+        for (const c of transposed) await check(c, tA, true, 'none', false, s++);
+      }
+    });
+    expect(kernels.map((k) => k.kernel)).toEqual(Array(20).fill('gemm_tex'));
+    expect(kernels.map((k) => k.kv)).toEqual([...Array(5).fill(false), ...Array(5).fill(true), ...Array(5).fill(false), ...Array(5).fill(true)]);
+  }));
+  it('every epilogue (bias + activation), batches, a shared b or a', () => withTexture(async () => {
+    let s = 800;
+    const kernels = await ran(async () => {
+      // Each epilogue on both layouts, spread over the two bias settings (every pipeline compile costs ≈ 1 s here).
+      for (const [i, act] of ACTS.entries()) {
+        await check({ M: 19, N: 64, K: 23 }, false, false, act, i % 2 === 0, s++);
+        await check({ M: 19, N: 37, K: 64 }, true, true, act, i % 2 === 1, s++);
+      }
+      for (const tA of [false, true]) {
+        await check({ M: 17, N: 64, K: 13, batch: 3 }, tA, false, 'relu', true, s++);
+        await check({ M: 17, N: 9, K: 64, batch: 3 }, tA, true, 'relu', true, s++);
+        await check({ M: 17, N: 64, K: 13, batch: 3, bBatched: false }, tA, false, 'none', true, s++);
+        await check({ M: 17, N: 9, K: 64, batch: 3, bBatched: false }, tA, true, 'none', true, s++);
+        await check({ M: 5, N: 64, K: 97, batch: 2, aBatched: false }, tA, false, 'tanh', false, s++);
+        await check({ M: 5, N: 11, K: 64, batch: 2, aBatched: false }, tA, true, 'tanh', false, s++);
+      }
+    });
+    // A batched a against a shared non-transposed b is one tall GEMM; everything ran on the texture kernel.
+    expect(new Set(kernels.map((k) => k.kernel))).toEqual(new Set(['gemm_tex']));
+  }));
+  it('GEMMs of one size share the scratch texture within a submit: each reads its own B', () => withTexture(async () => {
+    const rt = await getRuntime();
+    const [M, N, K] = [9, 64, 19];
+    const a = randomData(M * K, 900), b1 = randomData(K * N, 901), b2 = randomData(K * N, 902);
+    const [y1, y2] = tidy(() => {
+      const at = fromArray(rt, a, [M, K]);
+      return [matmulRaw(at, fromArray(rt, b1, [K, N])), matmulRaw(at, fromArray(rt, b2, [K, N]))];
+    });
+    const got1 = await y1.read(), got2 = await y2.read();
+    y1.dispose(); y2.dispose();
+    for (const [got, b] of [[got1, b1], [got2, b2]] as const) {
+      const want = cpuMatmul(Float32Array.from(a), [M, K], Float32Array.from(b), [K, N]);
+      expect(allClose(got, want, 1e-4, 1e-4)).toMatchObject({ ok: true });
+    }
+  }));
+  it('gradients through texture-B GEMMs (finite differences; dX and dW take the texture too)', () => withTexture(async () => {
+    const rt = await getRuntime();
+    let kernels: { kernel: string; kv: unknown }[] = [];
+    const r = await gradcheck({
+      rt,
+      inputs: [{ shape: [3, 64], data: randomData(192, 950, -1, 1) }, { shape: [64, 64], data: randomData(4096, 951, -1, 1) }, { shape: [64], data: randomData(64, 952, -1, 1) }],
+      gpu: (a, b, bias) => matmul(a, b, { bias, activation: 'tanh' }),
+      cpu: (a, b, bias) => cpuMatmul(a, [3, 64], b, [64, 64], { bias, activation: 'tanh' }),
+    });
+    expect(r.ok, JSON.stringify(r)).toBe(true);
+    kernels = await ran(async () => {
+      // The backward's two products for x [3, 64] · W [64, 64]: dX = g·Wᵀ (KV layout) and dW = xᵀ·g.
+      const a = fromArray(rt, randomData(192, 953), [3, 64]), b = fromArray(rt, randomData(4096, 954), [64, 64]);
+      matmulRaw(a, b, { transB: true }).dispose();
+      matmulRaw(a, a, { transA: true }).dispose();
+      a.dispose(); b.dispose();
+    });
+    expect(kernels).toEqual([{ kernel: 'gemm_tex', kv: true }, { kernel: 'gemm_tex', kv: false }]);
+  }));
+  it('chosen for large GEMMs on CPU adapters with subgroups, for B layouts a copy can fill', async () => {
+    const rt = await getRuntime();
+    const p = { minMacs: 1 << 20, minN: 16 };
+    expect(useTextureB(p, 512, 256, 256, 64, 256, 8192)).toBe(true);
+    expect(useTextureB(p, 17, 64, 13, 16, 13, 8192)).toBe(false); // small
+    expect(useTextureB(p, 4096, 8, 4096, 1024, 8, 8192)).toBe(false); // N < minN
+    expect(useTextureB(p, 64, 256, 9000, 64, 9000, 8192)).toBe(false); // K rows over the limit
+    expect(useTextureB(null, 512, 256, 256, 64, 256, 8192)).toBe(false);
+    const g = { M: 8, N: 128, K: 64, batch: 1, sam: 64, sak: 1, sbk: 128, sbn: 1, batchA: 0, batchB: 0 };
+    expect(textureLayout(g)).toEqual({ kv: false, width: 32, height: 64 });
+    expect(textureLayout({ ...g, sbk: 1, sbn: 64 })).toEqual({ kv: true, width: 16, height: 128 });
+    expect(textureLayout({ ...g, N: 100, sbk: 100 })).toBeNull(); // rows of 100 floats: no 256-byte pitch
+    expect(textureLayout({ ...g, batch: 3, batchB: 128 * 64 })).toEqual({ kv: false, width: 32, height: 192 });
+    expect(textureLayout({ ...g, batch: 3, batchB: 128 * 64 + 4 })).toBeNull();
+    expect(textureBPolicy(rt) !== null).toBe(subgroupBlock(rt) !== null);
+    setTextureBPolicy(rt, 'off');
+    expect(textureBPolicy(rt)).toBeNull();
+    setTextureBPolicy(rt, null);
+    expect(() => setTextureBPolicy(rt, { minMacs: -1, minN: 1 })).toThrow(/minMacs/);
+  });
+});
+
 describe('matmul validation', () => {
   it('names both shapes when inner dimensions differ', async () => {
     const rt = await getRuntime();
@@ -254,6 +361,7 @@ describe('matmul gradients (finite differences)', () => {
             case 'tanh': return gv * (1 - yv * yv);
             case 'sigmoid': return gv * yv * (1 - yv);
             case 'scaledTanh': return alpha * gv * (1 - yv * yv);
+            case 'scaledRelu': return yv > 0 ? alpha * gv : 0;
             default: return gv;
           }
         };

@@ -12,8 +12,9 @@
 
 /** Uniform field types: scalars, a vec4f, or `dims` = array<vec4u, 2> (8 values: shapes and strides up to rank 8). */
 export type UniformType = 'u32' | 'i32' | 'f32' | 'vec4f' | 'dims';
-/** Storage binding: access and element type. */
-export type BindingType = 'read f32' | 'read u32' | 'read vec4u' | 'read vec4f' | 'read_write f32' | 'read_write u32' | 'read_write vec4u' | 'read_write vec4f';
+/** Binding: a storage buffer (access and element type), or a sampled float texture ('texture f32': texture_2d<f32>, read with textureLoad). */
+export type BindingType = 'read f32' | 'read u32' | 'read vec4u' | 'read vec4f' | 'read_write f32' | 'read_write u32' | 'read_write vec4u' | 'read_write vec4f'
+  | 'texture f32';
 
 export interface KernelDescriptor {
   /** Default of the `WG` override (invocations per workgroup); null when the kernel sizes its workgroup otherwise. */
@@ -37,6 +38,8 @@ const GEMM_UNIFORMS = {
   OH: 'u32', OW: 'u32', inv_sh: 'f32', inv_sw: 'f32',
   // Split-K (dense mode only): workgroup z = batch · nsplit + split, each split sums ksplit values of k.
   ksplit: 'u32', nsplit: 'u32',
+  // Dropout in the epilogue (DROPOUT; gemm_sg / gemm_reg): the dropout kernel's seed, threshold and scale.
+  drop_seed: 'u32', drop_threshold: 'u32', drop_scale: 'f32',
 } as const;
 const GEMM_BINDINGS = { a: 'read f32', b: 'read f32', bias: 'read f32', c: 'read_write f32' } as const;
 const ROWS_EPS = { rows: 'u32', d: 'u32', eps: 'f32' } as const;
@@ -79,8 +82,8 @@ export const KERNELS = {
     grid: ['lanes'],
   },
   awf_fuse: {
-    wg: 256, uniforms: { m: 'u32' },
-    bindings: { si: 'read f32', st: 'read f32', w: 'read f32', y: 'read_write f32' }, grid: ['m', 'm'],
+    wg: 256, uniforms: { n: 'u32', rows: 'u32', cols: 'u32', wi: 'f32', wt: 'f32', scale: 'f32' },
+    bindings: { si: 'read f32', st: 'read f32', w: 'read f32', y: 'read_write f32' }, grid: ['n'],
   },
   awf_weights: { wg: 64, uniforms: { m: 'u32' }, bindings: { r: 'read f32', w: 'read_write f32' }, grid: ['m'] },
   // Fused activation backward + bias gradient of a linear layer (src/ops/matmul.ts); includes gemm_epilogue.wgsl.
@@ -127,6 +130,8 @@ export const KERNELS = {
   gemm_reg: { wg: 16, uniforms: GEMM_UNIFORMS, bindings: GEMM_BINDINGS, grid: null },
   gemm_sg: { wg: 8, uniforms: GEMM_UNIFORMS, bindings: GEMM_BINDINGS, grid: null },
   gemm_tiled: { wg: null, uniforms: GEMM_UNIFORMS, bindings: GEMM_BINDINGS, grid: null },
+  // Dense GEMM with B read from an rgba32float texture copied from B's buffer (see gemm_tex.wgsl).
+  gemm_tex: { wg: 8, uniforms: GEMM_UNIFORMS, bindings: { a: 'read f32', bt: 'texture f32', bias: 'read f32', c: 'read_write f32' }, grid: null },
   // Second pass of a split-K GEMM: n = batch·M·N outputs, each the sum of S partials, then bias + activation.
   gemm_splitk: {
     wg: 64, uniforms: { n: 'u32', N: 'u32', MN: 'u32', S: 'u32', act_alpha: 'f32' },
@@ -221,6 +226,15 @@ export const KERNELS = {
     uniforms: { rows: 'u32', cols: 'u32', scale: 'f32', lead_rank: 'u32', mask_col_stride: 'u32', lead_shape: 'dims', mask_stride: 'dims' },
     bindings: { x: 'read f32', mask: 'read f32', y: 'read_write f32' },
     grid: ['rows'],
+  },
+  // tanh(alpha·q ⊙ softmax(l)) per row and its backward (src/ops/softmax-gate.ts, JSGHCA's Jo-Attention).
+  softmax_gate: {
+    wg: 64, uniforms: { rows: 'u32', cols: 'u32', alpha: 'f32' },
+    bindings: { q: 'read f32', l: 'read f32', o: 'read_write f32', y: 'read_write f32' }, grid: ['rows'],
+  },
+  softmax_gate_backward: {
+    wg: 64, uniforms: { rows: 'u32', cols: 'u32', alpha: 'f32' },
+    bindings: { q: 'read f32', o: 'read f32', y: 'read f32', g: 'read f32', dq: 'read_write f32', dl: 'read_write f32' }, grid: ['rows'],
   },
   softmax_backward: {
     wg: 64, uniforms: { rows: 'u32', cols: 'u32', scale: 'f32' },

@@ -133,6 +133,43 @@ export function setSplitKPolicy(rt: Runtime, policy: SplitKPolicy | null): void 
   } else splitOverrides.delete(rt);
 }
 
+/**
+ * When a dense GEMM on the subgroup kernel reads B through a texture instead (B copied into an rgba32float
+ * texture, then gemm_tex): on lavapipe a texel fetch is one vectorised gather of four floats per lane where
+ * a storage-buffer load is a per-lane loop per float, so the GEMM runs ≈ 1.5× faster (UMHA's 34 GEMMs
+ * 213 → 144 ms per step; BENCHMARKS.md, issue 13, s5-big), but the copy is one more command and pass over B:
+ * small GEMMs keep gemm_sg. `minMacs`: least M·N·K; `minN`: least N (a lane owns 4 adjacent columns).
+ * Only B layouts a plain copy can fill qualify (matmul.ts textureLayout).
+ */
+export interface TextureBPolicy {
+  minMacs: number;
+  minN: number;
+}
+
+const textureOverrides = new WeakMap<Runtime, TextureBPolicy | 'off'>();
+
+/** The texture-B policy of this runtime: CPU adapters with the subgroup kernel; null = never. */
+export function textureBPolicy(rt: Runtime): TextureBPolicy | null {
+  const forced = textureOverrides.get(rt);
+  if (forced) return forced === 'off' ? null : forced;
+  return isCpuAdapter(rt) && subgroupBlock(rt) !== null ? { minMacs: 1 << 20, minN: 16 } : null;
+}
+
+/** Force the texture-B policy on one runtime ('off': never; tests, benchmarks); `null` restores the default. */
+export function setTextureBPolicy(rt: Runtime, policy: TextureBPolicy | 'off' | null): void {
+  if (policy === null) textureOverrides.delete(rt);
+  else {
+    if (policy !== 'off' && !(policy.minMacs >= 0 && policy.minN >= 1)) throw new RangeError(`texture-B policy ${JSON.stringify(policy)}: need minMacs ≥ 0, minN ≥ 1`);
+    textureOverrides.set(rt, policy);
+  }
+}
+
+/** Pure choice: does a GEMM of this shape read B through a texture of width × height texels (within the size limit)? */
+export function useTextureB(policy: TextureBPolicy | null, M: number, N: number, K: number, width: number, height: number, maxDim: number): boolean {
+  if (!policy) return false;
+  return N >= policy.minN && M * N * K >= policy.minMacs && width <= maxDim && height <= maxDim;
+}
+
 const overrides = new WeakMap<Runtime, GemmConfig>();
 const convOverrides = new WeakMap<Runtime, ConvConfig>();
 

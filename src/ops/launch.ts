@@ -3,7 +3,7 @@
  * always set (the descriptor's default unless the caller passes one), and for 1-D kernels the grid
  * derived from the descriptor's count fields: ceil(count / WG) workgroups, folded by rt.grid.
  */
-import type { Runtime, Workgroups } from '../runtime/runtime.js';
+import type { DispatchResource, Runtime, Workgroups } from '../runtime/runtime.js';
 import type { OverrideConstants } from '../runtime/pipeline-cache.js';
 import { KERNELS, type DescribedKernel } from '../kernels/descriptors.js';
 import { packUniformsScratch, type UniformValues } from '../kernels/params.js';
@@ -25,7 +25,7 @@ function gridCount(kernel: DescribedKernel, values: Readonly<Record<string, unkn
 }
 
 export function launch<K extends DescribedKernel>(
-  rt: Runtime, kernel: K, buffers: readonly (GPUBuffer | GPUBufferBinding)[], values: UniformValues<K>, opts: LaunchOptions = {},
+  rt: Runtime, kernel: K, buffers: readonly DispatchResource[], values: UniformValues<K>, opts: LaunchOptions = {},
 ): void {
   const d = KERNELS[kernel] as { wg: number | null };
   const constants: OverrideConstants = d.wg === null ? { ...opts.constants } : { WG: d.wg, ...opts.constants };

@@ -11,7 +11,7 @@
  * that binds it. The table is cleared after `max` creations (one step of the largest model needs ≈ 700).
  */
 interface Slot {
-  /** [pipeline id, first binding, then buffer id, offset, size (−1: to the end) per entry]. */
+  /** [pipeline id, first binding, then buffer id, offset, size (−1: to the end) per entry; a texture view: its id, −1, −2]. */
   key: number[];
   group: GPUBindGroup;
   dead: boolean;
@@ -52,7 +52,7 @@ export class BindGroupCache {
   }
 
   /** The bind group of `pipeline` with `entries` bound at bindings `first`, `first` + 1, … in order. */
-  get(pipeline: GPUComputePipeline, entries: readonly GPUBufferBinding[], first: number): GPUBindGroup {
+  get(pipeline: GPUComputePipeline, entries: readonly (GPUBufferBinding | GPUTextureView)[], first: number): GPUBindGroup {
     const k = this.scratch;
     const n = 2 + 3 * entries.length;
     k.length = n;
@@ -60,6 +60,12 @@ export class BindGroupCache {
     k[1] = first;
     for (let i = 0, j = 2; i < entries.length; i++, j += 3) {
       const e = entries[i]!;
+      if (!('buffer' in e)) {
+        k[j] = this.id(e);
+        k[j + 1] = -1;
+        k[j + 2] = -2;
+        continue;
+      }
       k[j] = this.id(e.buffer);
       k[j + 1] = e.offset ?? 0;
       k[j + 2] = e.size ?? -1;

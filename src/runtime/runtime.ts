@@ -12,7 +12,7 @@ import { PipelineCache, specKey, type KernelSpec } from './pipeline-cache.js';
 import { Profiler, type ProfileReport } from './profiler.js';
 import { UniformArena } from './uniform-arena.js';
 import { BindGroupCache } from './bind-group-cache.js';
-import { IdleWaits } from './idle-waits.js';
+import { IdleWaits, gridFingerprint, type IdleWait } from './idle-waits.js';
 
 export type { KernelSpec } from './pipeline-cache.js';
 
@@ -54,6 +54,10 @@ export type Workgroups = number | readonly [number, number?, number?];
  * byte offsets counted from the start of the range.
  */
 export type BufferRef = GPUBuffer | GPUBufferBinding;
+/** What a dispatch binds after the uniform block: buffers, buffer ranges, or texture views. */
+export type DispatchResource = GPUBuffer | GPUBufferBinding | GPUTextureView;
+/** A resolved binding: a buffer range or a texture view. */
+export type BindingResource = GPUBufferBinding | GPUTextureView;
 
 /** The buffer and absolute byte offset of `offset` bytes into `ref`, and the bytes the range holds from there. */
 function resolveRef(ref: BufferRef, offset: number): { buffer: GPUBuffer; offset: number; bytes: number } {
@@ -70,6 +74,8 @@ export interface RuntimeStats extends PoolStats {
   /** Dispatches whose bind group came from the cache, and those that created one. */
   bindGroupHits: number;
   bindGroupMisses: number;
+  /** Milliseconds the idle waits slept (idle-waits.ts; 0 when they are off). */
+  idleSleptMs: number;
 }
 
 export class Runtime {
@@ -86,7 +92,9 @@ export class Runtime {
   private passPipeline: GPUComputePipeline | null = null;
   private passGroup: GPUBindGroup | null = null;
   /** The entries array of the dispatch being recorded (reused: the cache copies what it keeps). */
-  private readonly entries: GPUBufferBinding[] = [];
+  private readonly entries: BindingResource[] = [];
+  /** Scratch rgba32float textures by size (scratchTexture). */
+  private readonly textures = new Map<string, { texture: GPUTexture; view: GPUTextureView }>();
   private pendingDispatches = 0;
   private readonly maxDispatchesPerSubmit: number;
   private readonly poison: boolean;
@@ -95,6 +103,8 @@ export class Runtime {
   private pendingChecks: { buffer: BufferRef; ok: (word: ArrayBuffer) => boolean; message: string; done: () => void }[] = [];
   private destroyed = false;
   private counters = { dispatches: 0, submits: 0, reads: 0 };
+  /** Fingerprint of the workgroup grids dispatched since the last wait began (part of the idle-wait key). */
+  private grids = 0;
   /** Per-dispatch timestamp profiling; null (the normal path) unless startProfiling() was called. */
   private profiler: Profiler | null = null;
   private profileByConstants = false;
@@ -189,6 +199,33 @@ export class Runtime {
     this.dispatch({ kernel: 'fill', constants: { WG: wg } }, [buffer], this.grid(Math.ceil(words / wg)), u);
   }
 
+  /**
+   * Copy rows of 32-bit floats into a scratch rgba32float texture of `width` × `height` texels (texel (x, y)
+   * = floats 4x…4x+3 of row y, rows `width`·16 bytes apart from `src`'s start) and return its view. One
+   * texture per size for the runtime's lifetime: commands run in recording order, so the kernels that read
+   * it after this copy and before the next copy of the same size see these values (gemm_tex).
+   * width·16 must be a multiple of 256 (WebGPU's bytesPerRow rule) and src's offset of 16.
+   */
+  copyToTexture(src: BufferRef, width: number, height: number): GPUTextureView {
+    this.assertAlive();
+    const key = `${width}x${height}`;
+    let t = this.textures.get(key);
+    if (!t) {
+      const max = this.device.limits.maxTextureDimension2D;
+      if (!(width >= 1 && height >= 1 && width <= max && height <= max)) throw new RangeError(`copyToTexture: ${width}×${height} texels is outside 1…${max} (maxTextureDimension2D)`);
+      const texture = this.device.createTexture({ size: [width, height], format: 'rgba32float', usage: GPUTextureUsage.COPY_DST | GPUTextureUsage.TEXTURE_BINDING });
+      t = { texture, view: texture.createView() };
+      this.textures.set(key, t);
+    }
+    const s = resolveRef(src, 0);
+    if ((width * 16) % 256 !== 0 || s.offset % 16 !== 0 || s.bytes < width * height * 16) {
+      throw new RangeError(`copyToTexture: ${width}×${height} texels from offset ${s.offset} (${s.bytes} bytes): rows must be multiples of 256 bytes, the offset of 16, and the source large enough`);
+    }
+    this.endPass().copyBufferToTexture({ buffer: s.buffer, offset: s.offset, bytesPerRow: width * 16, rowsPerImage: height }, { texture: t.texture }, [width, height]);
+    this.pendingDispatches++;
+    return t.view;
+  }
+
   release(buffer: GPUBuffer): void {
     if (this.destroyed) return;
     this.pool.release(buffer);
@@ -255,14 +292,15 @@ export class Runtime {
    * Record one dispatch. Binding 0 is the uniform block (when given); storage bindings follow from
    * binding 1 in order. Nothing runs until the next flush (explicit, auto every N dispatches, or a read).
    */
-  dispatch(spec: KernelSpec, storage: readonly (GPUBuffer | GPUBufferBinding)[], workgroups: Workgroups, uniforms?: ArrayBufferView): void {
+  dispatch(spec: KernelSpec, storage: readonly DispatchResource[], workgroups: Workgroups, uniforms?: ArrayBufferView): void {
     this.assertAlive();
     const pipeline = this.pipelines.get(spec);
     // Binding 0: the uniform block (when given); the storage buffers from binding 1.
     const entries = this.entries;
     entries.length = 0;
     if (uniforms) entries.push(this.arena.push(uniforms));
-    for (const b of storage) entries.push('buffer' in b ? b : { buffer: b });
+    // A GPUBuffer has a usage, a texture view has none (and a binding has its buffer).
+    for (const b of storage) entries.push('buffer' in b || !('usage' in b) ? b : { buffer: b });
     const bindGroup = this.bindGroups.get(pipeline, entries, uniforms ? 0 : 1);
     let x: number, y = 1, z = 1;
     if (typeof workgroups === 'number') x = workgroups;
@@ -284,6 +322,7 @@ export class Runtime {
     }
     pass.dispatchWorkgroups(x, y, z);
     this.counters.dispatches++;
+    this.grids = gridFingerprint(this.grids, x, y, z);
     if (++this.pendingDispatches >= this.maxDispatchesPerSubmit) this.flush();
   }
 
@@ -297,6 +336,7 @@ export class Runtime {
     pass.dispatchWorkgroups(x, y, z);
     pass.end();
     this.counters.dispatches++;
+    this.grids = gridFingerprint(this.grids, x, y, z);
     if (++this.pendingDispatches >= this.maxDispatchesPerSubmit) this.flush();
   }
 
@@ -378,7 +418,7 @@ export class Runtime {
   /** Submit and wait until the GPU has finished all submitted work. */
   async sync(): Promise<void> {
     this.flush();
-    const waited = this.waits.begin(this.counters.dispatches);
+    const waited = this.beginWait();
     await waited.sleep;
     await this.device.queue.onSubmittedWorkDone();
     waited.done();
@@ -429,7 +469,7 @@ export class Runtime {
     });
     this.flush();
     this.counters.reads++;
-    const waited = this.waits.begin(this.counters.dispatches);
+    const waited = this.beginWait();
     await waited.sleep;
     const out = await Promise.all(
       staged.map(async ({ staging, bytes }) => {
@@ -446,9 +486,16 @@ export class Runtime {
     return out;
   }
 
+  /** Start an idle wait keyed by the dispatches since the previous one (count and grids). */
+  private beginWait(): IdleWait {
+    const w = this.waits.begin(this.counters.dispatches, this.grids);
+    this.grids = 0;
+    return w;
+  }
+
   stats(): RuntimeStats {
     const bg = this.bindGroups.stats();
-    return { ...this.pool.stats(), ...this.counters, pipelines: this.pipelines.size, bindGroupHits: bg.hits, bindGroupMisses: bg.misses };
+    return { ...this.pool.stats(), ...this.counters, pipelines: this.pipelines.size, bindGroupHits: bg.hits, bindGroupMisses: bg.misses, idleSleptMs: this.waits.sleptMs };
   }
 
   get isDestroyed(): boolean {
@@ -469,6 +516,8 @@ export class Runtime {
     this.profiler?.destroy();
     this.profiler = null;
     this.pool.destroyAll();
+    for (const t of this.textures.values()) t.texture.destroy();
+    this.textures.clear();
     this.device.destroy();
     this.onDestroy?.();
   }
