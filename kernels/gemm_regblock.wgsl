@@ -10,10 +10,14 @@
 //   3 conv2d backward filter (z = 0):   A(o, k=(n,p)) = dy[n·a_hi + o·sam + p],  B(k=(n,oh,ow), n=(c,kh,kw)) = x
 // For modes 1–3, k splits as (k / a_div, k % a_div) on the A side. Out-of-range taps read as zero.
 //#include gemm_epilogue.wgsl
+//#include dropout_hash.wgsl
 
 override TN: u32 = 2u;         // columns per invocation, at most 8; TM·TN ≤ 64
 override MODE: u32 = 0u;
 override BIAS_ROWS: bool = false;  // bias indexed by row (conv channels) instead of column
+// Dropout after the activation (dense, unsplit GEMMs only; src/ops/linear-dropout.ts): the mask of
+// element (row, col) is the separate dropout pass's for flat index batch_c·z + row·N + col.
+override DROPOUT: bool = false;
 
 var<private> acc: array<f32, 64>;
 var<private> bv: array<f32, 8>;
@@ -146,7 +150,10 @@ fn gemm_store(wid: vec3u) {
       if (col < p.N) {
         var v = acc[i * TN + j];
         if (HAS_BIAS) { v += bias[select(col, row, BIAS_ROWS)]; }
-        c[cbase + row * p.N + col] = activate(v);
+        let ci = cbase + row * p.N + col;
+        var o = activate(v);
+        if (DROPOUT) { o = select(0.0, o * p.drop_scale, dropout_keep(ci, p.drop_seed, p.drop_threshold)); }
+        c[ci] = o;
       }
     }
   }

@@ -9,10 +9,12 @@ enable subgroups;
 // four multiply-adds (BENCHMARKS.md, issue 13, s5-big). A is read as in gemm_sg.wgsl: lane l fetches
 // A(row, k + l) and subgroupBroadcast hands it to all lanes. Each invocation owns 4 adjacent columns.
 //#include gemm_epilogue.wgsl
+//#include dropout_hash.wgsl
 
 override TM: u32 = 16u;        // rows per invocation, at most 16 (TM·4 accumulators)
 override SGK: u32 = 8u;        // subgroup size: 4 or 8; WG is a multiple of SGK
 override KV: bool = false;     // texel layout (above)
+override DROPOUT: bool = false; // dropout after the activation, the mask of flat index z·batch_c + row·N + col (as gemm_regblock.wgsl)
 
 var<private> acc: array<f32, 64>;
 var<private> ar: array<f32, 16>;
@@ -101,7 +103,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
       if (col < p.N) {
         var v = acc[i * 4u + j];
         if (HAS_BIAS) { v += bias[col]; }
-        c[cbase + row * p.N + col] = activate(v);
+        let ci = cbase + row * p.N + col;
+        var o = activate(v);
+        if (DROPOUT) { o = select(0.0, o * p.drop_scale, dropout_keep(ci, p.drop_seed, p.drop_threshold)); }
+        c[ci] = o;
       }
     }
   }

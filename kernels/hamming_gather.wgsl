@@ -4,7 +4,7 @@
 // there are at least k of them), prefix sums turn it into output positions, and one pass over the lists
 // in block order — database-index order — writes items with d < T and the first items with d == T.
 // A list longer than its capacity, or fewer than k candidates (impossible unless the bound was wrong),
-// sets info[q].w = 1 and writes nothing: the host answers that query on the two-pass path.
+// sets info[q].w = 1 and writes nothing: the host answers that query again (src/retrieval/hamming-search.ts).
 //#include common.wgsl
 
 const BINS: u32 = 129u;

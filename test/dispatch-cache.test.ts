@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { affine, fromArray, mul, tanh } from '../src/ops/elementwise.js';
 import { BindGroupCache } from '../src/runtime/bind-group-cache.js';
-import { IdleWaits } from '../src/runtime/idle-waits.js';
+import { IdleWaits, gridFingerprint } from '../src/runtime/idle-waits.js';
 import { keep, tidy } from '../src/tensor/scope.js';
 import { getRuntime, randomData } from './helpers.js';
 
@@ -199,5 +199,51 @@ describe('dispatch caches', () => {
     await o.sleep;
     o.done();
     expect(off.sleptMs).toBe(0);
+  });
+
+  it('keys a wait by the grids of its dispatches too: the same dispatch count with other grids is a new wait', async () => {
+    const w = new IdleWaits(true);
+    const big = gridFingerprint(gridFingerprint(0, 4, 245, 1), 4, 1, 1), small = gridFingerprint(gridFingerprint(0, 1, 245, 1), 1, 1, 1);
+    expect(big).not.toBe(small);
+    expect(gridFingerprint(gridFingerprint(0, 2, 1, 1), 1, 1, 1)).not.toBe(gridFingerprint(gridFingerprint(0, 1, 1, 1), 2, 1, 1));
+    let x = w.begin(2, big);
+    await new Promise((r) => setTimeout(r, 60));
+    x.done();
+    // Two dispatches again, but smaller grids (a 1-query search after a 1,000-query one): no estimate, no sleep.
+    x = w.begin(4, small);
+    await x.sleep;
+    x.done();
+    expect(w.sleptMs).toBe(0);
+    // The large grids again: their estimate is still there.
+    x = w.begin(6, big);
+    await x.sleep;
+    x.done();
+    expect(w.sleptMs).toBeGreaterThanOrEqual(40);
+  });
+
+  it('does not sleep a small workload\'s wait for as long as a large one with the same number of dispatches', async () => {
+    const rt = await getRuntime();
+    await rt.sync();
+    // 24 elementwise dispatches over n floats, then a readback (one wait).
+    const chain = async (n: number): Promise<number> => {
+      const x = fromArray(rt, randomData(n, 11), [n]);
+      const y = tidy(() => {
+        let t = x;
+        for (let i = 0; i < 24; i++) t = affine(t, 1.0001, 0.5);
+        return t;
+      });
+      const v = await y.read();
+      x.dispose();
+      y.dispose();
+      return v[0]!;
+    };
+    const slept = (): number => rt.stats().idleSleptMs;
+    await chain(1 << 19);
+    const s0 = slept();
+    await chain(1 << 19); // the same wait again: slept (positive control: its first wait took well over 3 ms on lavapipe)
+    const s1 = slept();
+    expect(s1).toBeGreaterThan(s0);
+    await chain(64); // same dispatch count, tiny grids: must not sleep the large wait's time
+    expect(slept()).toBe(s1);
   });
 });

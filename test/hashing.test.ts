@@ -167,7 +167,8 @@ describe('HammingIndex', () => {
         const q = randomCodes(33, bits, 5 * bits + n, { garbage: true });
         for (const [opts, what] of [
           [{ chunkItems: 9000, sampleItems: 300 }, 'chunks'],
-          [{ sampleItems: 50, candidatesPerBlock: 3 }, 'tiny lists'],
+          [{ sampleItems: 50, candidatesPerBlock: 3 }, 'tiny lists'], // few overflowed queries: redone on the CPU
+          ...(n === 20001 ? [[{ sampleItems: 50, candidatesPerBlock: 3, cpuRedoPairs: 0 }, 'tiny lists, GPU redo'] as const] : []),
         ] as const) {
           const index = HammingIndex.create(rt, bits, { strategy: 'one-scan', ...opts });
           index.add(db);
@@ -178,7 +179,8 @@ describe('HammingIndex', () => {
             expect(index.lastStrategy, tag).toBe('one-scan');
             expect(Array.from(got.indices), tag).toEqual(Array.from(want.indices));
             expect(Array.from(got.distances), tag).toEqual(Array.from(want.distances));
-            if (what === 'tiny lists' && n === 20001 && k === 17) expect(index.lastOverflowed, tag).toBeGreaterThan(0);
+            if (what !== 'chunks' && n === 20001 && k === 17) expect(index.lastOverflowed, tag).toBeGreaterThan(0);
+            expect(index.lastRedo, tag).toBe(index.lastOverflowed === 0 ? null : what === 'tiny lists, GPU redo' ? 'two-pass' : 'cpu');
           }
           index.dispose();
         }

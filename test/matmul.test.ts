@@ -8,7 +8,7 @@ import { tidy } from '../src/tensor/scope.js';
 import { allClose, getRuntime, randomData, recordKernels } from './helpers.js';
 
 const size = (s: number[]) => s.reduce((p, d) => p * d, 1);
-const ACTS: Activation[] = ['none', 'relu', 'tanh', 'sigmoid', 'scaledTanh'];
+const ACTS: Activation[] = ['none', 'relu', 'tanh', 'sigmoid', 'scaledTanh', 'scaledRelu'];
 
 interface Case { M: number; N: number; K: number; batch?: number; bBatched?: boolean; aBatched?: boolean }
 
@@ -361,6 +361,7 @@ describe('matmul gradients (finite differences)', () => {
             case 'tanh': return gv * (1 - yv * yv);
             case 'sigmoid': return gv * yv * (1 - yv);
             case 'scaledTanh': return alpha * gv * (1 - yv * yv);
+            case 'scaledRelu': return yv > 0 ? alpha * gv : 0;
             default: return gv;
           }
         };

@@ -152,4 +152,31 @@ describe('multi-index hashing', () => {
     gpu.dispose();
     auto.dispose();
   });
+
+  it("multiIndex 'auto' times its scan slice without sleeping through an earlier, larger search's wait", async () => {
+    // The slice (128 queries) records the same 4 dispatches as a full one-scan search of 600; with idle waits keyed by
+    // the dispatch count alone it slept 80 % of the full search's wait, and 'auto' judged the scan ~5x too slow
+    // (issue 14: it picked the tables for 64-bit text -> image queries, 838 ms against the scan's 475).
+    const rt = await getRuntime();
+    const bits = 32, n = 40_000, opts = { sampleItems: 4096 };
+    const r = new Rng(5);
+    const db = Uint32Array.from({ length: n }, () => r.nextU32()), q = Uint32Array.from({ length: 600 }, () => r.nextU32());
+    const flat = HammingIndex.create(rt, bits, opts);
+    flat.add(db);
+    const want = await flat.search(q, 10);
+    expect(flat.lastStrategy).toBe('one-scan');
+    await flat.search(q, 10); // the first search's buffers are new (poisoned by extra dispatches): its wait is keyed apart
+    const s0 = rt.stats().idleSleptMs;
+    await flat.search(q, 10); // positive control: the same search again sleeps through most of its wait
+    const s1 = rt.stats().idleSleptMs;
+    expect(s1).toBeGreaterThan(s0);
+    const auto = HammingIndex.create(rt, bits, { ...opts, multiIndex: 'auto' });
+    auto.add(db);
+    const got = await auto.search(q, 10);
+    expect(rt.stats().idleSleptMs).toBe(s1);
+    expect(auto.lastAuto!.scanMsPerQuery).toBeGreaterThan(0);
+    expect(Array.from(got.indices)).toEqual(Array.from(want.indices));
+    flat.dispose();
+    auto.dispose();
+  });
 });

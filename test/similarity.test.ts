@@ -4,7 +4,8 @@ import { adaptiveWeightFusion, betaMix, cosineSimilarity, gram, jointSimilarity,
 import { adaptiveWeightFusionCpu, cosineSimilarityCpu, gramCpu, jointSimilarityCpu, l2NormalizeCpu } from '../src/ops/cpu/similarity.js';
 import { gradcheck } from '../src/autograd/gradcheck.js';
 import { ShapeError } from '../src/runtime/errors.js';
-import { allClose, getRuntime, ODD_SIZES, randomData } from './helpers.js';
+import { allClose, getRuntime, ODD_SIZES, randomData, recordKernels } from './helpers.js';
+import { tidy } from '../src/tensor/scope.js';
 
 const f32 = (x: Float64Array): Float64Array => x.map(Math.fround);
 
@@ -71,6 +72,37 @@ describe('similarity kernels vs float64 CPU reference', () => {
     const a = randomData(17 * 17, 3), b = randomData(17 * 17, 4);
     const got = await betaMix(fromArray(rt, a, [17, 17]), fromArray(rt, b, [17, 17]), 0.6).read();
     expect(allClose(got, f32(a).map((v, i) => 0.6 * v + 0.4 * Math.fround(b[i]!)), 1e-6, 1e-5).ok).toBe(true);
+    // A [rows, n] tile (UMHA's affinity), both modalities rescaled.
+    const c = randomData(5 * 17, 5), d = randomData(5 * 17, 6);
+    const tile = await betaMix(fromArray(rt, c, [5, 17]), fromArray(rt, d, [5, 17]), 0.25, [true, true]).read();
+    expect(allClose(tile, f32(c).map((v, i) => 0.25 * (2 * v - 1) + 0.75 * (2 * Math.fround(d[i]!) - 1)), 1e-6, 1e-5).ok).toBe(true);
+  });
+
+  it('betaMix and adaptive-weight fusion with the 2s − 1 rescale per modality and an overall scale, in one pass', async () => {
+    const rt = await getRuntime();
+    const r2 = (s: Float64Array | number[], on: boolean): number[] => Array.from(s, (v) => (on ? 2 * v - 1 : v));
+    for (const m of [1, 17, 130]) {
+      const fi = randomData(m * 12, m + 5, 0, 1), ft = randomData(m * 30, m + 6, 0, 1);
+      const sI = f32(cosineSimilarityCpu(fi, fi, m, m, 12)), sT = f32(cosineSimilarityCpu(ft, ft, m, m, 30));
+      for (const rescale of [[false, true], [true, false], [true, true]] as [boolean, boolean][]) {
+        const [vI, vT] = [r2(sI, rescale[0]), r2(sT, rescale[1])];
+        const mixKernels: string[] = [];
+        const mix = await tidy(() => {
+          let out!: ReturnType<typeof betaMix>;
+          mixKernels.push(...recordKernels(rt, () => { out = betaMix(fromArray(rt, sI, [m, m]), fromArray(rt, sT, [m, m]), 0.3, rescale); }));
+          return out;
+        }).read();
+        expect(mixKernels).toEqual(['awf_fuse']);
+        const rm = allClose(mix, vI.map((v, i) => 0.3 * v + 0.7 * vT[i]!), 1e-6, 1e-5);
+        expect(rm, `betaMix m=${m} ${rescale} worst ${rm.index}`).toMatchObject({ ok: true });
+        for (const variant of ['alg1', 'eq5'] as const) {
+          const got = await adaptiveWeightFusion(fromArray(rt, sI, [m, m]), fromArray(rt, sT, [m, m]), { variant, rescale, scale: 0.5 }).read();
+          const want = adaptiveWeightFusionCpu(sI, sT, m, variant, [vI, vT]).map((v) => 0.5 * v);
+          const r = allClose(got, want, 1e-5, 1e-4);
+          expect(r, `${variant} m=${m} ${rescale} worst ${r.index}: ${got[r.index]} vs ${want[r.index]}`).toMatchObject({ ok: true });
+        }
+      }
+    }
   });
 
   it('rejects bad shapes naming the argument', async () => {

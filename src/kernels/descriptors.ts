@@ -38,6 +38,8 @@ const GEMM_UNIFORMS = {
   OH: 'u32', OW: 'u32', inv_sh: 'f32', inv_sw: 'f32',
   // Split-K (dense mode only): workgroup z = batch · nsplit + split, each split sums ksplit values of k.
   ksplit: 'u32', nsplit: 'u32',
+  // Dropout in the epilogue (DROPOUT; gemm_sg / gemm_reg): the dropout kernel's seed, threshold and scale.
+  drop_seed: 'u32', drop_threshold: 'u32', drop_scale: 'f32',
 } as const;
 const GEMM_BINDINGS = { a: 'read f32', b: 'read f32', bias: 'read f32', c: 'read_write f32' } as const;
 const ROWS_EPS = { rows: 'u32', d: 'u32', eps: 'f32' } as const;
@@ -80,8 +82,8 @@ export const KERNELS = {
     grid: ['lanes'],
   },
   awf_fuse: {
-    wg: 256, uniforms: { m: 'u32' },
-    bindings: { si: 'read f32', st: 'read f32', w: 'read f32', y: 'read_write f32' }, grid: ['m', 'm'],
+    wg: 256, uniforms: { n: 'u32', rows: 'u32', cols: 'u32', wi: 'f32', wt: 'f32', scale: 'f32' },
+    bindings: { si: 'read f32', st: 'read f32', w: 'read f32', y: 'read_write f32' }, grid: ['n'],
   },
   awf_weights: { wg: 64, uniforms: { m: 'u32' }, bindings: { r: 'read f32', w: 'read_write f32' }, grid: ['m'] },
   // Fused activation backward + bias gradient of a linear layer (src/ops/matmul.ts); includes gemm_epilogue.wgsl.
@@ -224,6 +226,15 @@ export const KERNELS = {
     uniforms: { rows: 'u32', cols: 'u32', scale: 'f32', lead_rank: 'u32', mask_col_stride: 'u32', lead_shape: 'dims', mask_stride: 'dims' },
     bindings: { x: 'read f32', mask: 'read f32', y: 'read_write f32' },
     grid: ['rows'],
+  },
+  // tanh(alpha·q ⊙ softmax(l)) per row and its backward (src/ops/softmax-gate.ts, JSGHCA's Jo-Attention).
+  softmax_gate: {
+    wg: 64, uniforms: { rows: 'u32', cols: 'u32', alpha: 'f32' },
+    bindings: { q: 'read f32', l: 'read f32', o: 'read_write f32', y: 'read_write f32' }, grid: ['rows'],
+  },
+  softmax_gate_backward: {
+    wg: 64, uniforms: { rows: 'u32', cols: 'u32', alpha: 'f32' },
+    bindings: { q: 'read f32', o: 'read f32', y: 'read f32', g: 'read f32', dq: 'read_write f32', dl: 'read_write f32' }, grid: ['rows'],
   },
   softmax_backward: {
     wg: 64, uniforms: { rows: 'u32', cols: 'u32', scale: 'f32' },

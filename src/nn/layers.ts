@@ -72,9 +72,13 @@ export class Dropout extends Module {
     this.rng = checkRng('Dropout', opts);
   }
   forward(x: Tensor): Tensor {
-    if (!this.training || this.p === 0) return x;
-    return dropout(x, this.p, this.rng.nextU32());
+    if (!this.active) return x;
+    return dropout(x, this.p, this.nextSeed());
   }
+  /** Whether forward() drops anything (training with p > 0). */
+  get active(): boolean { return this.training && this.p > 0; }
+  /** The mask seed the next forward() would use, drawn now (for ops that fuse the dropout, e.g. linearReluDropout). */
+  nextSeed(): number { return this.rng.nextU32(); }
   getRngState(): ReturnType<Rng['getState']> { return this.rng.getState(); }
   setRngState(s: ReturnType<Rng['getState']>): void { this.rng.setState(s); }
 }

@@ -16,3 +16,5 @@ export * from './attention.js';
 export * from './pairwise-nll.js';
 export * from './squared-error.js';
 export * from './bce-logits.js';
+export * from './linear-dropout.js';
+export * from './softmax-gate.js';

@@ -12,9 +12,11 @@ import { packUniforms } from '../kernels/params.js';
 import { checkRank, checkSameRuntime, checkTensor } from './validate.js';
 import { chooseSplitK, gemmConfig, splitKPolicy, textureBPolicy, useTextureB, type GemmConfig, type SgGemmConfig, type SplitK } from './gemm-config.js';
 import { launch } from './launch.js';
+import { dropoutThreshold } from './dropout-threshold.js';
 import type { KernelSpec, Runtime } from '../runtime/runtime.js';
 
-export const ACTIVATIONS = { none: 0, relu: 1, tanh: 2, sigmoid: 3, scaledTanh: 4 } as const;
+/** scaledRelu: alpha·max(x, 0) (alpha > 0); its backward also serves relu + dropout (src/ops/linear-dropout.ts). */
+export const ACTIVATIONS = { none: 0, relu: 1, tanh: 2, sigmoid: 3, scaledTanh: 4, scaledRelu: 5 } as const;
 export type Activation = keyof typeof ACTIVATIONS;
 
 export interface MatmulOptions {
@@ -23,7 +25,7 @@ export interface MatmulOptions {
   /** [N], added before the activation. */
   bias?: Tensor;
   activation?: Activation;
-  /** Scale for 'scaledTanh': y = tanh(alpha·x). */
+  /** Scale for 'scaledTanh' (y = tanh(alpha·x)) and 'scaledRelu' (y = alpha·max(x, 0)). */
   alpha?: number;
 }
 
@@ -40,6 +42,7 @@ export function activationBackward(act: Activation, y: Tensor, g: Tensor, alpha:
     case 'tanh': return binaryRaw('tanhBackward', y, g);
     case 'sigmoid': return binaryRaw('sigmoidBackward', y, g);
     case 'scaledTanh': return unaryRaw('affine', binaryRaw('tanhBackward', y, g), alpha, 0);
+    case 'scaledRelu': return unaryRaw('affine', binaryRaw('reluBackward', y, g), alpha, 0);
   }
 }
 
@@ -83,7 +86,7 @@ export interface ConvGeometry {
 }
 
 /** Pack the GEMM uniforms (every gemm_* kernel's descriptor has the same fields). */
-export function gemmUniforms(g: GemmGeometry, actAlpha = 0, cv?: ConvGeometry, batchC = g.M * g.N, split: SplitK = { nsplit: 1, ksplit: g.K }): Uint8Array {
+export function gemmUniforms(g: GemmGeometry, actAlpha = 0, cv?: ConvGeometry, batchC = g.M * g.N, split: SplitK = { nsplit: 1, ksplit: g.K }, drop?: EpilogueDropout): Uint8Array {
   // Dense GEMM: a neutral convolution geometry (1×1 taps, stride 1, no padding).
   const c = cv ?? { aDiv: 1, aHi: 0, C: 1, H: 1, W: 1, KH: 1, KW: 1, SH: 1, SW: 1, PH: 0, PW: 0, DH: 1, DW: 1, OH: 1, OW: 1 };
   return packUniforms('gemm_sg', {
@@ -92,7 +95,14 @@ export function gemmUniforms(g: GemmGeometry, actAlpha = 0, cv?: ConvGeometry, b
     a_hi: c.aHi, C: c.C, H: c.H, W: c.W, KH: c.KH, KW: c.KW, SH: c.SH, SW: c.SW,
     PH: c.PH, PW: c.PW, DH: c.DH, DW: c.DW, OH: c.OH, OW: c.OW, inv_sh: 1 / c.SH, inv_sw: 1 / c.SW,
     ksplit: split.ksplit, nsplit: split.nsplit,
+    drop_seed: drop?.seed ?? 0, drop_threshold: drop ? dropoutThreshold(drop.p) : 0, drop_scale: drop ? 1 / (1 - drop.p) : 1,
   });
+}
+
+/** Dropout after the activation (p in (0, 1), seed a u32): the mask of the dropout op with that seed. */
+export interface EpilogueDropout {
+  p: number;
+  seed: number;
 }
 
 export interface GemmEpilogue {
@@ -101,6 +111,8 @@ export interface GemmEpilogue {
   biasRows?: boolean;
   act: Activation;
   alpha: number;
+  /** Dropout after the activation: in the store of gemm_sg / gemm_reg / gemm_tex, else a separate dropout pass. */
+  dropout?: EpilogueDropout;
 }
 
 /** Workgroups of one GEMM dispatch (x along N, y along M, z = batch) and the kernel to run. */
@@ -120,6 +132,7 @@ function gemmLaunch(g: GemmGeometry, cfg: GemmConfig, ep: GemmEpilogue, cv?: Con
   const tm = Math.min(cfg.TM, 2 ** Math.max(0, Math.ceil(Math.log2(g.M))));
   const tn = g.N <= cfg.WG ? 1 : cfg.TN;
   const constants: Record<string, number | boolean> = { WG: cfg.WG, TM: tm, TN: tn, MODE: cv?.mode ?? 0, BIAS_ROWS: ep.biasRows ?? false, ...common };
+  if (ep.dropout) constants.DROPOUT = true;
   if (cfg.kind === 'sg') constants.SGK = cfg.SGK;
   return {
     wg: [Math.ceil(g.N / (cfg.WG * tn)), Math.ceil(g.M / tm), g.batch],
@@ -154,6 +167,14 @@ export function dispatchGemm(
   const maxWg = rt.limits.maxComputeWorkgroupsPerDimension;
   if (g.batch > maxWg) throw new ShapeError(`${op}: batch ${g.batch} exceeds ${maxWg} workgroups per dimension`);
   const split = gemmSplit(rt, g, cfg, ep, cv);
+  if (ep.dropout && (split.nsplit > 1 || cfg.kind === 'tiled' || cv)) {
+    // Only the register-blocked kernels' unsplit dense store applies the mask: otherwise a dropout pass after.
+    const h = Tensor.empty(rt, c.shape, 'f32');
+    dispatchGemm(a, b, h, g, { ...ep, dropout: undefined }, cfg, cv);
+    launch(rt, 'dropout', [h.buffer, c.buffer], { n: c.size, threshold: dropoutThreshold(ep.dropout.p), seed: ep.dropout.seed, scale: 1 / (1 - ep.dropout.p) });
+    h.dispose();
+    return;
+  }
   if (split.nsplit > 1) {
     // Pass 1: raw partial sums [batch, nsplit, M, N], no epilogue; pass 2 sums them and applies it.
     const raw: GemmEpilogue = { bias: null, act: 'none', alpha: 0 };
@@ -176,7 +197,7 @@ export function dispatchGemm(
   }
   const { wg, spec } = gemmLaunch(g, cfg, ep, cv);
   if (wg[0] > maxWg || wg[1] > maxWg) throw new ShapeError(`${op}: output ${g.M}×${g.N} needs more than ${maxWg} workgroups per dimension`);
-  rt.dispatch(spec, [a.buffer, b.buffer, (ep.bias ?? a).buffer, c.buffer], wg, gemmUniforms(g, ep.alpha, cv));
+  rt.dispatch(spec, [a.buffer, b.buffer, (ep.bias ?? a).buffer, c.buffer], wg, gemmUniforms(g, ep.alpha, cv, undefined, undefined, ep.dropout));
 }
 
 /** How gemm_tex sees B: row-major K×N (texels along n) or stored transposed N×K (KV: texels along k). */
@@ -207,8 +228,9 @@ function dispatchGemmTextureB(a: Tensor, b: Tensor, c: Tensor, g: GemmGeometry, 
   const maxWg = rt.limits.maxComputeWorkgroupsPerDimension;
   if (wg[0] > maxWg || wg[1] > maxWg) throw new ShapeError(`matmul: output ${g.M}×${g.N} needs more than ${maxWg} workgroups per dimension`);
   const bt = rt.copyToTexture(b.buffer, layout.width, layout.height);
-  const constants = { WG: cfg.WG, TM: tm, SGK: cfg.SGK, KV: layout.kv, HAS_BIAS: ep.bias !== null, ACT: ACTIVATIONS[ep.act] };
-  rt.dispatch({ kernel: 'gemm_tex', constants }, [a.buffer, bt, (ep.bias ?? a).buffer, c.buffer], wg, gemmUniforms(g, ep.alpha));
+  const constants: Record<string, number | boolean> = { WG: cfg.WG, TM: tm, SGK: cfg.SGK, KV: layout.kv, HAS_BIAS: ep.bias !== null, ACT: ACTIVATIONS[ep.act] };
+  if (ep.dropout) constants.DROPOUT = true;
+  rt.dispatch({ kernel: 'gemm_tex', constants }, [a.buffer, bt, (ep.bias ?? a).buffer, c.buffer], wg, gemmUniforms(g, ep.alpha, undefined, undefined, undefined, ep.dropout));
 }
 
 interface Plan {
@@ -244,8 +266,13 @@ function plan(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Plan {
   return { geom, outShape: batched ? [batch, M, N] : [M, N] };
 }
 
-/** The GEMM without autograd: act(op(a)·op(b) + bias). */
-export function matmulRaw(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
+/** matmulRaw's options: besides matmul's, a dropout after the activation (no backward rule here; see linear-dropout.ts). */
+export interface RawMatmulOptions extends MatmulOptions {
+  dropout?: EpilogueDropout;
+}
+
+/** The GEMM without autograd: act(op(a)·op(b) + bias), then dropout when asked. */
+export function matmulRaw(a: Tensor, b: Tensor, opts: RawMatmulOptions = {}): Tensor {
   checkTensor('matmul', 'a', a, 'f32');
   checkTensor('matmul', 'b', b, 'f32');
   checkRank('matmul', 'a', a, 2, 3);
@@ -267,7 +294,11 @@ export function matmulRaw(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tenso
     throw new ShapeError(`matmul: inner dimension K is 0 (a ${fmtShape(a.shape)}, b ${fmtShape(b.shape)})`);
   }
   const c = Tensor.empty(a.runtime, outShape, 'f32');
-  dispatchGemm(a, b, c, geom, { bias: opts.bias ?? null, act, alpha: opts.alpha ?? 1 });
+  const drop = opts.dropout;
+  if (drop && !(drop.p > 0 && drop.p < 1 && Number.isInteger(drop.seed) && drop.seed >= 0 && drop.seed <= 0xffffffff)) {
+    throw new RangeError(`matmul: dropout needs p in (0, 1) and a u32 seed, got p ${drop.p}, seed ${drop.seed}`);
+  }
+  dispatchGemm(a, b, c, geom, { bias: opts.bias ?? null, act, alpha: opts.alpha ?? 1, dropout: drop });
   return c;
 }
 
@@ -277,6 +308,7 @@ export function matmulRaw(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tenso
  * activation: none | relu | tanh | sigmoid | scaledTanh (tanh(alpha·x)).
  */
 export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
+  if ((opts as RawMatmulOptions).dropout) throw new RangeError('matmul: no backward rule with dropout; use linearReluDropout or matmulRaw');
   const y = matmulRaw(a, b, opts);
   const transA = opts.transA ?? false, transB = opts.transB ?? false;
   const act = opts.activation ?? 'none';
@@ -286,26 +318,33 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   return record(y, 'matmul', inputs, (g) => {
     // Activation derivative and bias gradient in one pass (the bias is per output column).
     const { gz, gbias } = epilogueBackward(act, y, g, alpha, !!bias?.requiresGrad);
-    // C = opA·opB: d(opA) = gz·opBᵀ, d(opB) = opAᵀ·gz; a transposed operand takes the transpose.
-    let ga: Tensor | null = null;
-    let gb: Tensor | null = null;
-    if (a.requiresGrad) {
-      ga = transA ? matmulRaw(b, gz, { transA: transB, transB: true }) : matmulRaw(gz, b, { transB: !transB });
-      if (ga.rank > a.rank) ga = sum(ga, 0);
-    }
-    if (b.requiresGrad) {
-      if (a.rank === 3 && b.rank === 2 && !transA) {
-        // A batch of rows against one shared b: a single GEMM over the flattened rows, no batch reduction.
-        const a2 = a.view([-1, a.shape[2]!]);
-        const g2 = gz.view([-1, gz.shape[2]!]);
-        gb = transB ? matmulRaw(g2, a2, { transA: true }) : matmulRaw(a2, g2, { transA: true });
-      } else {
-        gb = transB ? matmulRaw(gz, a, { transA: true, transB: transA }) : matmulRaw(a, gz, { transA: !transA });
-        if (gb.rank > b.rank) gb = sum(gb, 0);
-      }
-    }
-    return [ga, gb, gbias];
+    return [...matmulBackward(a, b, gz, transA, transB), gbias];
   });
+}
+
+/**
+ * Gradients of C = op(a)·op(b) given gz = dL/dC (null for an operand that needs none):
+ * d(opA) = gz·opBᵀ, d(opB) = opAᵀ·gz; a transposed operand takes the transpose.
+ */
+export function matmulBackward(a: Tensor, b: Tensor, gz: Tensor, transA: boolean, transB: boolean): [Tensor | null, Tensor | null] {
+  let ga: Tensor | null = null;
+  let gb: Tensor | null = null;
+  if (a.requiresGrad) {
+    ga = transA ? matmulRaw(b, gz, { transA: transB, transB: true }) : matmulRaw(gz, b, { transB: !transB });
+    if (ga.rank > a.rank) ga = sum(ga, 0);
+  }
+  if (b.requiresGrad) {
+    if (a.rank === 3 && b.rank === 2 && !transA) {
+      // A batch of rows against one shared b: a single GEMM over the flattened rows, no batch reduction.
+      const a2 = a.view([-1, a.shape[2]!]);
+      const g2 = gz.view([-1, gz.shape[2]!]);
+      gb = transB ? matmulRaw(g2, a2, { transA: true }) : matmulRaw(a2, g2, { transA: true });
+    } else {
+      gb = transB ? matmulRaw(gz, a, { transA: true, transB: transA }) : matmulRaw(a, gz, { transA: !transA });
+      if (gb.rank > b.rank) gb = sum(gb, 0);
+    }
+  }
+  return [ga, gb];
 }
 
 /** x·w + b with w stored [in, out] (x: [..., in] of rank 2 or 3), optional fused activation. */

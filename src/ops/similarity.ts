@@ -5,7 +5,6 @@
 import { ShapeError, fmtShape } from '../runtime/errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { noGrad, record } from '../autograd/tape.js';
-import { axpby } from './elementwise.js';
 import { mean } from './reduce.js';
 import { launch } from './launch.js';
 import { checkRank, checkSameRuntime, checkSameShape, checkTensor } from './validate.js';
@@ -138,13 +137,31 @@ export function jointSimilarity(sTilde: Tensor, opts: JointSimilarityOptions = {
   return similarityRaw(sTilde, op, op, m, { normalize: false, alpha: (mu * eta) / m, beta: mu * (1 - eta), c: sTilde });
 }
 
-/** β·S_I + (1−β)·S_T (DJSRH's fixed mix; same shapes). */
-export function betaMix(sI: Tensor, sT: Tensor, beta: number): Tensor {
-  checkTensor('betaMix', 'sI', sI, 'f32');
-  checkTensor('betaMix', 'sT', sT, 'f32');
-  checkSameShape('betaMix', 'sI', sI, 'sT', sT);
+/**
+ * β·r_I(S_I) + (1−β)·r_T(S_T) (DJSRH's fixed mix of two [rows, cols] similarity matrices or tiles), with
+ * r(s) = 2s − 1 for a modality whose `rescale` flag is set, in one pass (kernels/awf_fuse.wgsl). A target:
+ * no gradient.
+ */
+export function betaMix(sI: Tensor, sT: Tensor, beta: number, rescale: readonly [boolean, boolean] = [false, false]): Tensor {
+  const op = 'betaMix';
+  checkTensor(op, 'sI', sI, 'f32');
+  checkTensor(op, 'sT', sT, 'f32');
+  checkRank(op, 'sI', sI, 2);
+  checkSameShape(op, 'sI', sI, 'sT', sT);
+  checkSameRuntime(op, sI, sT);
   if (!Number.isFinite(beta)) throw new RangeError(`betaMix: beta must be finite, got ${beta}`);
-  return axpby(beta, sI, 1 - beta, sT);
+  return fuseSimilarities(sI, sT, null, [beta, 1 - beta], rescale, 1);
+}
+
+/** The awf_fuse pass over [rows, cols]: scale·(w_I·r_I(sI) + w_T·r_T(sT)), weights per row (w = [w_I; w_T], [2, rows]) or constant. */
+function fuseSimilarities(sI: Tensor, sT: Tensor, w: Tensor | null, consts: [number, number], rescale: readonly [boolean, boolean], scale: number): Tensor {
+  const [rows, cols] = sI.shape as [number, number];
+  const y = Tensor.empty(sI.runtime, [rows, cols], 'f32');
+  if (y.size === 0) return y;
+  launch(sI.runtime, 'awf_fuse', [sI.buffer, sT.buffer, (w ?? sI).buffer, y.buffer], { n: rows * cols, rows, cols, wi: consts[0], wt: consts[1], scale }, {
+    constants: { ROW_WEIGHTS: w !== null, RESCALE_I: rescale[0], RESCALE_T: rescale[1] },
+  });
+  return y;
 }
 
 export interface AdaptiveWeightFusionOptions {
@@ -156,6 +173,10 @@ export interface AdaptiveWeightFusionOptions {
    * centred while its weights still come from the non-negative raw cosines.
    */
   values?: [Tensor, Tensor];
+  /** Rescale the matrices the weights multiply to 2s − 1 (per modality) in the same pass. */
+  rescale?: readonly [boolean, boolean];
+  /** Overall factor of the fused matrix (JSGHCA's ½), in the same pass. */
+  scale?: number;
 }
 
 /** Smallest divisor in the AWM weights (kernels/awf_weights.wgsl `EPS`; the CPU reference uses the same). */
@@ -190,8 +211,7 @@ export function adaptiveWeightFusion(sI: Tensor, sT: Tensor, opts: AdaptiveWeigh
   rT.dispose();
   const w = Tensor.empty(rt, [2, m], 'f32');
   launch(rt, 'awf_weights', [r.buffer, w.buffer], { m }, { constants: { EQ5: variant === 'eq5', EPS: AWM_EPS } });
-  const y = Tensor.empty(rt, [m, m], 'f32');
-  launch(rt, 'awf_fuse', [vI.buffer, vT.buffer, w.buffer, y.buffer], { m });
+  const y = fuseSimilarities(vI, vT, w, [0, 0], opts.rescale ?? [false, false], opts.scale ?? 1);
   r.dispose();
   w.dispose();
   return y;

@@ -14,7 +14,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { checkBits, wordsFor } from '../ops/hashing.js';
 import type { RadiusResult, TopKResult } from './cpu-scan.js';
 import { HammingStore } from './hamming-store.js';
-import { HammingSearch } from './hamming-search.js';
+import { HammingSearch, defaultCpuRedoPairs } from './hamming-search.js';
 import { DEFAULT_SAMPLE_ITEMS, oneScanPlan } from './hamming-plan.js';
 import { MultiIndexHashing, type MultiIndexOptions } from './multi-index.js';
 import { decodeIndexFile, encodeIndexFile } from './index-file.js';
@@ -44,6 +44,12 @@ export interface HammingIndexOptions {
   sampleItems?: number;
   /** One-scan candidate list capacity per (query, 4096-item block); default from k and the sample. Small values test the overflow fallback. */
   candidatesPerBlock?: number;
+  /**
+   * One-scan queries whose candidate lists overflow are answered again exactly: by the plain-TypeScript
+   * scan over the host copy of the codes when (queries × codes) ≤ this, else by a GPU two-pass search.
+   * Default: 8M pairs on a CPU (fallback) adapter, 1M on a GPU (see defaultCpuRedoPairs); 0: always the GPU.
+   */
+  cpuRedoPairs?: number;
   /**
    * Answer top-k searches with multi-index hashing (src/retrieval/multi-index.ts: substring tables on the
    * host, built at the first search after an add) instead of a GPU scan: much faster when the k-th
@@ -89,8 +95,9 @@ export class HammingIndex {
   /** How the last multiIndex: 'auto' search split its queries (null for other searches). */
   lastAuto: AutoChoice | null = null;
   private disposed = false;
-  /** Queries the last one-scan search had to answer again on the two-pass path (list overflow). */
+  /** Queries the last one-scan search had to answer again (list overflow), and on which path (null: none). */
   lastOverflowed = 0;
+  lastRedo: 'cpu' | 'two-pass' | null = null;
   /** Path the last top-k search took. */
   lastStrategy: 'one-scan' | 'two-pass' | 'multi-index' | null = null;
 
@@ -122,8 +129,10 @@ export class HammingIndex {
     }
     this.autoMultiIndex = mi === 'auto' || (typeof mi === 'object' && mi.auto === true);
     this.multiIndex = !mi ? null : mi === true || mi === 'auto' ? {} : { substrings: mi.substrings };
+    const cpuRedoPairs = opts.cpuRedoPairs ?? defaultCpuRedoPairs(rt);
+    if (!Number.isInteger(cpuRedoPairs) || cpuRedoPairs < 0) throw new RangeError(`HammingIndex: cpuRedoPairs must be a non-negative integer, got ${opts.cpuRedoPairs}`);
     this.store = new HammingStore(rt, bits, this.words, this.chunkItems);
-    this.searcher = new HammingSearch(this.store, this.blockSize, this.maxQueryBatch);
+    this.searcher = new HammingSearch(this.store, this.blockSize, this.maxQueryBatch, cpuRedoPairs);
   }
 
   static create(rt: Runtime, bits: number, opts: HammingIndexOptions = {}): HammingIndex {
@@ -185,6 +194,7 @@ export class HammingIndex {
       if (this.autoMultiIndex) return this.searchAuto(this.mih, queries, nq, k);
       this.lastStrategy = 'multi-index';
       this.lastOverflowed = 0;
+      this.lastRedo = null;
       return this.mih.search(queries, k);
     }
     return this.scan(queries, nq, k);
@@ -221,6 +231,7 @@ export class HammingIndex {
     let rest: AutoChoice['rest'] = 'none';
     this.lastStrategy = 'multi-index';
     this.lastOverflowed = 0;
+    this.lastRedo = null;
     if (at < nq) {
       rest = scanMs !== null && scanMs < mihMs ? 'scan' : 'multi-index';
       parts.push(rest === 'scan' ? await this.scan(queries.subarray(at * w), nq - at, k) : mih.search(queries.subarray(at * w), k));
@@ -253,11 +264,13 @@ export class HammingIndex {
     if (!plan) {
       this.lastStrategy = 'two-pass';
       this.lastOverflowed = 0;
+      this.lastRedo = null;
       return this.searcher.topKTwoPass(queries, nq, k);
     }
     this.lastStrategy = 'one-scan';
-    const { overflowed, ...res } = await this.searcher.topKOneScan(queries, nq, k, plan);
+    const { overflowed, redo, ...res } = await this.searcher.topKOneScan(queries, nq, k, plan);
     this.lastOverflowed = overflowed;
+    this.lastRedo = redo;
     return res;
   }
 

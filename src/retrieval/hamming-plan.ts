@@ -11,7 +11,8 @@
  *    items within the bound in per-(query, block) lists (hamming_collect), and hamming_gather picks the
  *    exact top-k from the lists. It reads the database once instead of twice and skips the histogram
  *    update (a scattered private-memory write per item and query, the costliest part on lavapipe).
- *    Queries whose lists overflow are answered again on the two-pass path, so results never change.
+ *    Queries whose lists overflow are answered again (a few by the CPU scan over the host copy of the
+ *    codes, more on the two-pass path: hamming-search.ts), so results never change.
  */
 import { KERNELS } from '../kernels/descriptors.js';
 /** Workgroup size of the two scans (hamming_hist and hamming_emit share one grid): their descriptors' WG. */

@@ -8,7 +8,7 @@ import { launch } from '../ops/launch.js';
 import { lastWordMask } from '../ops/hashing.js';
 import type { HammingStore } from './hamming-store.js';
 import { SCAN_QUERIES, SCAN_WG, batchFor, twoPassLayout, type Layout, type OneScanPlan } from './hamming-plan.js';
-import type { RadiusResult, TopKResult } from './cpu-scan.js';
+import { hammingTopKCpu, type RadiusResult, type TopKResult } from './cpu-scan.js';
 
 /** Read results back once this many output bytes are pending. */
 const READ_BATCH_BYTES = 64 * 1024 * 1024;
@@ -61,9 +61,20 @@ class TopKReader {
   }
 }
 
+/**
+ * Default of HammingIndexOptions.cpuRedoPairs: most query × code pairs of an overflow redo scanned on the
+ * CPU. On a CPU adapter (lavapipe) a GPU two-pass search of a few queries still costs two passes over the
+ * database at low lane occupancy plus a round trip (≈ 50–100 ms at 1M codes) against ≈ 4–9 ms per query
+ * for the plain-TypeScript scan: 8M pairs ≈ 35–70 ms. On a real GPU the two-pass redo is a few
+ * milliseconds, so only about one query of a 1M-code database goes to the CPU.
+ */
+export function defaultCpuRedoPairs(rt: Runtime): number {
+  return rt.info.isFallbackAdapter ? 8 * 2 ** 20 : 2 ** 20;
+}
+
 export class HammingSearch {
   readonly rt: Runtime;
-  constructor(private readonly store: HammingStore, private readonly blockSize: number | null, private readonly maxQueryBatch: number) {
+  constructor(private readonly store: HammingStore, private readonly blockSize: number | null, private readonly maxQueryBatch: number, private readonly cpuRedoPairs: number) {
     this.rt = store.rt;
   }
 
@@ -151,10 +162,11 @@ export class HammingSearch {
   }
 
   /**
-   * Exact top-k on the one-scan path. Queries whose candidate lists overflowed are answered again with
-   * topKTwoPass; `overflowed` says how many.
+   * Exact top-k on the one-scan path. Queries whose candidate lists overflowed are answered again: by
+   * the CPU scan over the store's host mirror when they are few (at most cpuRedoPairs query × code
+   * pairs), else with topKTwoPass; `overflowed` says how many, `redo` where.
    */
-  async topKOneScan(queries: Uint32Array, nq: number, k: number, plan: OneScanPlan): Promise<TopKResult & { overflowed: number }> {
+  async topKOneScan(queries: Uint32Array, nq: number, k: number, plan: OneScanPlan): Promise<TopKResult & { overflowed: number; redo: 'cpu' | 'two-pass' | null }> {
     const rt = this.rt;
     const { sample, scan, cap, batch } = plan;
     const histBuf = rt.createStorage(batch * sample.total * (this.bits + 1) * 4, 'hamming-hist');
@@ -189,17 +201,17 @@ export class HammingSearch {
       for (const buf of [histBuf, countsBuf, candsBuf, startsBuf, unused]) rt.release(buf);
     }
     const { indices, distances, redo } = reader;
-    if (redo.length) {
-      const w = this.words;
-      const sub = new Uint32Array(redo.length * w);
-      redo.forEach((q, i) => sub.set(queries.subarray(q * w, (q + 1) * w), i * w));
-      const again = await this.topKTwoPass(sub, redo.length, k);
-      redo.forEach((q, i) => {
-        indices.set(again.indices.subarray(i * k, (i + 1) * k), q * k);
-        distances.set(again.distances.subarray(i * k, (i + 1) * k), q * k);
-      });
-    }
-    return { indices, distances, overflowed: redo.length };
+    if (redo.length === 0) return { indices, distances, overflowed: 0, redo: null };
+    const w = this.words;
+    const sub = new Uint32Array(redo.length * w);
+    redo.forEach((q, i) => sub.set(queries.subarray(q * w, (q + 1) * w), i * w));
+    const host = redo.length * this.store.n <= this.cpuRedoPairs ? this.store.hostCodes() : null;
+    const again = host ? hammingTopKCpu(sub, host, this.bits, k) : await this.topKTwoPass(sub, redo.length, k);
+    redo.forEach((q, i) => {
+      indices.set(again.indices.subarray(i * k, (i + 1) * k), q * k);
+      distances.set(again.distances.subarray(i * k, (i + 1) * k), q * k);
+    });
+    return { indices, distances, overflowed: redo.length, redo: host ? 'cpu' : 'two-pass' };
   }
 
   /** Every code within Hamming distance r of each query, ordered by (distance, index) per query. */

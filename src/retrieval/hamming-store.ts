@@ -104,6 +104,12 @@ export class HammingStore {
     if (this.readError) throw this.readError;
   }
 
+  /** The host mirror itself (no copy; valid until the next add), or null while codes added as tensors are being read back. */
+  hostCodes(): Uint32Array | null {
+    if (this.pendingReads.size || this.readError) return null;
+    return this.host.subarray(0, this.n * this.words);
+  }
+
   codes(): Uint32Array {
     if (this.pendingReads.size) throw new CmhashError('HammingIndex.codes: codes added as tensors are still being read back; await index.settled() first');
     if (this.readError) throw new CmhashError(`HammingIndex.codes: reading back codes added as a tensor failed: ${this.readError.message}`);

@@ -8,7 +8,11 @@
  *
  * So each wait first sleeps (setTimeout: no polling, no garbage) for most of what the same wait took
  * before, then polls the rest. "The same wait" is keyed by the dispatches recorded since the previous
- * wait: a training loop's step readback always follows the same number. The estimate is the last
+ * wait — how many, and a fingerprint of their workgroup grids: a training loop's step readback always
+ * follows the same dispatches. The count alone is not enough: a search of 1 query and one of 1,000
+ * record the same 3–4 dispatches with different grids, and the small one slept 80 % of the large one's
+ * wait (HammingIndex: a 1-query overflow redo after 1,000-query two-pass searches slept ≈ 0.7–1.3 s;
+ * multiIndex 'auto' timed the 128-query scan slice at 2.9 ms/query instead of ≈ 0.5). The estimate is the last
  * measured wait, smoothed; the sleep is 80 % of it, so a wait that got shorter costs at most the 80 %
  * once before the estimate follows it down. Waits expected under 3 ms are not slept at all (timer
  * granularity; tests and small reads keep their latency).
@@ -31,17 +35,20 @@ export interface IdleWait {
 const NONE: IdleWait = { sleep: Promise.resolve(), done: () => {} };
 
 export class IdleWaits {
-  private readonly estimates = new Map<number, number>();
+  private readonly estimates = new Map<string, number>();
   /** The dispatch counter at the end of the previous wait. */
   private last = 0;
   sleptMs = 0;
 
   constructor(private readonly enabled: boolean) {}
 
-  /** Start a wait; `dispatches` is the runtime's dispatch counter now (everything is submitted). */
-  begin(dispatches: number): IdleWait {
+  /**
+   * Start a wait; `dispatches` is the runtime's dispatch counter now (everything is submitted), `grids`
+   * a fingerprint of the workgroup grids dispatched since the previous wait (gridFingerprint).
+   */
+  begin(dispatches: number, grids = 0): IdleWait {
     if (!this.enabled) return NONE;
-    const key = dispatches - this.last;
+    const key = `${dispatches - this.last}/${grids}`;
     const est = this.estimates.get(key);
     const t0 = performance.now();
     const sleepMs = est !== undefined && est >= MIN_SLEEP_MS ? Math.floor(SLEEP_FRACTION * est) : 0;
@@ -60,4 +67,11 @@ export class IdleWaits {
       },
     };
   }
+}
+
+/** Order-sensitive fingerprint of the workgroup grids dispatched since a wait: fold each (x, y, z) into `h` (FNV-1a style, start at 0). */
+export function gridFingerprint(h: number, x: number, y: number, z: number): number {
+  h = Math.imul(h ^ x, 16777619);
+  h = Math.imul(h ^ y, 16777619);
+  return Math.imul(h ^ z, 16777619);
 }

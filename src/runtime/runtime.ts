@@ -12,7 +12,7 @@ import { PipelineCache, specKey, type KernelSpec } from './pipeline-cache.js';
 import { Profiler, type ProfileReport } from './profiler.js';
 import { UniformArena } from './uniform-arena.js';
 import { BindGroupCache } from './bind-group-cache.js';
-import { IdleWaits } from './idle-waits.js';
+import { IdleWaits, gridFingerprint, type IdleWait } from './idle-waits.js';
 
 export type { KernelSpec } from './pipeline-cache.js';
 
@@ -74,6 +74,8 @@ export interface RuntimeStats extends PoolStats {
   /** Dispatches whose bind group came from the cache, and those that created one. */
   bindGroupHits: number;
   bindGroupMisses: number;
+  /** Milliseconds the idle waits slept (idle-waits.ts; 0 when they are off). */
+  idleSleptMs: number;
 }
 
 export class Runtime {
@@ -101,6 +103,8 @@ export class Runtime {
   private pendingChecks: { buffer: BufferRef; ok: (word: ArrayBuffer) => boolean; message: string; done: () => void }[] = [];
   private destroyed = false;
   private counters = { dispatches: 0, submits: 0, reads: 0 };
+  /** Fingerprint of the workgroup grids dispatched since the last wait began (part of the idle-wait key). */
+  private grids = 0;
   /** Per-dispatch timestamp profiling; null (the normal path) unless startProfiling() was called. */
   private profiler: Profiler | null = null;
   private profileByConstants = false;
@@ -318,6 +322,7 @@ export class Runtime {
     }
     pass.dispatchWorkgroups(x, y, z);
     this.counters.dispatches++;
+    this.grids = gridFingerprint(this.grids, x, y, z);
     if (++this.pendingDispatches >= this.maxDispatchesPerSubmit) this.flush();
   }
 
@@ -331,6 +336,7 @@ export class Runtime {
     pass.dispatchWorkgroups(x, y, z);
     pass.end();
     this.counters.dispatches++;
+    this.grids = gridFingerprint(this.grids, x, y, z);
     if (++this.pendingDispatches >= this.maxDispatchesPerSubmit) this.flush();
   }
 
@@ -412,7 +418,7 @@ export class Runtime {
   /** Submit and wait until the GPU has finished all submitted work. */
   async sync(): Promise<void> {
     this.flush();
-    const waited = this.waits.begin(this.counters.dispatches);
+    const waited = this.beginWait();
     await waited.sleep;
     await this.device.queue.onSubmittedWorkDone();
     waited.done();
@@ -463,7 +469,7 @@ export class Runtime {
     });
     this.flush();
     this.counters.reads++;
-    const waited = this.waits.begin(this.counters.dispatches);
+    const waited = this.beginWait();
     await waited.sleep;
     const out = await Promise.all(
       staged.map(async ({ staging, bytes }) => {
@@ -480,9 +486,16 @@ export class Runtime {
     return out;
   }
 
+  /** Start an idle wait keyed by the dispatches since the previous one (count and grids). */
+  private beginWait(): IdleWait {
+    const w = this.waits.begin(this.counters.dispatches, this.grids);
+    this.grids = 0;
+    return w;
+  }
+
   stats(): RuntimeStats {
     const bg = this.bindGroups.stats();
-    return { ...this.pool.stats(), ...this.counters, pipelines: this.pipelines.size, bindGroupHits: bg.hits, bindGroupMisses: bg.misses };
+    return { ...this.pool.stats(), ...this.counters, pipelines: this.pipelines.size, bindGroupHits: bg.hits, bindGroupMisses: bg.misses, idleSleptMs: this.waits.sleptMs };
   }
 
   get isDestroyed(): boolean {

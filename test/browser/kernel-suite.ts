@@ -830,6 +830,17 @@ const backwardFamily: KernelFamily = {
     gradCase('tanhOfProduct (hash codes tanh(α·a·b))', [{ shape: [4, 5] }, { shape: [4, 5] }],
       (a, b) => cm.tanhOfProduct(a, b, 0.8),
       (a, b) => Array.from(a, (v, i) => Math.tanh(0.8 * v * b[i]!))),
+    // Issue 13, session 5: the Jo-Attention codes (softmax_gate + _backward) and the hidden layer's relu + dropout.
+    gradCase('tanhOfSoftmaxGate (Jo-Attention codes tanh(α·q·softmax(l)))', [{ shape: [3, 5] }, { shape: [3, 5] }],
+      (q, l) => cm.tanhOfSoftmaxGate(q, l, 1.3),
+      (q, l) => Array.from(q, (v, i) => {
+        const r = Math.floor(i / 5), row = Array.from(l).slice(r * 5, r * 5 + 5), mx = Math.max(...row);
+        const z = row.reduce((acc, x) => acc + Math.exp(x - mx), 0);
+        return Math.tanh(1.3 * v * (Math.exp(l[i]! - mx) / z));
+      })),
+    gradCase('linearReluDropout (hidden layer, mask in the GEMM store)', [{ shape: [4, 3] }, { shape: [3, 6] }, { shape: [6] }],
+      (x, w, b) => cm.linearReluDropout(x, w, b, 0.3, 7),
+      (x, w, b) => cpuDropout(arr([4, 6], cpuMatmul(x, [4, 3], w, [3, 6], { bias: b, activation: 'relu' })), 0.3, 7).data),
     gradCase('max over axes (tie mask)', [{ shape: [4, 5, 3] }], (x) => cm.max(x, [0, 2]), (x) => cpuMax(arr([4, 5, 3], x), [0, 2]).data),
   ],
 };

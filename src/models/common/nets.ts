@@ -10,6 +10,7 @@ import { Dropout, Linear, Module, MultiHeadAttention } from '../../nn/index.js';
 import { add, mul, mulScalar, reshape } from '../../ops/elementwise.js';
 import { mean } from '../../ops/reduce.js';
 import { linear } from '../../ops/matmul.js';
+import { linearReluDropout } from '../../ops/linear-dropout.js';
 import type { Rng } from '../../util/rng.js';
 import { CmhashError } from '../../runtime/errors.js';
 import { CnnF, type CnnfOptions } from './cnnf.js';
@@ -108,10 +109,16 @@ export class FeatureHashNet extends Module {
   forward(x: Tensor, codeScale?: number): Tensor {
     let h = this.inputScale === 1 ? x : mulScalar(x, this.inputScale);
     if (this.att && this.attention === 'input') h = this.att.forward(h);
-    h = this.cnnf ? this.cnnf.forward(h) : this.drop.forward(this.fc1!.forward(h));
+    h = this.cnnf ? this.cnnf.forward(h) : this.hidden(this.fc1!, h);
     if (this.att && this.attention === 'hidden') h = this.att.forward(h);
     if (this.tokenAtt) h = this.tokenAtt.forward(h);
     return codeScale === undefined ? this.head.forward(h) : linear(h, this.head.weight, this.head.bias, 'scaledTanh', codeScale);
+  }
+
+  /** dropout(fc1(x)): with dropout on, one op whose backward needs no dropout pass (linearReluDropout). */
+  private hidden(fc1: Linear, x: Tensor): Tensor {
+    if (!this.drop.active || fc1.activation !== 'relu' || x.rank !== 2) return this.drop.forward(fc1.forward(x));
+    return linearReluDropout(x, fc1.weight, fc1.bias, this.drop.p, this.drop.nextSeed());
   }
 }
 

@@ -39,7 +39,7 @@ export function jointTarget(image: Tensor, text: Tensor, c: TargetConfig): Tenso
   let fused: Tensor;
   switch (c.fusion) {
     case 'beta':
-      fused = betaMix(rescale(sI, c.rescaleImage), rescale(sT, c.rescaleText), c.beta);
+      fused = betaMix(sI, sT, c.beta, [c.rescaleImage, c.rescaleText]);
       break;
     case 'image':
       fused = rescale(sI, c.rescaleImage);
@@ -53,8 +53,8 @@ export function jointTarget(image: Tensor, text: Tensor, c: TargetConfig): Tenso
       // The ½: the paper's weights average 1 per modality (exactly so for Alg. 1), so its S_f spans twice
       // the β-mix's range; halved, uniform weights give exactly the β = ½ mix, and JSGHCA-3 (β-mix, β = ½)
       // changes only "adaptive per-row weights → constant weights of the same mean".
-      const f = adaptiveWeightFusion(sI, sT, { variant: c.fusion === 'awm' ? 'eq5' : 'alg1', values: [rescale(sI, c.rescaleImage), rescale(sT, c.rescaleText)] });
-      fused = affine(f, 0.5, 0);
+      // Rescale and ½ in the fusing pass (one dispatch, not four).
+      fused = adaptiveWeightFusion(sI, sT, { variant: c.fusion === 'awm' ? 'eq5' : 'alg1', rescale: [c.rescaleImage, c.rescaleText], scale: 0.5 });
       break;
     }
   }

@@ -5,8 +5,7 @@
  */
 import type { Runtime } from '../../runtime/runtime.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { tanhOfProduct } from '../../ops/elementwise.js';
-import { softmax } from '../../ops/softmax.js';
+import { tanhOfSoftmaxGate } from '../../ops/softmax-gate.js';
 import { Linear } from '../../nn/index.js';
 import { PairedHashModel, applyBaseLr } from '../common/paired-model.js';
 import { mergeConfig } from '../common/config.js';
@@ -48,14 +47,14 @@ export class JsghcaModel extends PairedHashModel<Linear> {
 
   /**
    * Jo-Attention: h_v = Q_v ⊙ (k·Ô_t), h_t = Q_t ⊙ (k·Ô_v) with Ô = softmax(ReLU(fc(Q))): positive weights
-   * averaging 1, so the code's scale is kept [ours]. The codes tanh(δ·h) are one fused op each, the k
-   * folded into the scale: tanh(δk·Q ⊙ Ô).
+   * averaging 1, so the code's scale is kept [ours]. The codes tanh(δ·h) are one fused op each (softmax,
+   * product and tanh: src/ops/softmax-gate.ts), the k folded into the scale: tanh(δk·Q ⊙ Ô).
    */
   protected override combinedCodes(qImage: Tensor, qText: Tensor): { bImage: Tensor; bText: Tensor } {
     const s = this.delta * this.info.bits;
     return {
-      bImage: tanhOfProduct(qImage, softmax(this.joText!.forward(qText)), s),
-      bText: tanhOfProduct(qText, softmax(this.joImage!.forward(qImage)), s),
+      bImage: tanhOfSoftmaxGate(qImage, this.joText!.forward(qText), s),
+      bText: tanhOfSoftmaxGate(qText, this.joImage!.forward(qImage), s),
     };
   }
 
@@ -65,6 +64,6 @@ export class JsghcaModel extends PairedHashModel<Linear> {
    */
   protected override singleCode(modality: Modality, q: Tensor): Tensor {
     const fc = modality === 'image' ? this.joImage! : this.joText!;
-    return tanhOfProduct(q, softmax(fc.forward(q)), this.delta * this.info.bits);
+    return tanhOfSoftmaxGate(q, fc.forward(q), this.delta * this.info.bits);
   }
 }

@@ -14,7 +14,7 @@
 import type { Runtime } from '../../runtime/runtime.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { CmhashError } from '../../runtime/errors.js';
-import { affine, axpby, fromArray } from '../../ops/elementwise.js';
+import { axpby, fromArray } from '../../ops/elementwise.js';
 import { concat, slice } from '../../ops/layout.js';
 import { matmul } from '../../ops/matmul.js';
 import { betaMix, cosineSimilarity } from '../../ops/similarity.js';
@@ -100,11 +100,10 @@ export async function jointSimilarityTiles(rt: Runtime, image: Float32Array, ima
     noGrad(() => {
       for (const [r0, rows] of tiles) {
         sTilde.push(tidy(() => {
-          let sI = cosineSimilarity(slice(fI, [r0, 0], [rows, imageDim]), fI);
-          let sT = cosineSimilarity(slice(fT, [r0, 0], [rows, textDim]), fT);
-          if (o.rescaleImage) sI = affine(sI, 2, -1);
-          if (o.rescaleText) sT = affine(sT, 2, -1);
-          return keep(betaMix(sI, sT, o.beta));
+          const sI = cosineSimilarity(slice(fI, [r0, 0], [rows, imageDim]), fI);
+          const sT = cosineSimilarity(slice(fT, [r0, 0], [rows, textDim]), fT);
+          // The 2s − 1 rescales are applied in the mixing pass.
+          return keep(betaMix(sI, sT, o.beta, [o.rescaleImage, o.rescaleText]));
         }));
       }
     });

@@ -1,5 +1,5 @@
 /** Float64 CPU references for matmul (all transposes, batching, bias, activations). */
-export type CpuActivation = 'none' | 'relu' | 'tanh' | 'sigmoid' | 'scaledTanh';
+export type CpuActivation = 'none' | 'relu' | 'tanh' | 'sigmoid' | 'scaledTanh' | 'scaledRelu';
 
 export function cpuActivate(act: CpuActivation, x: number, alpha = 1): number {
   switch (act) {
@@ -8,6 +8,7 @@ export function cpuActivate(act: CpuActivation, x: number, alpha = 1): number {
     case 'tanh': return Math.tanh(x);
     case 'sigmoid': return 1 / (1 + Math.exp(-x));
     case 'scaledTanh': return Math.tanh(alpha * x);
+    case 'scaledRelu': return x > 0 ? alpha * x : 0;
   }
 }
 
