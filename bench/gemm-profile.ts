@@ -18,7 +18,7 @@ import { createNodeRuntime } from '../src/runtime/node-provider.js';
 import { layoutOf } from '../src/kernels/params.js';
 import type { KernelSpec } from '../src/runtime/runtime.js';
 
-const GEMM_KERNELS = new Set(['gemm_sg', 'gemm_reg', 'gemm_tiled', 'gemm_naive']);
+const GEMM_KERNELS = new Set(['gemm_sg', 'gemm_tex', 'gemm_reg', 'gemm_tiled', 'gemm_naive']);
 
 /** "M×N×K Aᵀ Bᵀ [batch b] [split s] | kernel {constants} | grid", or undefined for other kernels. */
 export function gemmLabel(spec: KernelSpec, grid: readonly [number, number, number], uniforms: ArrayBufferView | undefined): string | undefined {
@@ -35,7 +35,7 @@ export function gemmLabel(spec: KernelSpec, grid: readonly [number, number, numb
   const nsplit = u.nsplit ?? 1;
   const batch = grid[2] / nsplit;
   const c = spec.constants ?? {};
-  const cfg = ['TM', 'TN', 'WG', 'TX', 'TY', 'RM', 'RN'].filter((k) => k in c).map((k) => `${k}${Number(c[k])}`).join(' ');
+  const cfg = ['TM', 'TN', 'WG', 'TX', 'TY', 'RM', 'RN', 'KV'].filter((k) => k in c).map((k) => `${k}${Number(c[k])}`).join(' ');
   return `${u.M}×${u.N}×${u.K}${ta}${tb}${batch > 1 ? ` batch ${batch}` : ''}${nsplit > 1 ? ` split ${nsplit}×${u.ksplit}` : ''}${conv} | ${spec.kernel} ${cfg}${c.HAS_BIAS ? ' +bias' : ''}${c.ACT ? ` act${Number(c.ACT)}` : ''} | grid ${grid.join('×')}`;
 }
 
