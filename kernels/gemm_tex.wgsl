@@ -95,6 +95,11 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     for (var i = 0u; i < TM; i++) { mac(i, a[aoff[i] + k * p.sak]); }
   }
   let cbase = z * p.batch_c;
+  // The 4 columns' biases once per invocation, not once per row (each load is a per-lane loop on lavapipe).
+  var bcol = vec4f(0.0);
+  if (HAS_BIAS) {
+    for (var j = 0u; j < 4u; j++) { bcol[j] = bias[min(q * 4u + j, p.N - 1u)]; }
+  }
   for (var i = 0u; i < TM; i++) {
     let row = row0 + i;
     if (row >= p.M) { break; }
@@ -102,7 +107,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
       let col = q * 4u + j;
       if (col < p.N) {
         var v = acc[i * 4u + j];
-        if (HAS_BIAS) { v += bias[col]; }
+        if (HAS_BIAS) { v += bcol[j]; }
         let ci = cbase + row * p.N + col;
         var o = activate(v);
         if (DROPOUT) { o = select(0.0, o * p.drop_scale, dropout_keep(ci, p.drop_seed, p.drop_threshold)); }
