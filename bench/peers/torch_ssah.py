@@ -150,8 +150,10 @@ class Ssah:
         self.label = LabelNet(nl, hidden, feat, bits)
         self.image = ModalityNet(xi.shape[1], hidden, feat, bits, nl, cfg['dropout'], None, False, c['inputScale']['image'])
         self.text = ModalityNet(xt.shape[1], hidden, feat, bits, nl, 0.0, cfg['fusionWidths'], cfg['textLrn'], c['inputScale']['text'])
-        self.discImage = Discriminator(feat)
-        self.discText = Discriminator(feat)
+        # As cmhash: the discriminators exist only with an adversarial weight > 0 (SSAH's default is 0).
+        self.adv = cfg['adversarial'] > 0
+        self.discImage = Discriminator(feat) if self.adv else None
+        self.discText = Discriminator(feat) if self.adv else None
         # The distinct training label vectors and their column weights count*u/n.
         uniq, counts = torch.unique(labels, dim=0, return_counts=True)
         self.Lu = uniq
@@ -161,12 +163,15 @@ class Ssah:
         self.opt_label = adam([self.label], cfg['lrLabel'])
         self.opt_image = adam([self.image], cfg['lrImage'])
         self.opt_text = adam([self.text], cfg['lrText'])
-        self.opt_disc = adam([self.discImage, self.discText], cfg['lrDisc'])
-        self.opts = [self.opt_label, self.opt_image, self.opt_text, self.opt_disc]
+        self.opt_disc = adam([self.discImage, self.discText], cfg['lrDisc']) if self.adv else None
+        self.opts = [o for o in (self.opt_label, self.opt_image, self.opt_text, self.opt_disc) if o is not None]
         self.B = None
 
     def modules(self):
-        return {'label': self.label, 'image': self.image, 'text': self.text, 'discImage': self.discImage, 'discText': self.discText}
+        mods = {'label': self.label, 'image': self.image, 'text': self.text}
+        if self.adv:
+            mods.update(discImage=self.discImage, discText=self.discText)
+        return mods
 
     def set_mode(self, training):
         for m in self.modules().values():
@@ -228,7 +233,7 @@ class Ssah:
                 out[f'{key}Pred'] = pr
                 terms.append(cfg['etaModality'] * pr)
             pairs.append((disc, sem_f, f))
-        disc_params = [p for d in (self.discImage, self.discText) for p in d.parameters()]
+        disc_params = [p for d in (self.discImage, self.discText) if d is not None for p in d.parameters()]
         gen_params = [p for m in (self.image, self.text) for p in m.parameters()]
         fake_logits = []
         if cfg['adversarial'] > 0:
