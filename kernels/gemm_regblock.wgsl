@@ -142,21 +142,14 @@ fn gemm_begin(wid: vec3u, lid: vec3u) {
 // batch_c = M·N per split, with no bias and no activation: gemm_splitk.wgsl adds them).
 fn gemm_store(wid: vec3u) {
   let cbase = wid.z * p.batch_c;
-  // The bias is loaded once per column (or row), not once per element: lavapipe runs every lane-divergent
-  // storage load as a per-lane loop. bv (B's row) is free once the k loop is done.
-  if (HAS_BIAS && !BIAS_ROWS) {
-    for (var j = 0u; j < TN; j++) { bv[j] = bias[min(col0 + j * WG, p.N - 1u)]; }
-  }
   for (var i = 0u; i < TM; i++) {
     let row = row0 + i;
     if (row >= p.M) { break; }
-    var brow = 0.0;
-    if (HAS_BIAS && BIAS_ROWS) { brow = bias[row]; }
     for (var j = 0u; j < TN; j++) {
       let col = col0 + j * WG;
       if (col < p.N) {
         var v = acc[i * TN + j];
-        if (HAS_BIAS) { v += select(bv[j], brow, BIAS_ROWS); }
+        if (HAS_BIAS) { v += bias[select(col, row, BIAS_ROWS)]; }
         let ci = cbase + row * p.N + col;
         var o = activate(v);
         if (DROPOUT) { o = select(0.0, o * p.drop_scale, dropout_keep(ci, p.drop_seed, p.drop_threshold)); }
