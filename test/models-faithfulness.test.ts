@@ -132,9 +132,9 @@ describe('paired models (DJSRH, JSGHCA, UMHA)', () => {
     }
   });
 
-  it('JSGHCA trains jointly by default; a staged image-only epoch fits only ‖S − cos(B_I,B_I)‖²', async () => {
-    expect(jsghcaDefaults().imageOnlyEpochs).toBe(0);
-    expect(jsghcaDefaults().textOnlyEpochs).toBe(0);
+  it('JSGHCA is staged by default (5 image-only + 5 text-only epochs, the validation winner); an image-only epoch fits only ‖S − cos(B_I,B_I)‖²', async () => {
+    expect(jsghcaDefaults().imageOnlyEpochs).toBe(5);
+    expect(jsghcaDefaults().textOnlyEpochs).toBe(5);
     const v = tinyView(6, 7, 5, 31);
     const model = (await createModel('jsghca', rt, { bits: 8, seed: 3, dims, config: { hidden: 16, dropout: 0, imageOnlyEpochs: 1, textOnlyEpochs: 1, normalizeInputs: false } })) as PairedHashModel;
     await model.prepare!(v);

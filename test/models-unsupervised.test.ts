@@ -168,7 +168,7 @@ describe('JSGHCA Jo-Attention', () => {
   it('training step: Eq. 9 on h_v = Q_v ⊙ (k·softmax(ReLU(fc_t(Q_t)))) and h_t = Q_t ⊙ (k·softmax(ReLU(fc_v(Q_v)))), vs float64', async () => {
     const m = 6, di = 7, dt = 5, k = 8, epoch = 3;
     const v = tinyView(m, di, dt, 37);
-    const model = (await createModel('jsghca', rt, { bits: k, seed: 6, dims: { imageDim: di, textDim: dt, numLabels: 1 }, config: { hidden: 16, dropout: 0, rescale: 'on', normalizeInputs: false, lambda1: 0.2, lambda2: 0.4, target: { fusion: 'beta', beta: 0.6 } } })) as unknown as PairedHashModel;
+    const model = (await createModel('jsghca', rt, { bits: k, seed: 6, dims: { imageDim: di, textDim: dt, numLabels: 1 }, config: { hidden: 16, dropout: 0, rescale: 'on', normalizeInputs: false, lambda1: 0.2, lambda2: 0.4, target: { fusion: 'beta', beta: 0.6 }, imageOnlyEpochs: 0, textOnlyEpochs: 0 } })) as unknown as PairedHashModel;
     await model.prepare!(v);
     model.startEpoch(epoch);
     const pre = async (net: PairedHashModel['imageNet'], x: Float32Array, d: number) => {
