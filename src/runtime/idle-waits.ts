@@ -19,6 +19,14 @@
  */
 
 const MIN_SLEEP_MS = 3;
+/**
+ * A measured wait enters the estimate as at most this many times the estimate so far, and no sleep is longer
+ * than maxSleepMs: a wait that spans a stall of the whole process (SIGSTOP by /work/bench-quiet, a suspended
+ * laptop) measures the stall, not the GPU. Unbounded, one 4-minute pause made the next waits of the same key
+ * sleep 200 s, 100 s, 50 s, … (a training run stood still for 15 minutes after a 4-minute pause).
+ */
+const MAX_GROWTH = 4;
+const DEFAULT_MAX_SLEEP_MS = 10_000;
 const SLEEP_FRACTION = 0.8;
 /** A wait that ends within this fraction of its sleep (or 1 ms) after the sleep counts as over-slept. */
 const OVERSLEEP_SLACK = 0.05;
@@ -40,7 +48,7 @@ export class IdleWaits {
   private last = 0;
   sleptMs = 0;
 
-  constructor(private readonly enabled: boolean) {}
+  constructor(private readonly enabled: boolean, private readonly maxSleepMs = DEFAULT_MAX_SLEEP_MS) {}
 
   /**
    * Start a wait; `dispatches` is the runtime's dispatch counter now (everything is submitted), `grids`
@@ -51,7 +59,7 @@ export class IdleWaits {
     const key = `${dispatches - this.last}/${grids}`;
     const est = this.estimates.get(key);
     const t0 = performance.now();
-    const sleepMs = est !== undefined && est >= MIN_SLEEP_MS ? Math.floor(SLEEP_FRACTION * est) : 0;
+    const sleepMs = est !== undefined && est >= MIN_SLEEP_MS ? Math.min(Math.floor(SLEEP_FRACTION * est), this.maxSleepMs) : 0;
     if (sleepMs > 0) this.sleptMs += sleepMs;
     return {
       sleep: sleepMs > 0 ? new Promise((resolve) => setTimeout(resolve, sleepMs)) : Promise.resolve(),
@@ -63,7 +71,7 @@ export class IdleWaits {
         // update would follow the true length down by only 10 % per wait (softmax after GEMM waits, both one
         // dispatch: 33 → 84 ms for 11 repetitions). Halve the estimate instead until a wait outlasts its sleep.
         const overslept = sleepMs > 0 && ms - sleepMs < Math.max(1, OVERSLEEP_SLACK * sleepMs);
-        this.estimates.set(key, overslept ? 0.5 * sleepMs : est === undefined ? ms : 0.5 * est + 0.5 * ms);
+        this.estimates.set(key, overslept ? 0.5 * sleepMs : est === undefined ? ms : 0.5 * est + 0.5 * Math.min(ms, MAX_GROWTH * est));
       },
     };
   }
