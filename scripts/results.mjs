@@ -380,6 +380,28 @@ function render(models, supervised) {
       }
     }
   }
+  // Issue 12's bar, computed from the same table: each deep model's mean mAP@all against CCA-ITQ (unsupervised) or the
+  // best shallow supervised baseline (per code length and direction), in both directions; 3 seeds needed at 64 bits.
+  const deep = models.filter((m) => !SHALLOW.has(m) && !m.includes('@'));
+  if (deep.length) {
+    L.push('**The bar: deep models vs the shallow baselines** (mAP@all, mean over seeds; unsupervised vs CCA-ITQ, supervised vs the '
+      + 'better shallow supervised baseline per length and direction; "≥" met, "<" not, "…" fewer than 3 seeds at 64 bits or not run)', '',
+      `| method | ${BITS.map((b) => `${b} bits I→T | ${b} bits T→I`).join(' | ')} |`, `|---|${BITS.map(() => '---|---').join('|')}|`);
+    for (const m of deep) {
+      const sup = supervised.get(m);
+      const refs = sup ? models.filter((x) => SHALLOW.has(x) && supervised.get(x)) : models.filter((x) => x === 'cca-itq');
+      const cells = [];
+      for (const b of BITS) for (const dir of ['i2t', 't2i']) {
+        const e = table.models[m]?.[b]?.[`${dir}.mapAll`];
+        const best = refs.map((x) => ({ x, s: table.models[x]?.[b]?.[`${dir}.mapAll`] })).filter((r) => r.s).sort((p, q) => q.s.mean - p.s.mean)[0];
+        if (!e || !best) { cells.push('…'); continue; }
+        const mark = b === 64 && e.n < 3 ? '…' : e.mean >= best.s.mean ? '≥' : '<';
+        cells.push(`${mark} ${e.mean.toFixed(4)} vs ${best.s.mean.toFixed(4)} (${labelOf(best.x)}${e.n < 3 ? `, ${e.n} seed${e.n > 1 ? 's' : ''}` : ''})`);
+      }
+      L.push(`| ${labelOf(m)} | ${cells.join(' | ')} |`);
+    }
+    L.push('');
+  }
   L.push('**Training: epochs to the best validation mAP, epochs run, seconds per epoch** (64 bits; closed-form baselines fit in one epoch; '
     + 'times on a shared 2-core CPU machine with WebGPU on lavapipe — rough)', '', '| method | variant | best epoch | epochs run | s / epoch |', '|---|---|---|---|---|');
   for (const m of models) {
