@@ -107,6 +107,8 @@ export interface PairedParts<M extends Module = Module> {
 }
 
 export abstract class PairedHashModel<M extends Module = Module> implements HashModel {
+  /** trainStep submits all of its work before its first await (HashModel.overlapsSteps). */
+  readonly overlapsSteps = true;
   readonly info: ModelInfo;
   readonly imageNet: FeatureHashNet;
   readonly textNet: FeatureHashNet;
