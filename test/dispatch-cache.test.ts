@@ -201,6 +201,34 @@ describe('dispatch caches', () => {
     expect(off.sleptMs).toBe(0);
   });
 
+  it('a wait that spans a stall of the process (SIGSTOP) does not make later waits sleep for the stall', async () => {
+    // A 20 ms wait, then the same wait stalled to 400 ms: the estimate grows at most 4× (to 50 ms), so the next sleep
+    // is ≤ 40 ms, not 80 % of the smoothed 210 ms (168 ms).
+    const w = new IdleWaits(true);
+    let x = w.begin(1);
+    await new Promise((r) => setTimeout(r, 20));
+    x.done();
+    x = w.begin(2);
+    await x.sleep;
+    await new Promise((r) => setTimeout(r, 400));
+    x.done();
+    const before = w.sleptMs;
+    x = w.begin(3);
+    await x.sleep;
+    x.done();
+    expect(w.sleptMs - before).toBeGreaterThan(0);
+    expect(w.sleptMs - before).toBeLessThanOrEqual(0.8 * (0.5 * 30 + 0.5 * 4 * 30)); // slack for timer jitter; unbounded: ≈ 170
+    // A first wait that was stalled (no estimate to bound it): its sleeps never exceed maxSleepMs.
+    const v = new IdleWaits(true, 30);
+    x = v.begin(1);
+    await new Promise((r) => setTimeout(r, 200));
+    x.done();
+    x = v.begin(2);
+    await x.sleep;
+    x.done();
+    expect(v.sleptMs).toBe(30);
+  });
+
   it('keys a wait by the grids of its dispatches too: the same dispatch count with other grids is a new wait', async () => {
     const w = new IdleWaits(true);
     const big = gridFingerprint(gridFingerprint(0, 4, 245, 1), 4, 1, 1), small = gridFingerprint(gridFingerprint(0, 1, 245, 1), 1, 1, 1);

@@ -191,6 +191,59 @@ describe('paired models (DJSRH, JSGHCA, UMHA)', () => {
   });
 });
 
+describe('paired models: image-net-only regularisers (imageWeightDecayScale, imageInputDropout)', () => {
+  const dims = { imageDim: 7, textDim: 5, numLabels: 1 };
+  type Groups = { optim: { opt: { group(name: string): { hyper: { weightDecay: number } } } } };
+  const wd = (m: PairedHashModel, g: string): number => (m as unknown as Groups).optim.opt.group(g).hyper.weightDecay;
+
+  it('imageWeightDecayScale scales the image net\'s weight decay only; default 1 (both nets weightDecay)', async () => {
+    for (const name of ['djsrh', 'jsghca', 'umha']) {
+      const extra = name === 'umha' ? { tokens: 4, heads: 2 } : {};
+      const def = (await createModel(name, rt, { bits: 8, seed: 1, dims, config: { hidden: 16, ...extra } })) as PairedHashModel;
+      expect([wd(def, 'optImage'), wd(def, 'optText')], name).toEqual([5e-4, 5e-4]);
+      def.dispose();
+      const m = (await createModel(name, rt, { bits: 8, seed: 1, dims, config: { hidden: 16, weightDecay: 1e-3, imageWeightDecayScale: 10, ...extra } })) as PairedHashModel;
+      expect(wd(m, 'optImage'), name).toBeCloseTo(1e-2, 12);
+      expect(wd(m, 'optText'), name).toBe(1e-3);
+      m.dispose();
+    }
+    await expect(createModel('djsrh', rt, { bits: 8, seed: 1, dims, config: { imageWeightDecayScale: -1 } })).rejects.toThrow(/imageWeightDecayScale must be a finite number ≥ 0, got -1/);
+  });
+
+  it('imageInputDropout drops whole input features (inverted scaling), image net only, training mode only', async () => {
+    const d = 7, n = 64;
+    const m = (await createModel('djsrh', rt, { bits: 8, seed: 2, dims, config: { hidden: 16, dropout: 0, imageInputDropout: 0.5, normalizeInputs: false } })) as PairedHashModel;
+    expect(m.imageNet.inDrop?.p).toBe(0.5);
+    expect(m.textNet.inDrop).toBeNull();
+    // Each row has one non-zero feature: with it dropped the net sees 0, kept it sees 2x (scaled by 1/(1 − p)).
+    const x = Float32Array.from({ length: n * d }, (_, i) => (i % d === Math.floor(i / d) % d ? 1 + (Math.floor(i / d) % 3) : 0));
+    const run = async (rows: Float32Array, training: boolean): Promise<Float32Array> => {
+      if (training) m.imageNet.train(); else m.imageNet.eval();
+      return readT(noGrad(() => m.imageNet.forward(t32(rows, [n, d]))));
+    };
+    const trainOut = await run(x, true);
+    const kept = await run(x.map((v) => 2 * v), false), dropped = await run(new Float32Array(n * d), false);
+    const evalOut = await run(x, false);
+    let nKept = 0, nDropped = 0;
+    for (let r = 0; r < n; r++) {
+      const row = (a: Float32Array) => Array.from(a.subarray(r * 8, r * 8 + 8));
+      const isKept = allClose(row(trainOut), row(kept), 1e-5, 1e-5).ok, isDropped = allClose(row(trainOut), row(dropped), 1e-5, 1e-5).ok;
+      expect(isKept || isDropped, `row ${r}`).toBe(true);
+      if (isKept) nKept++; else nDropped++;
+    }
+    expect(nKept).toBeGreaterThan(10);
+    expect(nDropped).toBeGreaterThan(10);
+    expect(Array.from(evalOut)).not.toEqual(Array.from(trainOut)); // eval: no dropout (x itself)
+    m.dispose();
+    // Default 0: no module at all, so the nets (and checkpoints) are those without the knob.
+    const def = (await createModel('djsrh', rt, { bits: 8, seed: 2, dims, config: { hidden: 16 } })) as PairedHashModel;
+    expect(def.imageNet.inDrop).toBeNull();
+    def.dispose();
+    await expect(createModel('djsrh', rt, { bits: 8, seed: 1, dims, config: { imageInputDropout: 1 } })).rejects.toThrow(/imageInputDropout must be in \[0, 1\), got 1/);
+    await expect(createModel('djsrh', rt, { bits: 8, seed: 1, dims: { imageDim: 3 * 64 * 64, textDim: 5, numLabels: 1 }, config: { imageInput: 'cnnf', imageSize: 64, imageInputDropout: 0.1 } })).rejects.toThrow(/imageInputDropout needs feature input/);
+  });
+});
+
 describe('UMHA collaborative step and the neighbourhood switch', () => {
   // n = 40 items; only items 0–2 have neighbours. Item 0's own G is slightly negative, its two
   // neighbours' strongly positive. (With n this large, A·G/n is ~n/degree = 17× smaller than D⁻¹A·G.)

@@ -1,7 +1,9 @@
 /**
  * Training: every known model (src/models/registry.ts) at 64 bits with its paper's batch size on the
- * default dataset (Wikipedia features, LDA text): median wall time per training step (batch upload +
- * trainStep, which reads the loss back once) and per epoch (startEpoch … endEpoch), after warm-up, in the
+ * default dataset (Wikipedia features, LDA text): median wall time per training step and per epoch
+ * (startEpoch … endEpoch), after warm-up, with the steps run as the training loop runs them (the next step's
+ * batch upload and recording overlap this step's GPU work, src/train/overlap.ts: a step's time is the
+ * interval between two completed steps; CMHASH_STEPS_IN_FLIGHT=1 times one step at a time), in the
  * joint stage of staged schedules; peak GPU buffer bytes from the runtime's pool and the process RSS
  * (lavapipe's "GPU" memory is host memory); a per-kernel GPU-time breakdown with timestamp queries.
  *
@@ -19,6 +21,7 @@ import { loadDataset } from '../../src/data/node/load.js';
 import { BatchSampler, makeBatch } from '../../src/data/batcher.js';
 import type { Dataset } from '../../src/data/dataset.js';
 import { trainingSetView } from '../../src/train/loop.js';
+import { runOverlappedSteps, STEPS_IN_FLIGHT } from '../../src/train/overlap.js';
 import { createModel, getModelEntry, KNOWN_MODELS } from '../../src/models/registry.js';
 import type { HashModel, TrainingSetView } from '../../src/models/types.js';
 import type { ProfileReport } from '../../src/runtime/profiler.js';
@@ -47,6 +50,8 @@ const TORCH_PEERS: Record<string, string> = {
 };
 
 interface Sizes { warmupSteps: number; epochs: number; profileSteps: number }
+/** Steps in flight: the training loop's, or CMHASH_STEPS_IN_FLIGHT=1 (each loss read back before the next step) for an A/B. */
+const DEPTH = Number(process.env.CMHASH_STEPS_IN_FLIGHT ?? STEPS_IN_FLIGHT);
 const sizes = (quick: boolean): Sizes => (quick ? { warmupSteps: 2, epochs: 1, profileSteps: 3 } : { warmupSteps: 10, epochs: 3, profileSteps: 10 });
 
 /** First epoch index of the joint stage (staged schedules train one net at a time first). */
@@ -264,38 +269,57 @@ async function timeModel(ctx: BenchContext, model: HashModel, ds: Dataset, view:
   const sampler = new BatchSampler(positions, { batchSize, seed: 11 });
   let rss = process.memoryUsage.rss();
   let recordMs = 0;
-  const step = async (pos: Uint32Array, epoch: number): Promise<number> => {
-    const t = performance.now();
-    const rows = Uint32Array.from(pos, (p) => ds.splits.train[p]!);
-    const batch = makeBatch(rt, ds, rows, { labels: true });
-    batch.indices = pos;
-    try {
-      // Host time: batch upload plus trainStep until it first waits (recording the step's ops and submitting).
-      const pending = model.trainStep(batch, epoch);
-      recordMs = performance.now() - t;
-      const r = await pending;
-      if (!Number.isFinite(r.loss)) throw new Error(`${model.info.name}: loss ${r.loss}`);
-      return r.loss;
-    } finally {
-      batch.image.dispose();
-      batch.text.dispose();
-      batch.labels?.dispose();
-      rss = Math.max(rss, process.memoryUsage.rss());
-    }
+  // Steps run as in the training loop: the next one recorded while the GPU runs this one
+  // (src/train/overlap.ts); a step's time is the interval between two completions.
+  interface Started { batch: ReturnType<typeof makeBatch>; t: number }
+  const runSteps = async (nextPos: () => Uint32Array | null, epoch: number, done: (loss: number, ms: number) => void): Promise<void> => {
+    let last = performance.now();
+    await runOverlappedSteps<Started>({
+      next: () => {
+        const pos = nextPos();
+        if (!pos) return null;
+        const t = performance.now();
+        const rows = Uint32Array.from(pos, (p) => ds.splits.train[p]!);
+        const batch = makeBatch(rt, ds, rows, { labels: true });
+        batch.indices = pos;
+        return { batch, t };
+      },
+      start: ({ batch, t }) => {
+        // Host time: batch upload plus trainStep until it first waits (recording the step's ops and submitting).
+        const pending = model.trainStep(batch, epoch);
+        recordMs = performance.now() - t;
+        return pending;
+      },
+      cleanup: ({ batch }) => {
+        batch.image.dispose();
+        batch.text.dispose();
+        batch.labels?.dispose();
+        rss = Math.max(rss, process.memoryUsage.rss());
+      },
+      done: (r) => {
+        if (!Number.isFinite(r.loss)) throw new Error(`${model.info.name}: loss ${r.loss}`);
+        const now = performance.now();
+        done(r.loss, now - last);
+        last = now;
+      },
+      depth: model.overlapsSteps === true ? DEPTH : 1,
+    });
   };
   const j0 = jointEpoch(model.info.config);
   let epoch = j0;
   // Warm-up: pipelines, first-dispatch JIT, pool growth.
   model.startEpoch?.(epoch);
   sampler.startEpoch();
-  for (let i = 0; i < sz.warmupSteps; i++) {
+  let warm = 0;
+  await runSteps(() => {
+    if (warm++ >= sz.warmupSteps) return null;
     let pos = sampler.next();
     if (!pos) {
       sampler.startEpoch();
       pos = sampler.next()!;
     }
-    await step(pos, epoch);
-  }
+    return pos;
+  }, epoch, () => {});
   await model.endEpoch?.(epoch);
   await rt.sync();
   const stepTimes: number[] = [], epochTimes: number[] = [], losses: number[] = [], recordTimes: number[] = [];
@@ -306,12 +330,11 @@ async function timeModel(ctx: BenchContext, model: HashModel, ds: Dataset, view:
     const te = performance.now();
     model.startEpoch?.(epoch);
     sampler.startEpoch();
-    for (let pos = sampler.next(); pos; pos = sampler.next()) {
-      const ts = performance.now();
-      losses.push(await step(pos, epoch));
-      stepTimes.push(performance.now() - ts);
+    await runSteps(() => sampler.next(), epoch, (loss, ms) => {
+      losses.push(loss);
+      stepTimes.push(ms);
       recordTimes.push(recordMs);
-    }
+    });
     await model.endEpoch?.(epoch);
     await rt.sync();
     epochTimes.push(performance.now() - te);
@@ -324,7 +347,7 @@ async function timeModel(ctx: BenchContext, model: HashModel, ds: Dataset, view:
   rt.startProfiling();
   const tp = performance.now();
   let profiled = 0;
-  for (let pos = sampler.next(); pos && profiled < sz.profileSteps; pos = sampler.next(), profiled++) await step(pos, epoch);
+  await runSteps(() => (profiled < sz.profileSteps ? (profiled++, sampler.next()) : null), epoch, () => {});
   const profile = await rt.stopProfiling();
   const profiledStepMs = (performance.now() - tp) / Math.max(1, profiled);
   profile.gpuMs /= Math.max(1, profiled);

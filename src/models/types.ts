@@ -52,6 +52,14 @@ export interface HashModel {
   startEpoch?(epoch: number): void;
   /** One optimisation step on a batch. Must read back at most once. */
   trainStep(batch: Batch, epoch: number): Promise<StepResult>;
+  /**
+   * True when trainStep records and submits all of its GPU work before its first await (the readback):
+   * the training loop may then start the next step before this one's loss is back, recording it while
+   * the GPU runs this one (src/train/overlap.ts). Absent or false (e.g. a plugin whose step reads back
+   * mid-step): one step at a time. The built-in models set it; test/overlap.test.ts checks each gives
+   * the same weights either way.
+   */
+  readonly overlapsSteps?: boolean;
   /** Called at the end of every epoch (e.g. B = sign(...) updates). */
   endEpoch?(epoch: number): Promise<void>;
   /** Real-valued codes [m, bits] for a batch of one modality, in inference mode (no dropout, no grad). */

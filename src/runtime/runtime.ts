@@ -419,9 +419,12 @@ export class Runtime {
   async sync(): Promise<void> {
     this.flush();
     const waited = this.beginWait();
-    await waited.sleep;
-    await this.device.queue.onSubmittedWorkDone();
-    waited.done();
+    try {
+      await waited.sleep;
+      await this.device.queue.onSubmittedWorkDone();
+    } finally {
+      waited.done();
+    }
     // Let popErrorScope callbacks settle before reporting.
     await Promise.resolve();
     this.checkErrors();
@@ -470,17 +473,22 @@ export class Runtime {
     this.flush();
     this.counters.reads++;
     const waited = this.beginWait();
-    await waited.sleep;
-    const out = await Promise.all(
-      staged.map(async ({ staging, bytes }) => {
-        await staging.mapAsync(GPUMapMode.READ, 0, Math.max(4, Math.ceil(bytes / 4) * 4));
-        const copy = staging.getMappedRange(0, Math.max(4, Math.ceil(bytes / 4) * 4)).slice(0, bytes);
-        staging.unmap();
-        this.pool.release(staging);
-        return copy;
-      }),
-    );
-    waited.done();
+    let out: ArrayBuffer[];
+    try {
+      await waited.sleep;
+      out = await Promise.all(
+        staged.map(async ({ staging, bytes }) => {
+          await staging.mapAsync(GPUMapMode.READ, 0, Math.max(4, Math.ceil(bytes / 4) * 4));
+          const copy = staging.getMappedRange(0, Math.max(4, Math.ceil(bytes / 4) * 4)).slice(0, bytes);
+          staging.unmap();
+          this.pool.release(staging);
+          return copy;
+        }),
+      );
+    } finally {
+      // Also on failure: a later overlapping wait starts after this one (IdleWaits).
+      waited.done();
+    }
     await Promise.resolve();
     this.checkErrors();
     return out;

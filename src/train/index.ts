@@ -4,3 +4,4 @@ export * from './checkpoint.js';
 export * from './evaluate.js';
 export * from './schedule.js';
 export * from './model-from-checkpoint.js';
+export * from './overlap.js';

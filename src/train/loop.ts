@@ -9,12 +9,14 @@
  * reproduces an uninterrupted run bit for bit.
  */
 import { CmhashError, DataError } from '../runtime/errors.js';
-import type { HashModel, StepResult, TrainingSetView } from '../models/types.js';
+import type { HashModel, TrainingSetView } from '../models/types.js';
 import { BatchSampler, makeBatch, type ImageInput } from '../data/batcher.js';
 import { describeDataset, gatherRows, type Dataset } from '../data/dataset.js';
+import type { Batch } from '../data/batch.js';
 import { captureCheckpoint, newRunId, restoreCheckpoint, type Checkpoint, type EpochRecord, type LoopState } from './checkpoint.js';
 import { evaluateCrossModal, type CrossModalMetrics } from './evaluate.js';
 import { lrScale, type LrSchedule } from './schedule.js';
+import { runOverlappedSteps, STEPS_IN_FLIGHT } from './overlap.js';
 
 export interface TrainConfig {
   epochs: number;
@@ -178,30 +180,35 @@ export async function train(model: HashModel, ds: Dataset, config: TrainConfig, 
     const t0 = performance.now();
     let lossSum = 0, items = 0, step = 0;
     const termSums: Record<string, number> = {};
-    for (let pos = sampler.next(); pos; pos = sampler.next()) {
-      const rows = new Uint32Array(pos.length);
-      for (let i = 0; i < pos.length; i++) rows[i] = trainRows[pos[i]!]!;
-      const batch = makeBatch(rt, ds, rows, { labels: true, imageInput: hooks.imageInput });
-      batch.indices = pos;
-      let r: StepResult;
-      try {
-        r = await model.trainStep(batch, epoch);
-      } finally {
+    // The next step is recorded while the GPU runs this one (overlap.ts); losses arrive in step order.
+    stopRequested = await runOverlappedSteps<Batch>({
+      next: () => {
+        const pos = sampler.next();
+        if (!pos) return null;
+        const rows = new Uint32Array(pos.length);
+        for (let i = 0; i < pos.length; i++) rows[i] = trainRows[pos[i]!]!;
+        const batch = makeBatch(rt, ds, rows, { labels: true, imageInput: hooks.imageInput });
+        batch.indices = pos;
+        return batch;
+      },
+      start: (batch) => model.trainStep(batch, epoch),
+      depth: model.overlapsSteps === true ? STEPS_IN_FLIGHT : 1,
+      cleanup: (batch) => {
         batch.image.dispose();
         batch.text.dispose();
         batch.labels?.dispose();
-      }
-      if (!Number.isFinite(r.loss)) throw new CmhashError(`train: ${model.info.name} loss is ${r.loss} at epoch ${epoch + 1}, step ${step + 1} (diverged; lower the learning rate)`);
-      lossSum += r.loss * pos.length;
-      for (const [k, v] of Object.entries(r.terms ?? {})) termSums[k] = (termSums[k] ?? 0) + v * pos.length;
-      items += pos.length;
-      step++;
-      hooks.onStep?.({ epoch, step, steps, loss: r.loss, terms: r.terms, itemsPerSec: items / ((performance.now() - t0) / 1000) });
-      if (hooks.shouldStop?.()) {
-        stopRequested = true;
-        break;
-      }
-    }
+      },
+      done: (r, batch) => {
+        const m = batch.indices.length;
+        if (!Number.isFinite(r.loss)) throw new CmhashError(`train: ${model.info.name} loss is ${r.loss} at epoch ${epoch + 1}, step ${step + 1} (diverged; lower the learning rate)`);
+        lossSum += r.loss * m;
+        for (const [k, v] of Object.entries(r.terms ?? {})) termSums[k] = (termSums[k] ?? 0) + v * m;
+        items += m;
+        step++;
+        hooks.onStep?.({ epoch, step, steps, loss: r.loss, terms: r.terms, itemsPerSec: items / ((performance.now() - t0) / 1000) });
+        return hooks.shouldStop?.() === true;
+      },
+    });
     if (stopRequested) break; // the interrupted epoch is not recorded; resume redoes it from the last checkpoint
     await model.endEpoch?.(epoch);
     await rt.sync();

@@ -102,6 +102,8 @@ export interface LabelGuidedConfig extends ImageInputConfig {
 }
 
 export class LabelGuidedModel implements HashModel {
+  /** trainStep submits all of its work before its first await (HashModel.overlapsSteps). */
+  readonly overlapsSteps = true;
   readonly info: ModelInfo;
   readonly labelNet: LabelNet;
   /** null when the dataset has no image features (MIRFlickr here): text branch + label net only. */

@@ -39,6 +39,12 @@ export interface HashNetOptions {
   attention: 'none' | 'input' | 'hidden';
   rng: Rng;
   /**
+   * Dropout on the (scaled) input features, before everything else [ours]: each training step sees the feature
+   * vector with a random part of its entries zeroed (BoW / SIFT words), a regulariser for small training sets.
+   * Feature input only; 0 (the default) builds no module, so such nets and their checkpoints are unchanged.
+   */
+  inputDropout?: number;
+  /**
    * Raw images through CNN-F instead of fc(hidden) on feature vectors (conv → fc6 → fc7, hidden wide).
    * 'input' attention is not defined for raw images; the conv-map Si-Attention is `cnnf.siAttention`.
    */
@@ -79,6 +85,8 @@ export class FeatureHashNet extends Module {
   readonly fc1: Linear | null;
   readonly cnnf: CnnF | null;
   readonly drop: Dropout;
+  /** Dropout on the input features (HashNetOptions.inputDropout); null when 0. */
+  readonly inDrop: Dropout | null;
   readonly head: Linear;
   readonly att: SiAttention | null;
   readonly tokenAtt: TokenAttention | null;
@@ -100,6 +108,11 @@ export class FeatureHashNet extends Module {
     this.drop = this.registerModule('drop', new Dropout(o.cnnf ? 0 : o.dropout, { rng: o.rng.fork() }));
     this.tokenAtt = o.tokenAttention ? this.registerModule('tokens', new TokenAttention(rt, o.hidden, o.tokenAttention.tokens, o.tokenAttention.heads, o.tokenAttention.pool, o.rng.fork())) : null;
     this.head = this.registerModule('head', new Linear(rt, this.tokenAtt ? this.tokenAtt.outDim : o.hidden, o.bits, { rng: o.rng }));
+    const pIn = o.inputDropout ?? 0;
+    if (!(pIn >= 0 && pIn < 1)) throw new CmhashError(`FeatureHashNet: inputDropout must be in [0, 1), got ${pIn}`);
+    if (pIn > 0 && o.cnnf) throw new CmhashError(`FeatureHashNet: inputDropout needs feature vectors, not raw images (CNN-F)`);
+    // Forked last, so the other modules' initial weights do not depend on whether it exists.
+    this.inDrop = pIn > 0 ? this.registerModule('inDrop', new Dropout(pIn, { rng: o.rng.fork() })) : null;
   }
 
   /**
@@ -108,6 +121,7 @@ export class FeatureHashNet extends Module {
    */
   forward(x: Tensor, codeScale?: number): Tensor {
     let h = this.inputScale === 1 ? x : mulScalar(x, this.inputScale);
+    if (this.inDrop) h = this.inDrop.forward(h);
     if (this.att && this.attention === 'input') h = this.att.forward(h);
     h = this.cnnf ? this.cnnf.forward(h) : this.hidden(this.fc1!, h);
     if (this.att && this.attention === 'hidden') h = this.att.forward(h);

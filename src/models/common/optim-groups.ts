@@ -18,6 +18,8 @@ export interface ModelGroup {
   prefix: string;
   base: number;
   params: ParamList;
+  /** Hyper-parameters of this group other than lr that differ from the optimiser's (e.g. its own weight decay). */
+  options?: { weightDecay?: number };
 }
 
 /** The parameters of several modules, named as Module.namedParameters() does (optionally `<i>.` per module). */
@@ -29,9 +31,9 @@ export class ModelOptimizer {
   readonly opt: Optimizer;
   private readonly groups: readonly ModelGroup[];
 
-  private constructor(groups: readonly ModelGroup[], make: (spec: { name: string; params: ParamList; options: { lr: number } }[]) => Optimizer) {
+  private constructor(groups: readonly ModelGroup[], make: (spec: { name: string; params: ParamList; options: { lr: number; weightDecay?: number } }[]) => Optimizer) {
     this.groups = groups;
-    this.opt = make(groups.map((g) => ({ name: g.name, params: g.params, options: { lr: g.base } })));
+    this.opt = make(groups.map((g) => ({ name: g.name, params: g.params, options: { ...g.options, lr: g.base } })));
   }
 
   static sgd(groups: readonly ModelGroup[], opts: Omit<SGDOptions, 'lr'>): ModelOptimizer {

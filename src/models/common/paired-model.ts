@@ -33,6 +33,13 @@ export interface PairedConfig extends ImageInputConfig {
   lrText: number;
   momentum: number;
   weightDecay: number;
+  /**
+   * The image net's weight decay is weightDecay × this (1: the same as the text net's) [ours]: image→text is the
+   * direction the weak image features limit, so the image net's regularisation is tuned on its own.
+   */
+  imageWeightDecayScale: number;
+  /** Dropout on the image net's input features (feature input only; 0: none) [ours]; see HashNetOptions.inputDropout. */
+  imageInputDropout: number;
   lambda1: number;
   lambda2: number;
   target: TargetConfig;
@@ -100,6 +107,8 @@ export interface PairedParts<M extends Module = Module> {
 }
 
 export abstract class PairedHashModel<M extends Module = Module> implements HashModel {
+  /** trainStep submits all of its work before its first await (HashModel.overlapsSteps). */
+  readonly overlapsSteps = true;
   readonly info: ModelInfo;
   readonly imageNet: FeatureHashNet;
   readonly textNet: FeatureHashNet;
@@ -129,6 +138,9 @@ export abstract class PairedHashModel<M extends Module = Module> implements Hash
       }
     }
     validateImageInput(name, cfg);
+    if (!(Number.isFinite(cfg.imageWeightDecayScale) && cfg.imageWeightDecayScale >= 0)) throw new CmhashError(`${name}: config imageWeightDecayScale must be a finite number ≥ 0, got ${cfg.imageWeightDecayScale}`);
+    if (!(cfg.imageInputDropout >= 0 && cfg.imageInputDropout < 1)) throw new CmhashError(`${name}: config imageInputDropout must be in [0, 1), got ${cfg.imageInputDropout}`);
+    if (cfg.imageInputDropout > 0 && cfg.imageInput === 'cnnf') throw new CmhashError(`${name}: config imageInputDropout needs feature input, not imageInput 'cnnf'`);
     const rng = new Rng(seed);
     // Raw images: CNN-F replaces fc(hidden); the image Si-Attention becomes JSGHCA's conv-map mask after conv5.
     const raw = cfg.imageInput === 'cnnf';
@@ -137,12 +149,12 @@ export abstract class PairedHashModel<M extends Module = Module> implements Hash
       throw new RangeError(`${name}: imageInput 'cnnf' with imageSize ${cfg.imageSize} needs image rows of 3×${cfg.imageSize}×${cfg.imageSize} = ${3 * cfg.imageSize * cfg.imageSize} normalised pixels (NCHW), the data has imageDim ${dims.imageDim}`);
     }
     const cnnf = raw ? { imageSize: cfg.imageSize, channels: cfg.cnnfChannels, siAttention: cfg.imageAttention !== 'none' } : undefined;
-    this.imageNet = new FeatureHashNet(runtime, { inDim: dims.imageDim, hidden: cfg.hidden, bits, dropout: cfg.dropout, attention: raw ? 'none' : cfg.imageAttention, rng: rng.fork(), cnnf, ...parts.netOptions?.image });
+    this.imageNet = new FeatureHashNet(runtime, { inDim: dims.imageDim, hidden: cfg.hidden, bits, dropout: cfg.dropout, inputDropout: cfg.imageInputDropout, attention: raw ? 'none' : cfg.imageAttention, rng: rng.fork(), cnnf, ...parts.netOptions?.image });
     this.textNet = new FeatureHashNet(runtime, { inDim: dims.textDim, hidden: cfg.hidden, bits, dropout: cfg.textDropout, attention: cfg.textAttention, rng: rng.fork(), ...parts.netOptions?.text });
     const extraRng = rng.fork(); // drawn with or without extras, so the rng stream does not depend on them
     this.extra = parts.extraModules?.(runtime, bits, extraRng) ?? { image: [], text: [] };
     this.optim = ModelOptimizer.sgd([
-      { name: 'optImage', prefix: 'optImage.', base: cfg.lrImage, params: moduleParams([this.imageNet, ...this.extraModules('image')]) },
+      { name: 'optImage', prefix: 'optImage.', base: cfg.lrImage, params: moduleParams([this.imageNet, ...this.extraModules('image')]), options: { weightDecay: cfg.weightDecay * cfg.imageWeightDecayScale } },
       { name: 'optText', prefix: 'optText.', base: cfg.lrText, params: moduleParams([this.textNet, ...this.extraModules('text')]) },
     ], { momentum: cfg.momentum, weightDecay: cfg.weightDecay });
   }

@@ -58,6 +58,8 @@ export function dcmhDefaults(): DcmhConfig {
 }
 
 export class DcmhModel implements HashModel {
+  /** trainStep submits all of its work before its first await (HashModel.overlapsSteps). */
+  readonly overlapsSteps = true;
   readonly info: ModelInfo;
   readonly cfg: DcmhConfig;
   readonly imageNet: FeatureHashNet;

@@ -17,6 +17,9 @@ export function djsrhDefaults(): PairedConfig {
     lrText: 0.01,
     momentum: 0.9,
     weightDecay: 5e-4,
+    // Image-net-only regularisers [ours], off by default (1 / 0): tried on validation for image→text (docs/MODELS.md).
+    imageWeightDecayScale: 1,
+    imageInputDropout: 0,
     lambda1: 0.3,
     lambda2: 0.3,
     target: { fusion: 'beta', beta: 0.3, eta: 0.4, mu: 1.5, rescaleImage: true, rescaleText: true },

@@ -47,6 +47,8 @@ export interface ShallowSpec<C extends object> {
 const fitSeed = (seed: number): number => (Math.imul(seed ^ 0x3c6ef372, 0x9e3779b1) ^ 0x7f4a7c15) >>> 0;
 
 export class ShallowModel<C extends object> implements HashModel {
+  /** trainStep submits all of its work before its first await (HashModel.overlapsSteps). */
+  readonly overlapsSteps = true;
   readonly info: ModelInfo;
   private readonly params = new Map<string, Tensor>();
   private view: TrainingSetView | null = null;

@@ -106,12 +106,21 @@ export class UmhaModel extends PairedHashModel {
         keep = fromArray(this.runtime, keepMask, [m, m], 'f32');
       }
     }
-    this.stepInputs = { aBlock, keep, codes: fromArray(this.runtime, rows, [m, k], 'f32') };
+    const inputs = { aBlock, keep, codes: fromArray(this.runtime, rows, [m, k], 'f32') };
+    this.stepInputs = inputs;
+    // The step is recorded and submitted before super.trainStep first awaits: the inputs are not needed
+    // after that, and the next step (which a training loop may start before this one's loss is read
+    // back) sets its own.
+    let pending: Promise<StepResult>;
     try {
-      return await super.trainStep(batch, epoch);
+      pending = super.trainStep(batch, epoch);
     } finally {
-      for (const t of [aBlock, keep, this.stepInputs.codes]) t?.dispose();
       this.stepInputs = null;
+    }
+    try {
+      return await pending;
+    } finally {
+      for (const t of [inputs.aBlock, inputs.keep, inputs.codes]) t?.dispose();
     }
   }
 
