@@ -13,6 +13,7 @@ import { Discriminator, adversarialPair, bceWithLogits, discriminatorLoss, discr
 import { backward, requireGrad } from '../src/autograd/tape.js';
 import { mulScalar } from '../src/ops/elementwise.js';
 import { crossAttentionLoss } from '../src/models/common/cross-attention.js';
+import { gradcheck } from '../src/autograd/gradcheck.js';
 import { labelSimilarity } from '../src/models/common/label-similarity.js';
 import { backwardStoppedAt, detach, replaceRows } from '../src/models/common/no-grad.js';
 import { MultiScaleFusion, effectiveWidths, upsampleMatrix } from '../src/models/common/text-fusion.js';
@@ -163,13 +164,13 @@ describe('supervised loss terms vs float64', () => {
     d.dispose();
   });
 
-  it('cross-modal attention loss (softmax(λ·cos) context, 1 − cos)', async () => {
-    const r = 3, T = 2, d = r * T, lambda = 9;
-    const Q = randomData(m * d, 10), C = randomData(m * d, 11);
+  /** Float64 reference of crossAttentionLoss: mean over items and query tokens of 1 − cos(q, Σ_b softmax_b(λ·cos(q, c_b)) c_b). */
+  const crossAttentionCpu = (Q: ArrayLike<number>, C: ArrayLike<number>, rows: number, r: number, T: number, lambda: number): number => {
+    const d = r * T;
     const unit = (v: number[]): number[] => { const s = Math.hypot(...v); return v.map((e) => e / s); };
     let want = 0;
-    for (let i = 0; i < m; i++) {
-      const tok = (X: Float64Array, t: number): number[] => Array.from(X.subarray(i * d + t * r, i * d + t * r + r));
+    for (let i = 0; i < rows; i++) {
+      const tok = (X: ArrayLike<number>, t: number): number[] => Array.from({ length: r }, (_, j) => X[i * d + t * r + j]!);
       for (let a = 0; a < T; a++) {
         const q = unit(tok(Q, a));
         const sc = Array.from({ length: T }, (_, b) => lambda * unit(tok(C, b)).reduce((s, v, j) => s + v * q[j]!, 0));
@@ -178,9 +179,30 @@ describe('supervised loss terms vs float64', () => {
         want += 1 - unit(ctx).reduce((s, v, j) => s + v * q[j]!, 0);
       }
     }
-    want /= m * T;
-    expect(await scalar(tidy(() => crossAttentionLoss(t2(Q, m, d), t2(C, m, d), r, lambda)))).toBeCloseTo(want, 5);
+    return want / (rows * T);
+  };
+
+  it('cross-modal attention loss (softmax(λ·cos) context, 1 − cos)', async () => {
+    const r = 3, T = 2, d = r * T, lambda = 9;
+    const Q = randomData(m * d, 10), C = randomData(m * d, 11);
+    expect(await scalar(tidy(() => crossAttentionLoss(t2(Q, m, d), t2(C, m, d), r, lambda)))).toBeCloseTo(crossAttentionCpu(Q, C, m, r, T, lambda), 5);
   });
+
+  // UDSPH's collapse (issue 12, seed 3) was traced to this term's weight, not to its gradient: the composite
+  // (l2Normalize, batched matmul, scaled softmax, reshapes) is checked against finite differences of the float64
+  // reference, to the query and to the context features, at λ = 9 and at a small λ (odd token counts).
+  for (const [r, T, lambda] of [[3, 2, 9], [4, 3, 1]] as const) {
+    it(`cross-modal attention loss: gradients to both inputs by finite differences (token ${r}, ${T} tokens, λ ${lambda})`, async () => {
+      const d = r * T;
+      const res = await gradcheck({
+        rt,
+        inputs: [{ shape: [m, d], data: randomData(m * d, 20 + r) }, { shape: [m, d], data: randomData(m * d, 30 + r) }],
+        gpu: (q, c) => crossAttentionLoss(q, c, r, lambda),
+        cpu: (q, c) => [crossAttentionCpu(q, c, m, r, T, lambda)],
+      });
+      expect(res, JSON.stringify(res.worst)).toMatchObject({ ok: true });
+    });
+  }
 
   it('DCMH terms: NLL over batch × all items, quantisation and balance with the batch rows swapped in', async () => {
     const cfg = { bits: 8, seed: 1, dims: { imageDim: 3, textDim: 2, numLabels: c }, config: { hidden: 8 } };

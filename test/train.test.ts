@@ -186,6 +186,14 @@ describe('training loop with exact resume', () => {
     expect(res.stoppedEarly).toBe(true);
     expect(res.state.epoch).toBe(2);
     expect(last!.meta.loop.stopped).toBe(true);
+    // minEpochs: the same run cannot stop before epoch 4 (the warm-up guard of issue 12), and then stops at once.
+    const floor = factory(rt, { bits: 16, seed: 3, dims, lr: 0 }) as HashModel;
+    const held = await train(floor, ds, { ...config, epochs: 6, evalEvery: 1, patience: 1, minEpochs: 4, lrSchedule: undefined });
+    expect(held.stoppedEarly).toBe(true);
+    expect(held.state.epoch).toBe(4);
+    expect(held.best!.epoch).toBe(1);
+    floor.dispose();
+    await expect(train(m, ds, { ...config, minEpochs: -1 })).rejects.toThrow(/minEpochs must be an integer ≥ 0, got -1/);
 
     const dir = join(tmp, 'ck-bad');
     saveCheckpointDir(dir, last!);

@@ -38,6 +38,7 @@ Options:
   --val-size <x>           validation items carved from training: fraction < 1 or count (default 0.1)
   --eval-every <n>         validation every n epochs, 0 = never (default 1)
   --patience <n>           early stop after n evaluations without improvement, 0 = never (default 10)
+  --min-epochs <n>         early stopping cannot end the run before epoch n (default 0: no floor)
   --checkpoint-every <n>   save checkpoints/last every n epochs (default 1)
   --raw-images <size>      train the image net on raw photos (decoded, augmented, normalised on the GPU) cropped
                            to size×size. A dataset with a photo for every row keeps its own split; otherwise
@@ -58,7 +59,7 @@ const OPTIONS = {
   ...COMMON_OPTIONS,
   model: { type: 'string' }, bits: { type: 'string' }, data: { type: 'string' }, text: { type: 'string' },
   epochs: { type: 'string' }, batch: { type: 'string' }, lr: { type: 'string' }, 'lr-schedule': { type: 'string' },
-  seed: { type: 'string' }, 'val-size': { type: 'string' }, 'eval-every': { type: 'string' }, patience: { type: 'string' },
+  seed: { type: 'string' }, 'val-size': { type: 'string' }, 'eval-every': { type: 'string' }, patience: { type: 'string' }, 'min-epochs': { type: 'string' },
   'checkpoint-every': { type: 'string' }, 'model-config': { type: 'string' }, out: { type: 'string' }, resume: { type: 'string' },
   progress: { type: 'string' }, 'list-models': { type: 'boolean' }, 'reset-optimizer': { type: 'boolean' }, 'raw-images': { type: 'string' }, 'photo-queries': { type: 'string' }, split: { type: 'string' },
 } as const;
@@ -77,6 +78,8 @@ export interface CliTrainConfig {
   valSize: number;
   evalEvery: number;
   patience: number;
+  /** Absent in checkpoints written before the option (= 0). */
+  minEpochs?: number;
   checkpointEvery: number;
   modelConfig?: Record<string, unknown>;
   backend?: string;
@@ -114,6 +117,7 @@ function configFrom(v: Values, base: CliTrainConfig | undefined, modelBatch: num
     valSize: num('val-size', v['val-size'], base?.valSize ?? 0.1)!,
     evalEvery: int('eval-every', v['eval-every'], base?.evalEvery ?? 1),
     patience: int('patience', v.patience, base?.patience ?? DEFAULT_PATIENCE),
+    minEpochs: int('min-epochs', v['min-epochs'], base?.minEpochs ?? 0),
     checkpointEvery: int('checkpoint-every', v['checkpoint-every'], base?.checkpointEvery ?? 1),
     modelConfig,
     backend: (v.backend as string | undefined) ?? base?.backend,
@@ -204,7 +208,7 @@ export async function trainCommand(args: string[]): Promise<number> {
       throw e;
     });
     const trainConfig: TrainConfig = {
-      epochs: cfg.epochs, batchSize: cfg.batch, seed: cfg.seed, evalEvery: cfg.evalEvery, patience: cfg.patience,
+      epochs: cfg.epochs, batchSize: cfg.batch, seed: cfg.seed, evalEvery: cfg.evalEvery, patience: cfg.patience, minEpochs: cfg.minEpochs,
       checkpointEvery: cfg.checkpointEvery, lrSchedule: cfg.lrSchedule ? parseLrSchedule(cfg.lrSchedule) : undefined,
     };
     const bar = progressHooks({ epochs: cfg.epochs, tty: progress === 'auto' ? undefined : progress === 'bar', silent: isQuiet() });

@@ -26,6 +26,12 @@ export interface TrainConfig {
   evalEvery: number;
   /** Stop after this many evaluations without a better validation mAP (0: never stop early). */
   patience: number;
+  /**
+   * Early stopping cannot end a run before this epoch (default 0: no floor). Guards the warm-up, where validation
+   * mAP sits near chance and one transient peak can use up the patience before the model learns (issue 12: UDSPH
+   * seed 3 peaked at epoch 3, stopped at 13, and first beat that peak at epoch 14).
+   */
+  minEpochs?: number;
   /** Learning-rate schedule (applied through `setLrScale` when the model has it). */
   lrSchedule?: LrSchedule;
   /** Save a checkpoint every N epochs (0: only at the end). */
@@ -93,6 +99,7 @@ export function validateTrainConfig(c: TrainConfig): void {
   }
   int('evalEvery', 0);
   int('patience', 0);
+  if (c.minEpochs !== undefined) int('minEpochs', 0);
   if (!Number.isInteger(c.seed)) throw new CmhashError(`train: seed must be an integer, got ${c.seed}`);
 }
 
@@ -220,7 +227,7 @@ export async function train(model: HashModel, ds: Dataset, config: TrainConfig, 
       if (improved) {
         state.best = { score: metrics.meanMap, epoch: state.epoch };
         state.badEvals = 0;
-      } else if (++state.badEvals >= config.patience && config.patience > 0 && !last) {
+      } else if (++state.badEvals >= config.patience && config.patience > 0 && !last && state.epoch >= (config.minEpochs ?? 0)) {
         state.stopped = true; // (at the last epoch there is nothing left to stop; a resume may extend the run)
       }
       hooks.onEval?.({ epoch: state.epoch, metrics, improved });
