@@ -196,17 +196,21 @@ describe('paired models: image-net-only regularisers (imageWeightDecayScale, ima
   type Groups = { optim: { opt: { group(name: string): { hyper: { weightDecay: number } } } } };
   const wd = (m: PairedHashModel, g: string): number => (m as unknown as Groups).optim.opt.group(g).hyper.weightDecay;
 
-  it('imageWeightDecayScale scales the image net\'s weight decay only; default 1 (both nets weightDecay)', async () => {
+  it('imageWeightDecayScale scales the image net\'s weight decay only; default 3 for DJSRH (its validation winner), 1 for JSGHCA / UMHA and the wikipedia-ref preset', async () => {
     for (const name of ['djsrh', 'jsghca', 'umha']) {
       const extra = name === 'umha' ? { tokens: 4, heads: 2 } : {};
       const def = (await createModel(name, rt, { bits: 8, seed: 1, dims, config: { hidden: 16, ...extra } })) as PairedHashModel;
-      expect([wd(def, 'optImage'), wd(def, 'optText')], name).toEqual([5e-4, 5e-4]);
+      expect(wd(def, 'optImage'), name).toBeCloseTo(name === 'djsrh' ? 1.5e-3 : 5e-4, 12);
+      expect(wd(def, 'optText'), name).toBe(5e-4);
       def.dispose();
       const m = (await createModel(name, rt, { bits: 8, seed: 1, dims, config: { hidden: 16, weightDecay: 1e-3, imageWeightDecayScale: 10, ...extra } })) as PairedHashModel;
       expect(wd(m, 'optImage'), name).toBeCloseTo(1e-2, 12);
       expect(wd(m, 'optText'), name).toBe(1e-3);
       m.dispose();
     }
+    const ref = (await createModel('djsrh', rt, { bits: 8, seed: 1, dims, config: { preset: 'wikipedia-ref', hidden: 16 } })) as PairedHashModel;
+    expect([wd(ref, 'optImage'), wd(ref, 'optText')]).toEqual([5e-4, 5e-4]);
+    ref.dispose();
     await expect(createModel('djsrh', rt, { bits: 8, seed: 1, dims, config: { imageWeightDecayScale: -1 } })).rejects.toThrow(/imageWeightDecayScale must be a finite number ≥ 0, got -1/);
   });
 

@@ -34,6 +34,8 @@ export function jsghcaDefaults(): JsghcaConfig {
     imageAttention: 'input',
     textAttention: 'input',
     joAttention: true,
+    // DJSRH's image-net weight decay scale (3) is its own validation result; JSGHCA keeps the reference's one weight decay.
+    imageWeightDecayScale: 1,
   };
 }
 

@@ -55,5 +55,7 @@ export function umhaDefaults(): UmhaConfig {
     pool: 'flatten',
     fill: 'batch',
     tileRows: 1024,
+    // DJSRH's image-net weight decay scale (3) is its own validation result; UMHA keeps the reference's one weight decay.
+    imageWeightDecayScale: 1,
   };
 }
