@@ -146,7 +146,8 @@ const GRID = {
     // came from a 5-epoch comparison; trained to convergence with the CLI (seed 1, same split and protocol) staging
     // scored 0.327 (best epoch 111) against the joint run's 0.300 (docs/MODELS.md, JSGHCA).
     { name: 'DJSRH-ref, staged 5+5 (paper §3.4)', config: { lambda1: 0.3, lambda2: 0.3, lrImage: 0.01, lrText: 0.01, imageOnlyEpochs: 5, textOnlyEpochs: 5 } },
-    // DJSRH's validation winner of session 6 (image-net weight decay 3×, 1.5e-3) on top of the staged winner.
+    // DJSRH's validation winner of session 6 (image-net weight decay 3×, 1.5e-3) on top of the staged winner: 0.315
+    // (val I→T 0.222 / T→I 0.408, best epoch 120 of 130) vs 0.327 — not selected, JSGHCA keeps one weight decay.
     { name: 'DJSRH-ref, staged 5+5, image weight decay 1.5e-3', config: { lambda1: 0.3, lambda2: 0.3, lrImage: 0.01, lrText: 0.01, imageOnlyEpochs: 5, textOnlyEpochs: 5, imageWeightDecayScale: 3 } },
   ],
   // UMHA: DJSRH's validation-selected settings only (its defaults inherit them). The old inherited settings were
