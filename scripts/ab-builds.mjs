@@ -18,6 +18,14 @@ const cases = {
   'matmul 64x1024x1024 (batch-like)': (cm, rt) => { const a = cm.fromArray(rt, rnd(64 * 1024, 1), [64, 1024]), b = cm.fromArray(rt, rnd(1024 * 1024, 2), [1024, 1024]); return () => cm.matmul(a, b); },
   'conv2d 8x16x32x32 k3 c32': (cm, rt) => { const x = cm.fromArray(rt, rnd(8 * 16 * 32 * 32, 3), [8, 16, 32, 32]), w = cm.fromArray(rt, rnd(32 * 16 * 9, 4), [32, 16, 3, 3]); return () => cm.conv2d(x, w, { padding: 1 }); },
   'softmax 16x512x512': (cm, rt) => { const s = cm.fromArray(rt, rnd(16 * 512 * 512, 5), [16, 512, 512]); return () => cm.softmax(s); },
+  // Exact top-100 of 1,000 random 64-bit queries over 262,144 codes (the one-scan path); the result is read back by search().
+  'hamming top-100 1000x262144 64-bit': (cm, rt) => {
+    const words = (n, s) => { let x = s; return Uint32Array.from({ length: n * 2 }, () => (x = (x * 1103515245 + 12345) >>> 0)); };
+    const index = cm.HammingIndex.create(rt, 64);
+    index.add(words(262144, 7));
+    const q = words(1000, 9);
+    return () => ({ read: () => index.search(q, 100), dispose: () => {} });
+  },
 };
 const reps = Number(repArg ?? 25);
 for (const [name, make] of Object.entries(cases)) {
