@@ -51,7 +51,8 @@ const { values: a } = parseArgs({
     'tables-only': { type: 'boolean', default: false }, 'dry-run': { type: 'boolean', default: false },
   },
 });
-const list = (s) => s.split(',').map((x) => x.trim()).filter(Boolean);
+// Commas inside parentheses belong to a variant name (`djsrh@wikipedia-ref (β .3, λ .3, lr .01/.01)`).
+const list = (s) => s.split(/,(?![^()]*\))/).map((x) => x.trim()).filter(Boolean);
 const ints = (s, name) => list(s).map((x) => {
   const v = Number(x);
   if (!Number.isInteger(v) || v < 0) throw new Error(`--${name}: '${x}' is not a non-negative integer`);
@@ -367,6 +368,13 @@ function render(models, supervised) {
     return rs.length ? bestByVal(rs).variant : null;
   };
   const rowsOf = (m) => {
+    // model@variant: its own runs, or the base model's runs of that variant (a previous default kept as a labelled
+    // row after selection picked another).
+    if (m.includes('@')) {
+      const [base, v] = m.split('@');
+      const own = all.filter((r) => r.model === m);
+      return own.length ? own : all.filter((r) => r.model === base && r.variant === v);
+    }
     const w = winnerOf(m);
     return all.filter((r) => r.model === m && (w === null || r.variant === w));
   };
