@@ -171,6 +171,14 @@ const SELECT_SEEDS = { udsph: [1, 2, 3] };
 const selectSeedsOf = (m) => SELECT_SEEDS[m] ?? [SELECT_SEED];
 /** Mean validation mAP of selection records (null when a seed is missing). */
 const meanVal = (rs) => (rs.some((r) => !r) ? null : rs.reduce((t, r) => t + r.val, 0) / rs.length);
+/**
+ * A model's grid winner: the best mean validation mAP over its selection seeds (first on ties); `recOf(variant, seed)`
+ * finds a variant's record. Null while a variant lacks a seed.
+ */
+const winnerByMeanVal = (m, recOf) => {
+  const scored = gridOf(m).map((v) => ({ v, val: meanVal(selectSeedsOf(m).map((seed) => recOf(v.name, seed))) }));
+  return scored.some((x) => x.val === null) ? null : scored.reduce((b, x) => (x.val > b.val ? x : b)).v;
+};
 
 /**
  * Ablations behind the papers' claims (issue 12 item 5): never part of selection, run as extra labelled rows with
@@ -321,9 +329,7 @@ async function main() {
     if (m.includes('@')) return variantsOf(m.split('@')[0]).find((v) => v.name === m.split('@')[1]);
     const grid = gridOf(m);
     if (grid.length === 1) return grid[0];
-    const scored = grid.map((v) => ({ v, val: meanVal(selectSeedsOf(m).map((seed) => selRec(m, v.name, seed))) }));
-    if (scored.some((x) => x.val === null)) return null;
-    return scored.reduce((b, x) => (x.val > b.val ? x : b)).v;
+    return winnerByMeanVal(m, (variant, seed) => selRec(m, variant, seed));
   };
   if (a['dry-run']) {
     for (const p of plan) console.log(p.kind, p.model, p.variant?.name ?? '(selected)', p.bits, p.seed);
@@ -381,13 +387,11 @@ function render(models, supervised) {
   // decay) runs.jsonl also holds the earlier variant's runs, which must not be averaged in.
   const winnerOf = (m) => {
     if (m.includes('@') || gridOf(m).length === 1) return null;
-    const seeds = selectSeedsOf(m);
-    if (seeds.length > 1) {
+    if (selectSeedsOf(m).length > 1) {
       // Mean over the selection seeds once every variant has them all (main runs count); until then the --select-seed rule.
-      const rec = (v, seed) => selection.find((r) => r.model === m && r.variant === v && r.bits === SELECT_BITS && r.seed === seed)
-        ?? all.find((r) => r.model === m && r.variant === v && r.bits === SELECT_BITS && r.seed === seed) ?? null;
-      const scored = gridOf(m).map((v) => ({ name: v.name, val: meanVal(seeds.map((seed) => rec(v.name, seed))) }));
-      if (scored.every((x) => x.val !== null)) return scored.reduce((b, x) => (x.val > b.val ? x : b)).name;
+      const is = (variant, seed) => (r) => r.model === m && r.variant === variant && r.bits === SELECT_BITS && r.seed === seed;
+      const w = winnerByMeanVal(m, (variant, seed) => selection.find(is(variant, seed)) ?? all.find(is(variant, seed)) ?? null);
+      if (w) return w.name;
     }
     const rs = selection.filter((r) => r.model === m && r.bits === SELECT_BITS && r.seed === SELECT_SEED);
     return rs.length ? bestByVal(rs).variant : null;
