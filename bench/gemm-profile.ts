@@ -11,7 +11,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { loadDataset } from '../src/data/node/load.js';
-import { BatchSampler, makeBatch } from '../src/data/batcher.js';
+import { BatchSampler, disposeBatch, makeBatch } from '../src/data/batcher.js';
 import { trainingSetView } from '../src/train/loop.js';
 import { createModel, getModelEntry } from '../src/models/registry.js';
 import { createNodeRuntime } from '../src/runtime/node-provider.js';
@@ -81,9 +81,7 @@ async function main(): Promise<void> {
       try {
         await model.trainStep(batch, epoch);
       } finally {
-        batch.image.dispose();
-        batch.text.dispose();
-        batch.labels?.dispose();
+        disposeBatch(batch);
       }
     };
     for (let i = 0; i < warmup; i++) await step();

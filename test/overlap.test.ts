@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { getRuntime } from './helpers.js';
 import { smallDataset } from './fixtures/small-dataset.js';
-import { makeBatch } from '../src/data/batcher.js';
+import { disposeBatch, makeBatch } from '../src/data/batcher.js';
 import type { Batch } from '../src/data/batch.js';
 import { createModel } from '../src/models/registry.js';
 import { train, trainingSetView } from '../src/train/loop.js';
@@ -41,9 +41,7 @@ describe('overlapped training steps', () => {
         },
         start: (batch) => model.trainStep(batch, 0),
         cleanup: (batch) => {
-          batch.image.dispose();
-          batch.text.dispose();
-          batch.labels?.dispose();
+          disposeBatch(batch);
         },
         done: (r) => {
           losses.push(r.loss);

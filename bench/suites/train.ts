@@ -18,7 +18,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadDataset } from '../../src/data/node/load.js';
-import { BatchSampler, makeBatch } from '../../src/data/batcher.js';
+import { BatchSampler, disposeBatch, makeBatch } from '../../src/data/batcher.js';
 import type { Dataset } from '../../src/data/dataset.js';
 import { trainingSetView } from '../../src/train/loop.js';
 import { runOverlappedSteps, STEPS_IN_FLIGHT } from '../../src/train/overlap.js';
@@ -205,9 +205,7 @@ async function parity(ctx: BenchContext, name: string, script: string, ds: Datas
         const r = await model.trainStep(batch, j0);
         losses.push({ total: r.loss, ...r.terms });
       } finally {
-        batch.image.dispose();
-        batch.text.dispose();
-        batch.labels?.dispose();
+        disposeBatch(batch);
       }
     }
     // The peer mirrors the model as built: if a configured part has no parameters in the model, say so
@@ -291,9 +289,7 @@ async function timeModel(ctx: BenchContext, model: HashModel, ds: Dataset, view:
         return pending;
       },
       cleanup: ({ batch }) => {
-        batch.image.dispose();
-        batch.text.dispose();
-        batch.labels?.dispose();
+        disposeBatch(batch);
         rss = Math.max(rss, process.memoryUsage.rss());
       },
       done: (r) => {

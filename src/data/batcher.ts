@@ -116,6 +116,13 @@ export interface ImageInput {
 }
 
 /** Upload the rows of one batch to the GPU (image, text, labels). The caller disposes (or tidies) them. */
+/** Free a batch's tensors (made by makeBatch). */
+export function disposeBatch(batch: Batch): void {
+  batch.image.dispose();
+  batch.text.dispose();
+  batch.labels?.dispose();
+}
+
 export function makeBatch(rt: Runtime, ds: Dataset, indices: Uint32Array, opts: { labels?: boolean; imageInput?: ImageInput } = {}): Batch {
   if (ds.imageDim === 0 && !opts.imageInput) throw new DataError(`${ds.name}: the dataset has no image features (imageDim 0); use the raw-image path or a dataset with features`);
   const m = indices.length;

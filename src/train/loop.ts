@@ -10,7 +10,7 @@
  */
 import { CmhashError, DataError } from '../runtime/errors.js';
 import type { HashModel, TrainingSetView } from '../models/types.js';
-import { BatchSampler, makeBatch, type ImageInput } from '../data/batcher.js';
+import { BatchSampler, disposeBatch, makeBatch, type ImageInput } from '../data/batcher.js';
 import { describeDataset, gatherRows, type Dataset } from '../data/dataset.js';
 import type { Batch } from '../data/batch.js';
 import { captureCheckpoint, newRunId, restoreCheckpoint, type Checkpoint, type EpochRecord, type LoopState } from './checkpoint.js';
@@ -194,9 +194,7 @@ export async function train(model: HashModel, ds: Dataset, config: TrainConfig, 
       start: (batch) => model.trainStep(batch, epoch),
       depth: model.overlapsSteps === true ? STEPS_IN_FLIGHT : 1,
       cleanup: (batch) => {
-        batch.image.dispose();
-        batch.text.dispose();
-        batch.labels?.dispose();
+        disposeBatch(batch);
       },
       done: (r, batch) => {
         const m = batch.indices.length;
