@@ -29,10 +29,13 @@ var<private> f1: vec4f;
 var<private> f2: vec4f;
 var<private> f3: vec4f;
 
-// KV = false: texel row k of B into bv, then on to row k + 1.
-fn load_row() {
-  bv = textureLoad(bt, texel, 0);
-  texel.y++;
+// KV = false: texel rows k … k + 3 of B into f0 … f3 (fetched together, so the fetches overlap), then on to row k + 4.
+fn load_rows() {
+  f0 = textureLoad(bt, texel, 0);
+  f1 = textureLoad(bt, texel + vec2u(0u, 1u), 0);
+  f2 = textureLoad(bt, texel + vec2u(0u, 2u), 0);
+  f3 = textureLoad(bt, texel + vec2u(0u, 3u), 0);
+  texel.y += 4u;
 }
 
 // KV = true: B(k..k+3, ·) of the 4 columns (k a multiple of 4).
@@ -52,11 +55,16 @@ fn mac(i: u32, av: f32) {
 
 // B(k + t, ·) of this lane's columns into bv, for step t (0…7) of an SGK block: from f0…f3 (KV) or a fetch.
 fn next_b(t: u32) {
+  let u = t % 4u;
   if (KV) {
-    let u = t % 4u;
     bv = vec4f(f0[u], f1[u], f2[u], f3[u]);
   } else {
-    load_row();
+    switch (u) {
+      case 0u: { bv = f0; }
+      case 1u: { bv = f1; }
+      case 2u: { bv = f2; }
+      default: { bv = f3; }
+    }
   }
 }
 
@@ -76,13 +84,13 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   for (; k < kmain; k += SGK) {
     for (var i = 0u; i < TM; i++) { ar[i] = a[aoff[i] + (k + lane) * p.sak]; }
     // subgroupBroadcast takes a constant lane: the steps are written out.
-    if (KV) { load_cols(k); }
+    if (KV) { load_cols(k); } else { load_rows(); }
     next_b(0u); for (var i = 0u; i < TM; i++) { mac(i, subgroupBroadcast(ar[i], 0u)); }
     next_b(1u); for (var i = 0u; i < TM; i++) { mac(i, subgroupBroadcast(ar[i], 1u)); }
     next_b(2u); for (var i = 0u; i < TM; i++) { mac(i, subgroupBroadcast(ar[i], 2u)); }
     next_b(3u); for (var i = 0u; i < TM; i++) { mac(i, subgroupBroadcast(ar[i], 3u)); }
     if (SGK == 8u) {
-      if (KV) { load_cols(k + 4u); }
+      if (KV) { load_cols(k + 4u); } else { load_rows(); }
       next_b(4u); for (var i = 0u; i < TM; i++) { mac(i, subgroupBroadcast(ar[i], 4u)); }
       next_b(5u); for (var i = 0u; i < TM; i++) { mac(i, subgroupBroadcast(ar[i], 5u)); }
       next_b(6u); for (var i = 0u; i < TM; i++) { mac(i, subgroupBroadcast(ar[i], 6u)); }
@@ -90,8 +98,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     }
   }
   for (; k < p.K; k++) {
-    if (KV) { load_cols(k - k % 4u); }
-    next_b(k % 4u);
+    if (KV) { load_cols(k - k % 4u); next_b(k % 4u); } else { bv = textureLoad(bt, texel, 0); texel.y++; }
     for (var i = 0u; i < TM; i++) { mac(i, a[aoff[i] + k * p.sak]); }
   }
   let cbase = z * p.batch_c;
