@@ -85,6 +85,7 @@ export function generatedDeclarations(name, d, opTable) {
   const fields = Object.entries(d.uniforms).map(([f, t]) => `${f}: ${WGSL_TYPE[t]}`);
   lines.push(`struct Params { ${fields.join(', ')} }`);
   if (d.wg !== null) lines.push(`override WG: u32 = ${d.wg}u;`);
+  if (d.epi !== undefined) lines.push(`const EPI: u32 = ${d.epi}u;`);
   lines.push('@group(0) @binding(0) var<uniform> p: Params;');
   Object.entries(d.bindings).forEach(([b, t], i) => {
     const [access, elem] = t.split(' ');
@@ -105,6 +106,7 @@ const OWN_DECLARATIONS = [
   [/^\s*struct\s+Params\b/m, 'struct Params'],
   [/@binding\(/, 'a @binding'],
   [/^\s*override\s+WG\b/m, 'override WG'],
+  [/^\s*const\s+EPI\b/m, 'const EPI'],
   [/^\s*fn\s+apply\b/m, 'fn apply'],
 ];
 

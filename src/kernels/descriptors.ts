@@ -26,6 +26,14 @@ export interface KernelDescriptor {
    * row; ceil(count / WG) workgroups folded by rt.grid); null when the wrapper passes workgroups itself.
    */
   readonly grid: readonly string[] | null;
+  /**
+   * Elements (of the `grid` count) each invocation handles (default 1): the grid is ceil(count / epi)
+   * invocations, and the kernel gets `const EPI: u32` (generated). The elementwise kernels take 16, four
+   * vec4s: lavapipe loads and stores storage per lane and per component, with a fixed cost per load or
+   * store instruction and per invocation, so vec4 accesses and several of them per invocation cut both
+   * (add on 131,072 elements: 640 → 210 µs, see BENCHMARKS.md, s7-elem).
+   */
+  readonly epi?: number;
 }
 
 const GEMM_UNIFORMS = {
@@ -91,11 +99,12 @@ export const KERNELS = {
     wg: 64, uniforms: { rows: 'u32', N: 'u32', act_alpha: 'f32' },
     bindings: { y: 'read f32', g: 'read f32', gz: 'read_write f32', gbias: 'read_write f32' }, grid: ['N'],
   },
+  // The elementwise kernels bind vec4s (kernels/vec4_grid.wgsl); a tensor binding covers whole vec4s (src/tensor/tensor.ts Storage).
   binary: {
     wg: 256,
     uniforms: { n: 'u32', rank: 'u32', alpha: 'f32', beta: 'f32', shape: 'dims', sa: 'dims', sb: 'dims' },
-    bindings: { a: 'read f32', b: 'read f32', y: 'read_write f32' },
-    grid: ['n'],
+    bindings: { a: 'read vec4f', b: 'read vec4f', y: 'read_write vec4f' },
+    grid: ['n'], epi: 16,
   },
   col2im: {
     wg: 64,
@@ -208,7 +217,7 @@ export const KERNELS = {
     wg: 64, uniforms: { rows: 'u32', blocks: 'u32', m: 'u32', d: 'u32' },
     bindings: { idx: 'read u32', v: 'read u32', y: 'read_write u32' }, grid: ['m', 'blocks'],
   },
-  scale_by: { wg: 256, uniforms: { n: 'u32' }, bindings: { x: 'read f32', s: 'read f32', y: 'read_write f32' }, grid: ['n'] },
+  scale_by: { wg: 256, uniforms: { n: 'u32' }, bindings: { x: 'read vec4f', s: 'read f32', y: 'read_write vec4f' }, grid: ['n'], epi: 16 },
   sgd: {
     wg: 256,
     uniforms: { rows: 'u32', invocations: 'u32' },
@@ -246,7 +255,7 @@ export const KERNELS = {
     bindings: { src: 'read f32', dst: 'read_write f32' },
     grid: ['n'],
   },
-  unary: { wg: 256, uniforms: { n: 'u32', alpha: 'f32', beta: 'f32' }, bindings: { x: 'read f32', y: 'read_write f32' }, grid: ['n'] },
+  unary: { wg: 256, uniforms: { n: 'u32', alpha: 'f32', beta: 'f32' }, bindings: { x: 'read vec4f', y: 'read_write vec4f' }, grid: ['n'], epi: 16 },
   unpack_bits: { wg: 256, uniforms: { n: 'u32', k: 'u32', words: 'u32' }, bindings: { packed: 'read u32', codes: 'read_write f32' }, grid: ['n', 'k'] },
 } as const satisfies Record<string, KernelDescriptor>;
 

@@ -17,11 +17,11 @@ export interface LaunchOptions {
   workgroups?: Workgroups;
 }
 
-/** Invocation count of a 1-D kernel from its uniforms (the product of the descriptor's grid fields). */
+/** Invocation count of a 1-D kernel from its uniforms (the product of the descriptor's grid fields, over its epi). */
 function gridCount(kernel: DescribedKernel, values: Readonly<Record<string, unknown>>): number {
-  const grid = KERNELS[kernel].grid;
-  if (!grid) throw new RangeError(`${kernel}: the descriptor has no 1-D grid; pass workgroups`);
-  return grid.reduce((n, f) => n * (values[f] as number), 1);
+  const d: { grid: readonly string[] | null; epi?: number } = KERNELS[kernel];
+  if (!d.grid) throw new RangeError(`${kernel}: the descriptor has no 1-D grid; pass workgroups`);
+  return Math.ceil(d.grid.reduce((n, f) => n * (values[f] as number), 1) / (d.epi ?? 1));
 }
 
 export function launch<K extends DescribedKernel>(

@@ -15,14 +15,24 @@ import { resolveReshape, sizeOf, validateShape, type Shape } from './shape.js';
  */
 export class Storage {
   private refs = 1;
-  /** What kernels bind: the buffer, this storage's offset and size (one object, reused by every bind). */
+  /**
+   * What kernels bind: the buffer, this storage's offset and size (one object, reused by every bind). It
+   * covers whole vec4s (the size rounded up to 16 bytes), so kernels that bind tensors as vec4s (the
+   * elementwise ones, kernels/vec4_grid.wgsl) reach every element: the rounding stays inside the buffer
+   * (the pool's sizes are multiples of 16) and belongs to no other tensor (a slice starts at a multiple
+   * of minStorageBufferOffsetAlignment, itself a multiple of 16).
+   */
   readonly binding: GPUBufferBinding;
 
   constructor(
     readonly runtime: Runtime, readonly buffer: GPUBuffer, readonly bytes: number,
     readonly byteOffset = 0, private readonly parent: Storage | null = null,
   ) {
-    this.binding = byteOffset === 0 && !parent ? { buffer } : { buffer, offset: byteOffset, size: Math.ceil(bytes / 4) * 4 };
+    const size = Math.max(16, Math.ceil(bytes / 16) * 16);
+    if (byteOffset % 16 !== 0 || byteOffset + size > buffer.size) {
+      throw new RangeError(`Storage: bytes [${byteOffset}, ${byteOffset + bytes}) rounded up to whole vec4s (${size} bytes) must start at a multiple of 16 and lie in the ${buffer.size}-byte buffer`);
+    }
+    this.binding = byteOffset === 0 && !parent ? { buffer } : { buffer, offset: byteOffset, size };
   }
 
   /**
