@@ -31,7 +31,7 @@ export interface KernelDescriptor {
    * invocations, and the kernel gets `const EPI: u32` (generated). The elementwise kernels take 16, four
    * vec4s: lavapipe loads and stores storage per lane and per component, with a fixed cost per load or
    * store instruction and per invocation, so vec4 accesses and several of them per invocation cut both
-   * (add on 131,072 elements: 640 → 210 µs, see BENCHMARKS.md, s7-elem).
+   * (add on 131,072 elements: 718 → 275 µs, see BENCHMARKS.md, s7-elem); bias_act_backward 4 columns.
    */
   readonly epi?: number;
 }
@@ -96,8 +96,8 @@ export const KERNELS = {
   awf_weights: { wg: 64, uniforms: { m: 'u32' }, bindings: { r: 'read f32', w: 'read_write f32' }, grid: ['m'] },
   // Fused activation backward + bias gradient of a linear layer (src/ops/matmul.ts); includes gemm_epilogue.wgsl.
   bias_act_backward: {
-    wg: 64, uniforms: { rows: 'u32', N: 'u32', act_alpha: 'f32' },
-    bindings: { y: 'read f32', g: 'read f32', gz: 'read_write f32', gbias: 'read_write f32' }, grid: ['N'],
+    wg: 16, uniforms: { rows: 'u32', N: 'u32', act_alpha: 'f32' },
+    bindings: { y: 'read f32', g: 'read f32', gz: 'read_write f32', gbias: 'read_write f32' }, grid: ['N'], epi: 4,
   },
   // The elementwise kernels bind vec4s (kernels/vec4_grid.wgsl); a tensor binding covers whole vec4s (src/tensor/tensor.ts Storage).
   binary: {
