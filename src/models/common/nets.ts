@@ -7,7 +7,7 @@
 import type { Runtime } from '../../runtime/runtime.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { Dropout, Linear, Module, MultiHeadAttention } from '../../nn/index.js';
-import { add, mul, mulScalar, reshape } from '../../ops/elementwise.js';
+import { mul, mulScalar, reshape } from '../../ops/elementwise.js';
 import { mean } from '../../ops/reduce.js';
 import { linear } from '../../ops/matmul.js';
 import { linearReluDropout } from '../../ops/linear-dropout.js';
@@ -75,7 +75,7 @@ export class TokenAttention extends Module {
   }
   forward(x: Tensor): Tensor {
     const t = reshape(x, [x.shape[0]!, this.tokens, this.tokenDim]);
-    const y = add(t, this.mha.forward(t));
+    const y = this.mha.forwardResidual(t);
     return this.pool === 'mean' ? mean(y, 1) : reshape(y, [x.shape[0]!, this.hidden]);
   }
 }
