@@ -10,6 +10,7 @@
 //   3 conv2d backward filter (z = 0):   A(o, k=(n,p)) = dy[n·a_hi + o·sam + p],  B(k=(n,oh,ow), n=(c,kh,kw)) = x
 // For modes 1–3, k splits as (k / a_div, k % a_div) on the A side. Out-of-range taps read as zero.
 //#include gemm_epilogue.wgsl
+//#include gemm_addend.wgsl
 //#include dropout_hash.wgsl
 
 override TN: u32 = 2u;         // columns per invocation, at most 8; TM·TN ≤ 64
@@ -153,7 +154,7 @@ fn gemm_store(wid: vec3u) {
         let ci = cbase + row * p.N + col;
         var o = activate(v);
         if (DROPOUT) { o = select(0.0, o * p.drop_scale, dropout_keep(ci, p.drop_seed, p.drop_threshold)); }
-        c[ci] = o;
+        c[ci] = plus_addend(o, ci);
       }
     }
   }

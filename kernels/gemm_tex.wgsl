@@ -9,6 +9,7 @@ enable subgroups;
 // four multiply-adds (BENCHMARKS.md, issue 13, s5-big). A is read as in gemm_sg.wgsl: lane l fetches
 // A(row, k + l) and subgroupBroadcast hands it to all lanes. Each invocation owns 4 adjacent columns.
 //#include gemm_epilogue.wgsl
+//#include gemm_addend.wgsl
 //#include dropout_hash.wgsl
 
 override TM: u32 = 16u;        // rows per invocation, at most 16 (TM·4 accumulators)
@@ -118,7 +119,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
         let ci = cbase + row * p.N + col;
         var o = activate(v);
         if (DROPOUT) { o = select(0.0, o * p.drop_scale, dropout_keep(ci, p.drop_seed, p.drop_threshold)); }
-        c[ci] = o;
+        c[ci] = plus_addend(o, ci);
       }
     }
   }

@@ -5,6 +5,7 @@
 // K step of BK stages an A and a B tile in workgroup memory (zero-filled outside the matrix), then
 // each invocation accumulates its RM×RN sub-tile from registers.
 //#include gemm_epilogue.wgsl
+//#include gemm_addend.wgsl
 
 override TX: u32 = 16u;        // invocations along N
 override TY: u32 = 16u;        // invocations along M
@@ -72,7 +73,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
       if (col < p.N) {
         var v = acc[i * RN + j];
         if (HAS_BIAS) { v += bias[col]; }
-        c[cbase + row * p.N + col] = activate(v);
+        let ci = cbase + row * p.N + col;
+        c[ci] = plus_addend(activate(v), ci);
       }
     }
   }

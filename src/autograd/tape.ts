@@ -56,13 +56,24 @@ export function needsGrad(inputs: readonly Tensor[]): boolean {
   return gradEnabled && inputs.some((t) => t.requiresGrad);
 }
 
-/** Attach a backward rule to `out` if any input requires a gradient. Returns `out`. */
-export function record(out: Tensor, op: string, inputs: readonly Tensor[], backward: GradNode['backward']): Tensor {
+/**
+ * Attach a backward rule to `out` if any input requires a gradient. Returns `out`. `sumsInto`: the rule
+ * takes the gradients gathered so far and returns them summed with its own (GradNode).
+ */
+export function record(out: Tensor, op: string, inputs: readonly Tensor[], backward: GradNode['backward'], opts: { sumsInto?: boolean } = {}): Tensor {
   if (needsGrad(inputs)) {
     out.requiresGrad = true;
-    out.node = { op, inputs, backward };
+    out.node = opts.sumsInto ? { op, inputs, backward, sumsInto: true } : { op, inputs, backward };
   }
   return out;
+}
+
+/**
+ * The gradients gathered so far for a summing node's inputs: an input listed twice gets it at its first
+ * position only (the sum must include it once; the tape adds the second position's own gradient after).
+ */
+function gathered(inputs: readonly Tensor[], grads: Map<Tensor, Tensor>): (Tensor | undefined)[] {
+  return inputs.map((inp, i) => (inp.requiresGrad && inputs.indexOf(inp) === i ? grads.get(inp) : undefined));
 }
 
 /** Mark a tensor as a leaf that accumulates a gradient. */
@@ -125,7 +136,8 @@ export function backward(root: Tensor, gradOutput?: Tensor): void {
         prev?.dispose();
         continue;
       }
-      const inGrads = t.node.backward(g);
+      const into = t.node.sumsInto ? gathered(t.node.inputs, grads) : undefined;
+      const inGrads = t.node.backward(g, into);
       t.node.inputs.forEach((inp, i) => {
         const gi = inGrads[i];
         if (!gi || !inp.requiresGrad) return;
@@ -133,7 +145,8 @@ export function backward(root: Tensor, gradOutput?: Tensor): void {
           throw new ShapeError(`backward of ${t.node!.op}: gradient for input ${i} has shape ${fmtShape(gi.shape)}, input has ${fmtShape(inp.shape)}`);
         }
         const prev = grads.get(inp);
-        grads.set(inp, prev ? add(prev, gi) : gi);
+        // A summing rule's gradient already includes `prev` where it was handed over.
+        grads.set(inp, prev && !into?.[i] ? add(prev, gi) : gi);
       });
     }
   });

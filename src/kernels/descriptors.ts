@@ -49,7 +49,8 @@ const GEMM_UNIFORMS = {
   // Dropout in the epilogue (DROPOUT; gemm_sg / gemm_reg): the dropout kernel's seed, threshold and scale.
   drop_seed: 'u32', drop_threshold: 'u32', drop_scale: 'f32',
 } as const;
-const GEMM_BINDINGS = { a: 'read f32', b: 'read f32', bias: 'read f32', c: 'read_write f32' } as const;
+// addend: R of a fused sum C = act(A·B + bias) + R (ADDEND; laid out as C), else any buffer (unread).
+const GEMM_BINDINGS = { a: 'read f32', b: 'read f32', bias: 'read f32', c: 'read_write f32', addend: 'read f32' } as const;
 const ROWS_EPS = { rows: 'u32', d: 'u32', eps: 'f32' } as const;
 /**
  * The two scans of a Hamming search (hamming_hist, hamming_emit) over one database chunk: its blocks of
@@ -140,11 +141,11 @@ export const KERNELS = {
   gemm_sg: { wg: 8, uniforms: GEMM_UNIFORMS, bindings: GEMM_BINDINGS, grid: null },
   gemm_tiled: { wg: null, uniforms: GEMM_UNIFORMS, bindings: GEMM_BINDINGS, grid: null },
   // Dense GEMM with B read from an rgba32float texture copied from B's buffer (see gemm_tex.wgsl).
-  gemm_tex: { wg: 8, uniforms: GEMM_UNIFORMS, bindings: { a: 'read f32', bt: 'texture f32', bias: 'read f32', c: 'read_write f32' }, grid: null },
+  gemm_tex: { wg: 8, uniforms: GEMM_UNIFORMS, bindings: { a: 'read f32', bt: 'texture f32', bias: 'read f32', c: 'read_write f32', addend: 'read f32' }, grid: null },
   // Second pass of a split-K GEMM: n = batch·M·N outputs, each the sum of S partials, then bias + activation.
   gemm_splitk: {
     wg: 64, uniforms: { n: 'u32', N: 'u32', MN: 'u32', S: 'u32', act_alpha: 'f32' },
-    bindings: { part: 'read f32', bias: 'read f32', c: 'read_write f32' }, grid: ['n'],
+    bindings: { part: 'read f32', bias: 'read f32', c: 'read_write f32', addend: 'read f32' }, grid: ['n'],
   },
   hamming_dist: {
     wg: 256, uniforms: { nq: 'u32', n: 'u32', last_mask: 'u32' },

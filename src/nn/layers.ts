@@ -37,9 +37,9 @@ export class Linear extends Module {
     this.bias = opts.bias === false ? null : this.registerParameter('bias', uniformParam(rt, rng, [outFeatures], bound));
   }
 
-  /** x: [..., in] (rank 2 or 3). */
-  forward(x: Tensor): Tensor {
-    return linear(x, this.weight, this.bias, this.activation);
+  /** x: [..., in] (rank 2 or 3). residual (the output's shape): added to the output in the same pass. */
+  forward(x: Tensor, residual?: Tensor): Tensor {
+    return linear(x, this.weight, this.bias, this.activation, 1, residual);
   }
 }
 

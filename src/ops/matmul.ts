@@ -5,6 +5,7 @@
  */
 import { ShapeError, fmtShape } from '../runtime/errors.js';
 import { Tensor } from '../tensor/tensor.js';
+import { shapesEqual } from '../tensor/shape.js';
 import { record } from '../autograd/tape.js';
 import { binaryRaw, unaryRaw } from './elementwise.js';
 import { sum } from './reduce.js';
@@ -27,6 +28,8 @@ export interface MatmulOptions {
   activation?: Activation;
   /** Scale for 'scaledTanh' (y = tanh(alpha·x)) and 'scaledRelu' (y = alpha·max(x, 0)). */
   alpha?: number;
+  /** The output's shape, added after the activation in the GEMM's store (a residual connection); with gradients, activation 'none' only. */
+  addend?: Tensor;
 }
 
 export function checkActivation(op: string, act: string): Activation {
@@ -113,11 +116,13 @@ export interface GemmEpilogue {
   alpha: number;
   /** Dropout after the activation: in the store of gemm_sg / gemm_reg / gemm_tex, else a separate dropout pass. */
   dropout?: EpilogueDropout;
+  /** Added after the activation, laid out as C (C = act(A·B + bias) + addend); not with dropout or a convolution. */
+  addend?: Tensor | null;
 }
 
 /** Workgroups of one GEMM dispatch (x along N, y along M, z = batch) and the kernel to run. */
 function gemmLaunch(g: GemmGeometry, cfg: GemmConfig, ep: GemmEpilogue, cv?: ConvGeometry): { wg: [number, number, number]; spec: KernelSpec; kAlign: number } {
-  const common = { HAS_BIAS: ep.bias !== null, ACT: ACTIVATIONS[ep.act] };
+  const common = { HAS_BIAS: ep.bias !== null, ACT: ACTIVATIONS[ep.act], ADDEND: !!ep.addend };
   if (cfg.kind === 'tiled') {
     if (cv) throw new ShapeError('conv2d: the workgroup-tiled GEMM has no convolution mode');
     return {
@@ -166,6 +171,7 @@ export function dispatchGemm(
   const op = cv ? 'conv2d' : 'matmul';
   const maxWg = rt.limits.maxComputeWorkgroupsPerDimension;
   if (g.batch > maxWg) throw new ShapeError(`${op}: batch ${g.batch} exceeds ${maxWg} workgroups per dimension`);
+  if (ep.addend && (ep.dropout || cv)) throw new ShapeError(`${op}: an addend is applied after the activation of a dense GEMM without dropout`);
   const split = gemmSplit(rt, g, cfg, ep, cv);
   if (ep.dropout && (split.nsplit > 1 || cfg.kind === 'tiled' || cv)) {
     // Only the register-blocked kernels' unsplit dense store applies the mask: otherwise a dropout pass after.
@@ -177,14 +183,14 @@ export function dispatchGemm(
   }
   if (split.nsplit > 1) {
     // Pass 1: raw partial sums [batch, nsplit, M, N], no epilogue; pass 2 sums them and applies it.
-    const raw: GemmEpilogue = { bias: null, act: 'none', alpha: 0 };
+    const raw: GemmEpilogue = { bias: null, act: 'none', alpha: 0, addend: null };
     const { wg, spec } = gemmLaunch(g, cfg, raw);
     if (wg[0] > maxWg || wg[1] > maxWg) throw new ShapeError(`${op}: output ${g.M}×${g.N} needs more than ${maxWg} workgroups per dimension`);
     const part = Tensor.empty(rt, [g.batch * split.nsplit * g.M * g.N], 'f32');
-    rt.dispatch(spec, [a.buffer, b.buffer, a.buffer, part.buffer], [wg[0], wg[1], g.batch * split.nsplit], gemmUniforms(g, 0, undefined, g.M * g.N, split));
-    launch(rt, 'gemm_splitk', [part.buffer, (ep.bias ?? part).buffer, c.buffer],
+    rt.dispatch(spec, [a.buffer, b.buffer, a.buffer, part.buffer, a.buffer], [wg[0], wg[1], g.batch * split.nsplit], gemmUniforms(g, 0, undefined, g.M * g.N, split));
+    launch(rt, 'gemm_splitk', [part.buffer, (ep.bias ?? part).buffer, c.buffer, (ep.addend ?? part).buffer],
       { n: g.batch * g.M * g.N, N: g.N, MN: g.M * g.N, S: split.nsplit, act_alpha: ep.alpha },
-      { constants: { HAS_BIAS: ep.bias !== null, ACT: ACTIVATIONS[ep.act] } });
+      { constants: { HAS_BIAS: ep.bias !== null, ACT: ACTIVATIONS[ep.act], ADDEND: !!ep.addend } });
     part.dispose();
     return;
   }
@@ -197,7 +203,7 @@ export function dispatchGemm(
   }
   const { wg, spec } = gemmLaunch(g, cfg, ep, cv);
   if (wg[0] > maxWg || wg[1] > maxWg) throw new ShapeError(`${op}: output ${g.M}×${g.N} needs more than ${maxWg} workgroups per dimension`);
-  rt.dispatch(spec, [a.buffer, b.buffer, (ep.bias ?? a).buffer, c.buffer], wg, gemmUniforms(g, ep.alpha, cv, undefined, undefined, ep.dropout));
+  rt.dispatch(spec, [a.buffer, b.buffer, (ep.bias ?? a).buffer, c.buffer, (ep.addend ?? a).buffer], wg, gemmUniforms(g, ep.alpha, cv, undefined, undefined, ep.dropout));
 }
 
 /** How gemm_tex sees B: row-major K×N (texels along n) or stored transposed N×K (KV: texels along k). */
@@ -228,9 +234,9 @@ function dispatchGemmTextureB(a: Tensor, b: Tensor, c: Tensor, g: GemmGeometry, 
   const maxWg = rt.limits.maxComputeWorkgroupsPerDimension;
   if (wg[0] > maxWg || wg[1] > maxWg) throw new ShapeError(`matmul: output ${g.M}×${g.N} needs more than ${maxWg} workgroups per dimension`);
   const bt = rt.copyToTexture(b.buffer, layout.width, layout.height);
-  const constants: Record<string, number | boolean> = { WG: cfg.WG, TM: tm, SGK: cfg.SGK, KV: layout.kv, HAS_BIAS: ep.bias !== null, ACT: ACTIVATIONS[ep.act] };
+  const constants: Record<string, number | boolean> = { WG: cfg.WG, TM: tm, SGK: cfg.SGK, KV: layout.kv, HAS_BIAS: ep.bias !== null, ACT: ACTIVATIONS[ep.act], ADDEND: !!ep.addend };
   if (ep.dropout) constants.DROPOUT = true;
-  rt.dispatch({ kernel: 'gemm_tex', constants }, [a.buffer, bt, (ep.bias ?? a).buffer, c.buffer], wg, gemmUniforms(g, ep.alpha, undefined, undefined, undefined, ep.dropout));
+  rt.dispatch({ kernel: 'gemm_tex', constants }, [a.buffer, bt, (ep.bias ?? a).buffer, c.buffer, (ep.addend ?? a).buffer], wg, gemmUniforms(g, ep.alpha, undefined, undefined, undefined, ep.dropout));
 }
 
 interface Plan {
@@ -293,12 +299,19 @@ export function matmulRaw(a: Tensor, b: Tensor, opts: RawMatmulOptions = {}): Te
   if (geom.K === 0) {
     throw new ShapeError(`matmul: inner dimension K is 0 (a ${fmtShape(a.shape)}, b ${fmtShape(b.shape)})`);
   }
-  const c = Tensor.empty(a.runtime, outShape, 'f32');
+  const addend = opts.addend;
+  if (addend) {
+    checkTensor('matmul', 'addend', addend, 'f32');
+    checkSameRuntime('matmul', a, addend);
+    if (!shapesEqual(addend.shape, outShape)) throw new ShapeError(`matmul: addend ${fmtShape(addend.shape)} must have the output's shape ${fmtShape(outShape)} (a ${fmtShape(a.shape)}, b ${fmtShape(b.shape)})`);
+  }
   const drop = opts.dropout;
   if (drop && !(drop.p > 0 && drop.p < 1 && Number.isInteger(drop.seed) && drop.seed >= 0 && drop.seed <= 0xffffffff)) {
     throw new RangeError(`matmul: dropout needs p in (0, 1) and a u32 seed, got p ${drop.p}, seed ${drop.seed}`);
   }
-  dispatchGemm(a, b, c, geom, { bias: opts.bias ?? null, act, alpha: opts.alpha ?? 1, dropout: drop });
+  if (drop && addend) throw new RangeError('matmul: an addend with dropout is not supported (add it after)');
+  const c = Tensor.empty(a.runtime, outShape, 'f32');
+  dispatchGemm(a, b, c, geom, { bias: opts.bias ?? null, act, alpha: opts.alpha ?? 1, dropout: drop, addend: addend ?? null });
   return c;
 }
 
@@ -309,46 +322,64 @@ export function matmulRaw(a: Tensor, b: Tensor, opts: RawMatmulOptions = {}): Te
  */
 export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   if ((opts as RawMatmulOptions).dropout) throw new RangeError('matmul: no backward rule with dropout; use linearReluDropout or matmulRaw');
+  // The activation's derivative is read from the output, which the addend shifts.
+  if (opts.addend && (opts.activation ?? 'none') !== 'none') throw new RangeError(`matmul: an addend needs activation 'none' for gradients (got '${opts.activation}'; matmulRaw takes both)`);
   const y = matmulRaw(a, b, opts);
   const transA = opts.transA ?? false, transB = opts.transB ?? false;
   const act = opts.activation ?? 'none';
   const alpha = opts.alpha ?? 1;
-  const bias = opts.bias;
-  const inputs = bias ? [a, b, bias] : [a, b];
-  return record(y, 'matmul', inputs, (g) => {
+  const bias = opts.bias, addend = opts.addend;
+  const inputs = [a, b, ...(bias ? [bias] : []), ...(addend ? [addend] : [])];
+  return record(y, 'matmul', inputs, (g, into) => {
     // Activation derivative and bias gradient in one pass (the bias is per output column).
     const { gz, gbias } = epilogueBackward(act, y, g, alpha, !!bias?.requiresGrad);
-    return [...matmulBackward(a, b, gz, transA, transB), gbias];
-  });
+    const plus = (i: number, gi: Tensor | null): Tensor | null => (gi && into?.[i] ? binaryRaw('add', into[i]!, gi) : gi);
+    const [ga, gb] = matmulBackward(a, b, gz, transA, transB, into?.[0], into?.[1]);
+    // The addend's gradient is g itself (as add's).
+    return [ga, gb, ...(bias ? [plus(2, gbias)] : []), ...(addend ? [plus(bias ? 3 : 2, addend.requiresGrad ? g : null)] : [])];
+  }, { sumsInto: true });
 }
 
 /**
  * Gradients of C = op(a)·op(b) given gz = dL/dC (null for an operand that needs none):
- * d(opA) = gz·opBᵀ, d(opB) = opAᵀ·gz; a transposed operand takes the transpose.
+ * d(opA) = gz·opBᵀ, d(opB) = opAᵀ·gz; a transposed operand takes the transpose. intoA / intoB: a gradient
+ * gathered so far, returned summed with the operand's own (in the GEMM's store unless a batch sum follows).
  */
-export function matmulBackward(a: Tensor, b: Tensor, gz: Tensor, transA: boolean, transB: boolean): [Tensor | null, Tensor | null] {
+export function matmulBackward(a: Tensor, b: Tensor, gz: Tensor, transA: boolean, transB: boolean, intoA?: Tensor, intoB?: Tensor): [Tensor | null, Tensor | null] {
   let ga: Tensor | null = null;
   let gb: Tensor | null = null;
+  // The GEMM's addend when its output is the operand's gradient as is (no batch sum after it).
+  const direct = (into: Tensor | undefined, batched: boolean): Tensor | undefined => (batched ? undefined : into);
+  const summed = (gi: Tensor, into: Tensor | undefined, fused: boolean): Tensor => (into && !fused ? binaryRaw('add', into, gi) : gi);
   if (a.requiresGrad) {
-    ga = transA ? matmulRaw(b, gz, { transA: transB, transB: true }) : matmulRaw(gz, b, { transB: !transB });
-    if (ga.rank > a.rank) ga = sum(ga, 0);
+    const batched = gz.rank > a.rank;
+    const addend = direct(intoA, batched);
+    ga = transA ? matmulRaw(b, gz, { transA: transB, transB: true, addend }) : matmulRaw(gz, b, { transB: !transB, addend });
+    if (batched) ga = sum(ga, 0);
+    ga = summed(ga, intoA, !!addend);
   }
   if (b.requiresGrad) {
     if (a.rank === 3 && b.rank === 2 && !transA) {
       // A batch of rows against one shared b: a single GEMM over the flattened rows, no batch reduction.
       const a2 = a.view([-1, a.shape[2]!]);
       const g2 = gz.view([-1, gz.shape[2]!]);
-      gb = transB ? matmulRaw(g2, a2, { transA: true }) : matmulRaw(a2, g2, { transA: true });
+      gb = transB ? matmulRaw(g2, a2, { transA: true, addend: intoB }) : matmulRaw(a2, g2, { transA: true, addend: intoB });
     } else {
-      gb = transB ? matmulRaw(gz, a, { transA: true, transB: transA }) : matmulRaw(a, gz, { transA: !transA });
-      if (gb.rank > b.rank) gb = sum(gb, 0);
+      const batched = b.rank < Math.max(a.rank, gz.rank);
+      const addend = direct(intoB, batched);
+      gb = transB ? matmulRaw(gz, a, { transA: true, transB: transA, addend }) : matmulRaw(a, gz, { transA: !transA, addend });
+      if (batched) gb = sum(gb, 0);
+      gb = summed(gb, intoB, !!addend);
     }
   }
   return [ga, gb];
 }
 
-/** x·w + b with w stored [in, out] (x: [..., in] of rank 2 or 3), optional fused activation. */
-export function linear(x: Tensor, w: Tensor, b?: Tensor | null, activation: Activation = 'none', alpha = 1): Tensor {
+/**
+ * x·w + b with w stored [in, out] (x: [..., in] of rank 2 or 3), optional fused activation; `addend` (the
+ * output's shape) is added after it in the same pass (a residual connection).
+ */
+export function linear(x: Tensor, w: Tensor, b?: Tensor | null, activation: Activation = 'none', alpha = 1, addend?: Tensor): Tensor {
   checkTensor('linear', 'x', x, 'f32');
   checkTensor('linear', 'w', w, 'f32');
   checkRank('linear', 'w', w, 2);
@@ -356,5 +387,5 @@ export function linear(x: Tensor, w: Tensor, b?: Tensor | null, activation: Acti
   if (x.shape[x.rank - 1] !== w.shape[0]) {
     throw new ShapeError(`linear: x ${fmtShape(x.shape)} has ${x.shape[x.rank - 1]} features, w ${fmtShape(w.shape)} expects ${w.shape[0]} ([in, out])`);
   }
-  return matmul(x, w, { bias: b ?? undefined, activation, alpha });
+  return matmul(x, w, { bias: b ?? undefined, activation, alpha, addend });
 }

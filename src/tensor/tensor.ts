@@ -63,7 +63,13 @@ export class Storage {
 export interface GradNode {
   op: string;
   inputs: readonly Tensor[];
-  backward: (gradOutput: Tensor) => readonly (Tensor | null | undefined)[];
+  /**
+   * Input gradients from the output's. With `sumsInto`, backward() gets `into[i]`, the gradient input i has
+   * gathered so far (or undefined), and returns into[i] + its own gradient for every i where into[i] is given
+   * (e.g. summed in a GEMM's store: one pass, not the GEMM's and the tape's add).
+   */
+  backward: (gradOutput: Tensor, into?: readonly (Tensor | undefined)[]) => readonly (Tensor | null | undefined)[];
+  sumsInto?: boolean;
 }
 
 let nextId = 0;

@@ -7,7 +7,7 @@
 import type { Runtime } from '../../runtime/runtime.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { Dropout, Linear, Module, MultiHeadAttention } from '../../nn/index.js';
-import { add, mul, mulScalar, reshape } from '../../ops/elementwise.js';
+import { mul, mulScalar, reshape } from '../../ops/elementwise.js';
 import { mean } from '../../ops/reduce.js';
 import { linear } from '../../ops/matmul.js';
 import { linearReluDropout } from '../../ops/linear-dropout.js';
@@ -75,9 +75,15 @@ export class TokenAttention extends Module {
   }
   forward(x: Tensor): Tensor {
     const t = reshape(x, [x.shape[0]!, this.tokens, this.tokenDim]);
-    const y = add(t, this.mha.forward(t));
+    const y = this.mha.forwardResidual(t);
     return this.pool === 'mean' ? mean(y, 1) : reshape(y, [x.shape[0]!, this.hidden]);
   }
+}
+
+/** The input-dropout rule (FeatureHashNet, and the paired models' config key that sets it): p in [0, 1), feature input only. */
+export function checkInputDropout(what: string, p: number, rawImages: boolean): void {
+  if (!(p >= 0 && p < 1)) throw new CmhashError(`${what} must be in [0, 1), got ${p}`);
+  if (p > 0 && rawImages) throw new CmhashError(`${what} needs feature input, not raw images (imageInput 'cnnf')`);
 }
 
 export class FeatureHashNet extends Module {
@@ -109,8 +115,7 @@ export class FeatureHashNet extends Module {
     this.tokenAtt = o.tokenAttention ? this.registerModule('tokens', new TokenAttention(rt, o.hidden, o.tokenAttention.tokens, o.tokenAttention.heads, o.tokenAttention.pool, o.rng.fork())) : null;
     this.head = this.registerModule('head', new Linear(rt, this.tokenAtt ? this.tokenAtt.outDim : o.hidden, o.bits, { rng: o.rng }));
     const pIn = o.inputDropout ?? 0;
-    if (!(pIn >= 0 && pIn < 1)) throw new CmhashError(`FeatureHashNet: inputDropout must be in [0, 1), got ${pIn}`);
-    if (pIn > 0 && o.cnnf) throw new CmhashError(`FeatureHashNet: inputDropout needs feature vectors, not raw images (CNN-F)`);
+    checkInputDropout('FeatureHashNet: inputDropout', pIn, !!o.cnnf);
     // Forked last, so the other modules' initial weights do not depend on whether it exists.
     this.inDrop = pIn > 0 ? this.registerModule('inDrop', new Dropout(pIn, { rng: o.rng.fork() })) : null;
   }

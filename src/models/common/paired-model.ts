@@ -14,7 +14,7 @@ import { Rng } from '../../util/rng.js';
 import type { Batch, HashModel, Modality, ModelInfo, StepResult, TrainingSetView } from '../types.js';
 import type { HostFileReader, ModelDims } from '../registry.js';
 import { cosineReconstructionLoss } from './losses.js';
-import { FeatureHashNet, unitVarianceScale, type HashNetOptions } from './nets.js';
+import { FeatureHashNet, checkInputDropout, unitVarianceScale, type HashNetOptions } from './nets.js';
 import { loadCnnfWeights, readWeightsFile, validateImageInput, withRawImageDims, type ImageInputConfig } from './cnnf.js';
 import { jointTarget, type TargetConfig } from './targets.js';
 import { readScalars, stepResult } from './step.js';
@@ -139,8 +139,7 @@ export abstract class PairedHashModel<M extends Module = Module> implements Hash
     }
     validateImageInput(name, cfg);
     if (!(Number.isFinite(cfg.imageWeightDecayScale) && cfg.imageWeightDecayScale >= 0)) throw new CmhashError(`${name}: config imageWeightDecayScale must be a finite number ≥ 0, got ${cfg.imageWeightDecayScale}`);
-    if (!(cfg.imageInputDropout >= 0 && cfg.imageInputDropout < 1)) throw new CmhashError(`${name}: config imageInputDropout must be in [0, 1), got ${cfg.imageInputDropout}`);
-    if (cfg.imageInputDropout > 0 && cfg.imageInput === 'cnnf') throw new CmhashError(`${name}: config imageInputDropout needs feature input, not imageInput 'cnnf'`);
+    checkInputDropout(`${name}: config imageInputDropout`, cfg.imageInputDropout, cfg.imageInput === 'cnnf');
     const rng = new Rng(seed);
     // Raw images: CNN-F replaces fc(hidden); the image Si-Attention becomes JSGHCA's conv-map mask after conv5.
     const raw = cfg.imageInput === 'cnnf';
