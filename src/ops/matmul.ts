@@ -171,7 +171,7 @@ export function dispatchGemm(
   const op = cv ? 'conv2d' : 'matmul';
   const maxWg = rt.limits.maxComputeWorkgroupsPerDimension;
   if (g.batch > maxWg) throw new ShapeError(`${op}: batch ${g.batch} exceeds ${maxWg} workgroups per dimension`);
-  if (ep.addend && (ep.dropout || cv)) throw new ShapeError(`${op}: an addend is applied after the activation of a dense GEMM without dropout`);
+  if (ep.addend && (ep.dropout || cv)) throw new ShapeError(`${op}: an addend needs a dense GEMM without dropout (not a convolution)`);
   const split = gemmSplit(rt, g, cfg, ep, cv);
   if (ep.dropout && (split.nsplit > 1 || cfg.kind === 'tiled' || cv)) {
     // Only the register-blocked kernels' unsplit dense store applies the mask: otherwise a dropout pass after.
