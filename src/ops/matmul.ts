@@ -333,11 +333,17 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   return record(y, 'matmul', inputs, (g, into) => {
     // Activation derivative and bias gradient in one pass (the bias is per output column).
     const { gz, gbias } = epilogueBackward(act, y, g, alpha, !!bias?.requiresGrad);
-    const plus = (i: number, gi: Tensor | null): Tensor | null => (gi && into?.[i] ? binaryRaw('add', into[i]!, gi) : gi);
     const [ga, gb] = matmulBackward(a, b, gz, transA, transB, into?.[0], into?.[1]);
     // The addend's gradient is g itself (as add's).
-    return [ga, gb, ...(bias ? [plus(2, gbias)] : []), ...(addend ? [plus(bias ? 3 : 2, addend.requiresGrad ? g : null)] : [])];
+    return [ga, gb, ...(bias ? [sumInto(gbias, into?.[2])] : []), ...(addend ? [sumInto(addend.requiresGrad ? g : null, into?.[bias ? 3 : 2])] : [])];
   }, { sumsInto: true });
+}
+
+/** into + gi when a summing rule was handed a gathered gradient (into), else gi (the tape's order: prev + own). */
+function sumInto(gi: Tensor, into: Tensor | undefined): Tensor;
+function sumInto(gi: Tensor | null, into: Tensor | undefined): Tensor | null;
+function sumInto(gi: Tensor | null, into: Tensor | undefined): Tensor | null {
+  return gi && into ? binaryRaw('add', into, gi) : gi;
 }
 
 /**
@@ -348,15 +354,12 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
 export function matmulBackward(a: Tensor, b: Tensor, gz: Tensor, transA: boolean, transB: boolean, intoA?: Tensor, intoB?: Tensor): [Tensor | null, Tensor | null] {
   let ga: Tensor | null = null;
   let gb: Tensor | null = null;
-  // The GEMM's addend when its output is the operand's gradient as is (no batch sum after it).
-  const direct = (into: Tensor | undefined, batched: boolean): Tensor | undefined => (batched ? undefined : into);
-  const summed = (gi: Tensor, into: Tensor | undefined, fused: boolean): Tensor => (into && !fused ? binaryRaw('add', into, gi) : gi);
   if (a.requiresGrad) {
+    // Summed in the GEMM's store when its output is the gradient as is (no batch sum after it).
     const batched = gz.rank > a.rank;
-    const addend = direct(intoA, batched);
+    const addend = batched ? undefined : intoA;
     ga = transA ? matmulRaw(b, gz, { transA: transB, transB: true, addend }) : matmulRaw(gz, b, { transB: !transB, addend });
-    if (batched) ga = sum(ga, 0);
-    ga = summed(ga, intoA, !!addend);
+    if (batched) ga = sumInto(sum(ga, 0), intoA);
   }
   if (b.requiresGrad) {
     if (a.rank === 3 && b.rank === 2 && !transA) {
@@ -366,10 +369,9 @@ export function matmulBackward(a: Tensor, b: Tensor, gz: Tensor, transA: boolean
       gb = transB ? matmulRaw(g2, a2, { transA: true, addend: intoB }) : matmulRaw(a2, g2, { transA: true, addend: intoB });
     } else {
       const batched = b.rank < Math.max(a.rank, gz.rank);
-      const addend = direct(intoB, batched);
+      const addend = batched ? undefined : intoB;
       gb = transB ? matmulRaw(gz, a, { transA: true, transB: transA, addend }) : matmulRaw(a, gz, { transA: !transA, addend });
-      if (batched) gb = sum(gb, 0);
-      gb = summed(gb, intoB, !!addend);
+      if (batched) gb = sumInto(sum(gb, 0), intoB);
     }
   }
   return [ga, gb];
