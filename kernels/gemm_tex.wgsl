@@ -54,7 +54,7 @@ fn mac(i: u32, av: f32) {
   acc[i * 4u + 3u] = fma(av, bv.w, acc[i * 4u + 3u]);
 }
 
-// B(k + t, ·) of this lane's columns into bv, for step t (0…7) of an SGK block: from f0…f3 (KV) or a fetch.
+// B(k + t, ·) of this lane's columns into bv, for step t (0…7) of an SGK block, from the texels load_cols / load_rows fetched.
 fn next_b(t: u32) {
   let u = t % 4u;
   if (KV) {
