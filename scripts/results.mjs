@@ -198,6 +198,13 @@ const ABLATIONS = {
     { name: 'no attention (JSGHCA-6: AWM target only)', config: { ...DJSRH_REF, ablation: '6' } },
     { name: "DJSRH's β-mix target (β .3) with attention", config: { ...DJSRH_REF, target: { fusion: 'beta', beta: 0.3 } } },
   ],
+  // HFAH's cumulative ablations (src/models/hfah/config.ts): what carries HFAH's image→text over SSAH (0.289 vs
+  // 0.252). HFAH-1 differs from SSAH only in its losses (Eq. 5, the label net's code in B and in the quantisation).
+  hfah: [
+    { name: 'HFAH-1: label-guided base', config: { ablation: '1' } },
+    { name: 'HFAH-2: + hybrid attention', config: { ablation: '2' } },
+    { name: 'HFAH-3: + multi-scale fusion (no reconstruction, no D1/D2)', config: { ablation: '3' } },
+  ],
   umha: [
     { name: 'no top-K neighbourhoods', config: { ...DJSRH_REF, target: { beta: 0.3 }, neighbourhoods: false } },
   ],
