@@ -9,10 +9,15 @@
 //#include common.wgsl
 //#include attention_rows.wgsl
 
-// Row r (ordered item, head, token) → (token, head, item).
-fn token_of(r: u32) -> vec3u {
+// Row r, ordered (item, head, token): its token t, head h, item b, the (item, head) pair bh and its offset.
+struct HeadRow { t: u32, h: u32, b: u32, bh: u32, at: u32 }
+
+fn head_row(r: u32) -> HeadRow {
   let bh = r / p.T;
-  return vec3u(r % p.T, bh % p.H, bh / p.H);
+  let t = r % p.T;
+  let h = bh % p.H;
+  let b = bh / p.H;
+  return HeadRow(t, h, b, bh, at_row(b, t, h));
 }
 
 fn dot_qk(a: u32, c: u32) -> f32 {
@@ -25,16 +30,13 @@ fn dot_qk(a: u32, c: u32) -> f32 {
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let r = global_index(gid, nwg);
   if (r >= p.rows) { return; }
-  let t = token_of(r);
-  let i = t.x;
-  let h = t.y;
-  let b = t.z;
-  let qi = at_row(b, i, h);
+  let me = head_row(r);
+  let qi = me.at;
   var acc: array<f32, MAX_DH>;
   var m = -bitcast<f32>(0x7f7fffffu);
   var l = 0.0;
   for (var j = 0u; j < p.T; j++) {
-    let kj = at_row(b, j, h);
+    let kj = at_row(me.b, j, me.h);
     let s = p.scale * dot_qk(qi, kj);
     let mn = max(m, s);
     let c = exp(m - mn);
@@ -65,16 +67,13 @@ fn dot_gv(a: u32, c: u32) -> f32 {
 fn dq(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let r = global_index(gid, nwg);
   if (r >= p.rows) { return; }
-  let t = token_of(r);
-  let i = t.x;
-  let h = t.y;
-  let b = t.z;
-  let qi = at_row(b, i, h);
+  let me = head_row(r);
+  let qi = me.at;
   let di = dot_go(qi);
   let li = lse[r];
   var acc: array<f32, MAX_DH>;
   for (var j = 0u; j < p.T; j++) {
-    let kj = at_row(b, j, h);
+    let kj = at_row(me.b, j, me.h);
     let pij = exp(p.scale * dot_qk(qi, kj) - li);
     let ds = pij * (dot_gv(qi, kj) - di);
     for (var e = 0u; e < DH; e++) { acc[e] += ds * k[kj + e]; }
@@ -86,17 +85,13 @@ fn dq(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: v
 fn dkv(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let r = global_index(gid, nwg);
   if (r >= p.rows) { return; }
-  let t = token_of(r);
-  let j = t.x;
-  let h = t.y;
-  let b = t.z;
-  let bh = r / p.T;
-  let kj = at_row(b, j, h);
+  let me = head_row(r);
+  let kj = me.at;
   var ak: array<f32, MAX_DH>;
   var av: array<f32, MAX_DH>;
   for (var i = 0u; i < p.T; i++) {
-    let qi = at_row(b, i, h);
-    let pij = exp(p.scale * dot_qk(qi, kj) - lse[bh * p.T + i]);
+    let qi = at_row(me.b, i, me.h);
+    let pij = exp(p.scale * dot_qk(qi, kj) - lse[me.bh * p.T + i]);
     let ds = pij * (dot_gv(qi, kj) - dot_go(qi));
     for (var e = 0u; e < DH; e++) {
       ak[e] += ds * q[qi + e];
