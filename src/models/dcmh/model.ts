@@ -53,8 +53,9 @@ export function dcmhDefaults(): DcmhConfig {
   // γ = 1 as published; η = 1 let the balance term (a sum over all n items) swamp the NLL on Wikipedia
   // and diverge the text net; η = 0.01, Adam lr 1e-3 and dropout 0.1 picked on the validation split [ours].
   // Weight decay 1e-4 won the converged 64-bit selection (scripts/results.mjs GRID: val 0.385 vs 0.379 without,
-  // hidden 4096 0.321, dropout .5 0.354) [ours].
-  return { hidden: 1024, dropout: 0.1, lrImage: 1e-3, lrText: 1e-3, weightDecay: 1e-4, gamma: 1, eta: 0.01, halveEvery: 10, normalizeInputs: true, ...imageInputDefaults() };
+  // hidden 4096 0.321, dropout .5 0.354) [ours]. Halving the learning rates every 40 epochs instead of 10 won the
+  // session-8 selection on top of it (val 0.481; every 20: 0.460, constant: 0.479, every 10: 0.385) [ours].
+  return { hidden: 1024, dropout: 0.1, lrImage: 1e-3, lrText: 1e-3, weightDecay: 1e-4, gamma: 1, eta: 0.01, halveEvery: 40, normalizeInputs: true, ...imageInputDefaults() };
 }
 
 export class DcmhModel implements HashModel {
