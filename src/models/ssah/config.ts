@@ -20,7 +20,7 @@ export function ssahDefaults(): LabelGuidedConfig {
     weightDecay: 0,
     // Halve the learning rates every 40 epochs [ours; MODELS.md says 10, not the code's per-epoch √10]: selected to
     // convergence on validation in session 8 (64 bits, seed 1) for SSAH (0.530 vs 0.411 at 10), HFAH (0.558 vs 0.440)
-    // and UDSPH (mean of seeds 1–3: 0.539 vs 0.408), as for DCMH (0.481 vs 0.385); at 10 the rates were 1/32–1/512 of
+    // and UDSPH (mean of seeds 1–3: 0.539 vs 0.408), as for DCMH (0.481 vs 0.385); at 10 the rates were 1/8–1/512 of
     // their start by the best epochs.
     halveEvery: 40,
     // The losses are means (NLL over pairs, squared errors over entries), so the reference's sum-based
