@@ -9,15 +9,14 @@
 //#include common.wgsl
 //#include attention_rows.wgsl
 
-// Row r, ordered (item, head, token): its token t, head h, item b, the (item, head) pair bh and its offset.
-struct HeadRow { t: u32, h: u32, b: u32, bh: u32, at: u32 }
+// Row r, ordered (item, head, token): its head h, item b, the (item, head) pair bh and the token's offset.
+struct HeadRow { h: u32, b: u32, bh: u32, at: u32 }
 
 fn head_row(r: u32) -> HeadRow {
   let bh = r / p.T;
-  let t = r % p.T;
   let h = bh % p.H;
   let b = bh / p.H;
-  return HeadRow(t, h, b, bh, at_row(b, t, h));
+  return HeadRow(h, b, bh, at_row(b, r % p.T, h));
 }
 
 fn dot_qk(a: u32, c: u32) -> f32 {
