@@ -14,7 +14,8 @@
  */
 import { parseArgs } from 'node:util';
 const D = new URL('../dist/src', import.meta.url).href;
-const { createNodeRuntime, loadDataset, createModel, listModels, train, parseLrSchedule } = await import(`${D}/node.js`);
+const { createNodeRuntime, train, parseLrSchedule } = await import(`${D}/node.js`);
+const { protocolDataset, protocolModel } = await import('./lib/protocol.mjs');
 const { fromArray, sub, mul } = await import(`${D}/ops/elementwise.js`);
 
 const { values: a } = parseArgs({
@@ -28,12 +29,8 @@ if (!a.model) throw new Error('--model is required');
 if (!['model', 'zscore'].includes(a['image-input'])) throw new Error(`--image-input: 'model' or 'zscore', got '${a['image-input']}'`);
 const seed = Number(a.seed), bits = Number(a.bits), epochs = Number(a.epochs), patience = Number(a.patience);
 const rt = await createNodeRuntime();
-const ds = loadDataset('default', { text: 'lda', valSize: 0.1, valSeed: seed });
-const entry = (await listModels()).find((e) => e.name === a.model);
-if (!entry) throw new Error(`--model: unknown model '${a.model}'`);
-const m = await createModel(a.model, rt, {
-  bits, seed, dims: { imageDim: ds.imageDim, textDim: ds.textDim, numLabels: ds.numLabels }, batchSize: entry.batchSize, config: JSON.parse(a['model-config']),
-});
+const ds = protocolDataset(seed);
+const { model: m, batchSize } = await protocolModel(rt, a.model, ds, { bits, seed, config: JSON.parse(a['model-config']) });
 
 if (a['image-input'] === 'zscore') {
   const net = m.imageNet;
@@ -54,7 +51,7 @@ if (a['image-input'] === 'zscore') {
 
 const t0 = performance.now();
 const res = await train(m, ds, {
-  epochs, batchSize: entry.batchSize, seed, evalEvery: 1, patience, checkpointEvery: 0,
+  epochs, batchSize, seed, evalEvery: 1, patience, checkpointEvery: 0,
   ...(a['lr-schedule'] ? { lrSchedule: parseLrSchedule(a['lr-schedule']) } : {}),
 }, {});
 const hist = res.state.history;

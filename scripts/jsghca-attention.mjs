@@ -1,5 +1,5 @@
-// JSGHCA diagnostic (issue 12: why JSGHCA trails DJSRH): trains jsghca (64 bits, batch 32, embedded Wikipedia,
-// seeded 10 % validation split, no early stop) and prints per epoch the validation mAP@all (I→T / T→I) and, on the
+// JSGHCA diagnostic (issue 12: why JSGHCA trails DJSRH): trains jsghca (64 bits, the registry's batch (32), the
+// results protocol's split: scripts/lib/protocol.mjs, no early stop) and prints per epoch the validation mAP@all (I→T / T→I) and, on the
 // validation rows, what the training loss sees of each code h (h_v = Q_v ⊙ k·Ô_t, h_t = Q_t ⊙ k·Ô_v with
 // Jo-Attention, else Q): top8 = share of ‖h‖² in its 8 largest bits, |B|<.3 = share of bits whose training code
 // tanh(δh) is below 0.3 in size, |δh|, and partnerEffBits = exp(entropy) of the partner's attention Ô (64 = flat).
@@ -7,7 +7,8 @@
 // Build first (npx tsc -p tsconfig.json), then, niced on a shared machine:
 //   node scripts/jsghca-attention.mjs '<model config JSON>' [epochs = 30] [seed = 1] [model = jsghca]
 //   e.g. '{}' (defaults), '{"ablation":"4"}' (Jo-Attention only), '{"ablation":"5"}' (Si-Attention only)
-import { createNodeRuntime, loadDataset, createModel, train, gatherRows } from '../dist/src/node.js';
+import { createNodeRuntime, train, gatherRows } from '../dist/src/node.js';
+import { protocolDataset, protocolModel } from './lib/protocol.mjs';
 import { fromArray } from '../dist/src/ops/raw.js';
 import { softmax } from '../dist/src/ops/softmax.js';
 import { noGrad } from '../dist/src/autograd/tape.js';
@@ -15,9 +16,9 @@ import { tidy } from '../dist/src/tensor/scope.js';
 const [cfgJson = '{}', epochsS = '30', seedS = '1', modelName = 'jsghca'] = process.argv.slice(2);
 const rt = await createNodeRuntime();
 const seed = Number(seedS);
-const ds = loadDataset('default', { text: 'lda', valSize: 0.1, valSeed: seed });
+const ds = protocolDataset(seed);
 const bits = 64;
-const m = await createModel(modelName, rt, { bits, seed, dims: { imageDim: ds.imageDim, textDim: ds.textDim, numLabels: ds.numLabels }, batchSize: 32, config: JSON.parse(cfgJson) });
+const { model: m, batchSize } = await protocolModel(rt, modelName, ds, { bits, seed, config: JSON.parse(cfgJson) });
 const val = ds.splits.val;
 const xi = gatherRows(ds.image, ds.imageDim, val), xt = gatherRows(ds.text, ds.textDim, val);
 async function stats() {
@@ -51,7 +52,7 @@ let lastEval = null;
 let pending = Promise.resolve();
 const t0 = Date.now();
 // The loop does not await onEpoch: chain the printing so the lines come in order, and wait for the last.
-const res = await train(m, ds, { epochs: Number(epochsS), batchSize: 32, seed, evalEvery: 1, patience: 0, checkpointEvery: 0 }, {
+const res = await train(m, ds, { epochs: Number(epochsS), batchSize, seed, evalEvery: 1, patience: 0, checkpointEvery: 0 }, {
   onEval: ({ metrics }) => { lastEval = metrics; },
   onEpoch: (rec) => {
     const v = lastEval;

@@ -4,13 +4,14 @@
 // off-diagonal entries: P(S[a,b] > S[c,d]) for a pair sharing a label vs a pair sharing none. Labels are not
 // used by any model here; this is a diagnostic only (no test-set rows are read).
 // Build first (npx tsc -p tsconfig.json), then: node scripts/target-auc.mjs [batches = 100] [seed = 7]
-import { createNodeRuntime, loadDataset, fromArray, gatherRows, Rng } from '../dist/src/node.js';
+import { createNodeRuntime, fromArray, gatherRows, Rng } from '../dist/src/node.js';
+import { protocolDataset } from './lib/protocol.mjs';
 import { jointTarget } from '../dist/src/models/common/targets.js';
 import { shouldRescaleCosine } from '../dist/src/models/common/rescale.js';
 
 const batches = Number(process.argv[2] ?? 100), seed = Number(process.argv[3] ?? 7), m = 32;
 const rt = await createNodeRuntime();
-const ds = loadDataset('default', { text: 'lda', valSize: 0.1, valSeed: 1 });
+const ds = protocolDataset(1);
 const tr = ds.splits.train;
 const image = gatherRows(ds.image, ds.imageDim, tr), text = gatherRows(ds.text, ds.textDim, tr), labels = gatherRows(ds.labels, ds.numLabels, tr);
 // The rescale the paired models pick for these features under rescale 'auto' (PairedHashModel.prepare).
