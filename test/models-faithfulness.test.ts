@@ -350,6 +350,26 @@ describe('label-guided models: NLL against all n items\' label features, HFAH Eq
     });
   }
 
+  it("SSAH quantises like its reference: β 1, B = sign(H^l + H^x + H^y) over the training set (session 9: at 128 bits β .05 with B = sign(H^x + H^y) left the codes at chance)", async () => {
+    const model = (await createModel('ssah', rt, { bits: 8, seed: 3, dims, config: { hidden: 16, feat: 16, dropout: 0 } })) as LabelGuidedModel;
+    expect([model.cfg.beta, model.cfg.codeMatrix]).toEqual([1, 'label+modalities']);
+    await model.prepare(view);
+    const k = 8;
+    const codeOf = async (o: { feat: Tensor; code: Tensor; labels: Tensor }) => {
+      o.feat.dispose();
+      o.labels.dispose();
+      return readT(o.code);
+    };
+    const hl = await codeOf(noGrad(() => model.labelNet.run(t32(lab, [n, c]))));
+    const hx = await codeOf(noGrad(() => model.imageNet!.run(t32(view.image, [n, 5]))));
+    const hy = await codeOf(noGrad(() => model.textNet.run(t32(view.text, [n, 12]))));
+    const want = Array.from({ length: n * k }, (_, i) => (hl[i]! + hx[i]! + hy[i]! >= 0 ? 1 : -1));
+    const withoutLabel = Array.from({ length: n * k }, (_, i) => (hx[i]! + hy[i]! >= 0 ? 1 : -1));
+    expect(want).not.toEqual(withoutLabel); // the check can tell the two code matrices apart
+    expect(Array.from(await model.B!.read())).toEqual(want);
+    model.dispose();
+  });
+
   it('HFAH modality loss has no code NLL and no label prediction (Eq. 5); SSAH keeps both', async () => {
     expect([hfahDefaults().gammaModality, hfahDefaults().etaModality]).toEqual([0, 0]);
     for (const name of ['hfah', 'ssah'] as const) {
