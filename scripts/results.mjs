@@ -400,8 +400,12 @@ const stats = (xs) => {
 const fmt = (s, d = 3) => (!s ? '—' : s.n > 1 ? `${s.mean.toFixed(d)} ± ${s.std.toFixed(d)}` : `${s.mean.toFixed(d)} (1 seed)`);
 
 function render(models, supervised) {
-  const all = readLines(RUNS).filter((r) => keyOf(r.protocol?.epochs, r.protocol?.patience, r.protocol?.evalEvery, r.protocol?.minEpochs ?? 0) === protoKey);
-  const selection = readLines(SELECTION).filter((r) => runKey(r).endsWith(protoKey));
+  const sameProtocol = (r) => keyOf(r.protocol?.epochs, r.protocol?.patience, r.protocol?.evalEvery, r.protocol?.minEpochs ?? 0) === protoKey;
+  const all = readLines(RUNS).filter(sameProtocol);
+  // The re-split is reported with the standard split's winners (its own folder has no selection runs).
+  const from = resolve(a['selection-from']);
+  const selection = readLines(RESPLIT === null ? SELECTION : join(from, 'selection.jsonl')).filter((r) => runKey(r).endsWith(protoKey));
+  const selectionMainRuns = RESPLIT === null ? all : readLines(join(from, 'runs.jsonl')).filter(sameProtocol);
   // A model with a grid is reported with its selection winner only: after a change of defaults (e.g. DCMH's weight
   // decay) runs.jsonl also holds the earlier variant's runs, which must not be averaged in.
   const winnerOf = (m) => {
@@ -409,7 +413,7 @@ function render(models, supervised) {
     if (selectSeedsOf(m).length > 1) {
       // Mean over the selection seeds once every variant has them all (main runs count); until then the --select-seed rule.
       const is = (variant, seed) => (r) => r.model === m && r.variant === variant && r.bits === SELECT_BITS && r.seed === seed;
-      const w = winnerByMeanVal(m, (variant, seed) => selection.find(is(variant, seed)) ?? all.find(is(variant, seed)) ?? null);
+      const w = winnerByMeanVal(m, (variant, seed) => selection.find(is(variant, seed)) ?? selectionMainRuns.find(is(variant, seed)) ?? null);
       if (w) return w.name;
     }
     const rs = selection.filter((r) => r.model === m && r.bits === SELECT_BITS && r.seed === SELECT_SEED);
