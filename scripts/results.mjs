@@ -133,7 +133,9 @@ const GRID = {
     // 'defaults': HFAH's defaults up to session 8 (lr halved every 10 epochs), spelled out.
     { name: 'defaults', config: { halveEvery: 10 } },
     { name: 'hidden 4096 (paper width)', config: { hidden: 4096, halveEvery: 10 } },
-    { name: 'lr halved every 40 epochs', config: { halveEvery: 40 } },
+    { name: 'lr halved every 40 epochs', config: { halveEvery: 40, beta: 0.05 } },
+    // Session 9: SSAH's selection moved to the reference's quantisation weight β 1 (HFAH's B already has H^l).
+    { name: 'lr halved every 40 epochs, β 1 (SSAH\'s reference quantisation weight)', config: { halveEvery: 40, beta: 1 } },
   ],
   // UDSPH kept SSAH's label-feature discriminator (adversarial .01) and collapsed the same way (best epoch 4 of 14,
   // validation 0.148); SSAH's winner, no discriminator, next to it.

@@ -17,10 +17,8 @@ export function udsphDefaults(): LabelGuidedConfig {
     // epochs — seed 3 stopped early on a transient peak at epoch 3 (issue 12; docs/MODELS.md "UDSPH").
     // Picked on the validation split (64 bits, seeds 1–3, converged protocol); test/udsph-attention.test.ts.
     crossAttention: 0.1,
-    // SSAH's quantisation before session 9 (β 0.05, B = sign(H^x + H^y)) [ours]: UDSPH's selected settings; SSAH's
-    // reference quantisation is a variant in UDSPH's grid (scripts/results.mjs).
-    beta: 0.05,
-    codeMatrix: 'modalities',
+    // β 1 and B = sign(H^l + H^x + H^y) come with SSAH's defaults (the reference's quantisation): UDSPH's own selection
+    // (session 9, 64 bits, seeds 1–3) gave validation 0.554 against 0.539 with our earlier β .05 and B = sign(H^x + H^y).
     attentionLambda: 9,
     tokenDim: 64,
   };
