@@ -358,14 +358,18 @@ describe('label-guided models: NLL against all n items\' label features, HFAH Eq
     expect([model.cfg.beta, model.cfg.codeMatrix]).toEqual([1, 'label+modalities']);
     await model.prepare(view);
     const k = 8;
-    const codeOf = async (o: { feat: Tensor; code: Tensor; labels: Tensor }) => {
+    /** The codes H a net gives for all n training rows (input and other outputs disposed). */
+    const codeOf = async (net: { run(x: Tensor): { feat: Tensor; code: Tensor; labels: Tensor } }, rowsOf: Float32Array, d: number) => {
+      const x = t32(rowsOf, [n, d]);
+      const o = noGrad(() => net.run(x));
+      x.dispose();
       o.feat.dispose();
       o.labels.dispose();
       return readT(o.code);
     };
-    const hl = await codeOf(noGrad(() => model.labelNet.run(t32(lab, [n, c]))));
-    const hx = await codeOf(noGrad(() => model.imageNet!.run(t32(view.image, [n, 5]))));
-    const hy = await codeOf(noGrad(() => model.textNet.run(t32(view.text, [n, 12]))));
+    const hl = await codeOf(model.labelNet, lab, c);
+    const hx = await codeOf(model.imageNet!, view.image, 5);
+    const hy = await codeOf(model.textNet, view.text, 12);
     const want = Array.from({ length: n * k }, (_, i) => (hl[i]! + hx[i]! + hy[i]! >= 0 ? 1 : -1));
     const withoutLabel = Array.from({ length: n * k }, (_, i) => (hx[i]! + hy[i]! >= 0 ? 1 : -1));
     expect(want).not.toEqual(withoutLabel); // the check can tell the two code matrices apart
