@@ -36,8 +36,8 @@ export function hfahDefaults(): LabelGuidedConfig {
     // β(‖H* − B*‖² + ‖B*′ − B*‖²): the second term, between two binary codes, has no gradient as written;
     // we use its relaxation ‖H* − sign(H^l)‖² (consistency with the label net's code) [ours].
     labelCode: 1,
-    // β = 0.05, SSAH's default when HFAH's settings were selected (session 8); SSAH moved to the reference's β = 1 in
-    // session 9 and HFAH was not re-selected with it [ours].
+    // β = 0.05 [ours], SSAH's default when HFAH's settings were selected (session 8). SSAH moved to the reference's β = 1
+    // in session 9; for HFAH β 1 lost the converged 64-bit selection on validation (seed 1: 0.557 vs 0.558).
     beta: 0.05,
     // Alg. 1: B = sign(H^l + H^x + H^y).
     codeMatrix: 'label+modalities',
