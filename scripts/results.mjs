@@ -404,9 +404,10 @@ const fmt = (s, d = 3) => (!s ? '—' : s.n > 1 ? `${s.mean.toFixed(d)} ± ${s.s
 function render(models, supervised) {
   const sameProtocol = (r) => keyOf(r.protocol?.epochs, r.protocol?.patience, r.protocol?.evalEvery, r.protocol?.minEpochs ?? 0) === protoKey;
   const all = readLines(RUNS).filter(sameProtocol);
-  // The re-split is reported with the standard split's winners (its own folder has no selection runs).
+  // The re-split is reported with the standard split's winners (its own folder has no selection runs). Selection
+  // records carry no protocol: like main()'s resume, they are taken as made under this one.
   const from = resolve(a['selection-from']);
-  const selection = readLines(RESPLIT === null ? SELECTION : join(from, 'selection.jsonl')).filter((r) => runKey(r).endsWith(protoKey));
+  const selection = readLines(RESPLIT === null ? SELECTION : join(from, 'selection.jsonl'));
   const selectionMainRuns = RESPLIT === null ? all : readLines(join(from, 'runs.jsonl')).filter(sameProtocol);
   // A model with a grid is reported with its selection winner only: after a change of defaults (e.g. DCMH's weight
   // decay) runs.jsonl also holds the earlier variant's runs, which must not be averaged in.
