@@ -73,6 +73,8 @@ const OUT = resolve(a.out);
 const RESPLIT = a.resplit === undefined ? null : ints(a.resplit, 'resplit')[0];
 if (RESPLIT !== null && OUT === resolve(a['selection-from'])) throw new Error('--resplit: give another --out (the standard split\'s runs live in --selection-from)');
 const RUNS = join(OUT, 'runs.jsonl'), SELECTION = join(OUT, 'selection.jsonl'), WORK = join(OUT, 'work');
+// Where the selection is read: this split's own files, or for the re-split (which runs no selection) the standard split's.
+const SELECTED_FROM = RESPLIT === null ? { selection: SELECTION, runs: RUNS } : { selection: join(resolve(a['selection-from']), 'selection.jsonl'), runs: join(resolve(a['selection-from']), 'runs.jsonl') };
 
 /**
  * Variants tried on the validation split. A model with one variant needs no selection runs. The deep models' grids are filled in with their convergence runs (issue 12, item 3).
@@ -331,9 +333,9 @@ async function main() {
   }
   if (a['tables-only']) return render(models, supervised);
   const done = new Set(readLines(RUNS).map(runKey));
-  const selDone = new Map(readLines(RESPLIT === null ? SELECTION : join(resolve(a['selection-from']), 'selection.jsonl')).map((r) => [runKey(r), r]));
+  const selDone = new Map(readLines(SELECTED_FROM.selection).map((r) => [runKey(r), r]));
   // A main run of a variant (e.g. a selection winner's seeds 2–3) also scores it on validation at that seed.
-  const runRecs = new Map(readLines(RESPLIT === null ? RUNS : join(resolve(a['selection-from']), 'runs.jsonl')).map((r) => [runKey(r), r]));
+  const runRecs = new Map(readLines(SELECTED_FROM.runs).map((r) => [runKey(r), r]));
   const selRec = (model, variant, seed) => {
     const k = runKey({ model, variant, bits: SELECT_BITS, seed });
     return selDone.get(k) ?? runRecs.get(k) ?? null;
@@ -404,11 +406,10 @@ const fmt = (s, d = 3) => (!s ? '—' : s.n > 1 ? `${s.mean.toFixed(d)} ± ${s.s
 function render(models, supervised) {
   const sameProtocol = (r) => keyOf(r.protocol?.epochs, r.protocol?.patience, r.protocol?.evalEvery, r.protocol?.minEpochs ?? 0) === protoKey;
   const all = readLines(RUNS).filter(sameProtocol);
-  // The re-split is reported with the standard split's winners (its own folder has no selection runs). Selection
-  // records carry no protocol: like main()'s resume, they are taken as made under this one.
-  const from = resolve(a['selection-from']);
-  const selection = readLines(RESPLIT === null ? SELECTION : join(from, 'selection.jsonl'));
-  const selectionMainRuns = RESPLIT === null ? all : readLines(join(from, 'runs.jsonl')).filter(sameProtocol);
+  // The re-split is reported with the standard split's winners. Selection records carry no protocol: like main()'s
+  // resume, they are taken as made under this one.
+  const selection = readLines(SELECTED_FROM.selection);
+  const selectionMainRuns = RESPLIT === null ? all : readLines(SELECTED_FROM.runs).filter(sameProtocol);
   // A model with a grid is reported with its selection winner only: after a change of defaults (e.g. DCMH's weight
   // decay) runs.jsonl also holds the earlier variant's runs, which must not be averaged in.
   const winnerOf = (m) => {
