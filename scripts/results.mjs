@@ -29,6 +29,7 @@
  *                         split (read from --selection-from, default results); write to another --out
  *     --tables-only       re-render the tables from the run files, train nothing
  *     --dry-run           list the runs that would be done
+ *     --help              this text
  *
  * Protocol: Wikipedia standard split, 693 queries vs the 2,173 retrieval items (= training items); the nets
  * train on those minus a seeded 10 % validation split (seed = run seed), the only thing model selection and
@@ -46,15 +47,30 @@ import {
 } from '../dist/src/node.js';
 import { protocolDataset, protocolModel } from './lib/protocol.mjs';
 
-const { values: a } = parseArgs({
-  options: {
+/** The usage text is this file's header comment (one source of truth). */
+function usage() {
+  const src = readFileSync(new URL(import.meta.url), 'utf8');
+  return src.slice(src.indexOf('/**') + 3, src.indexOf('*/')).split('\n').map((l) => l.replace(/^ \* ?/, '')).join('\n').trim();
+}
+let parsed;
+try {
+  parsed = parseArgs({ options: {
     models: { type: 'string' }, bits: { type: 'string', default: '16,32,64,128' }, seeds: { type: 'string', default: '1,2,3' },
     epochs: { type: 'string', default: '200' }, patience: { type: 'string', default: '10' }, 'min-epochs': { type: 'string', default: '0' }, 'eval-every': { type: 'string', default: '1' },
     'select-bits': { type: 'string', default: '64' }, 'select-seed': { type: 'string', default: '1' }, out: { type: 'string', default: 'results' },
     resplit: { type: 'string' }, 'selection-from': { type: 'string', default: 'results' },
     'tables-only': { type: 'boolean', default: false }, 'dry-run': { type: 'boolean', default: false },
-  },
-});
+    help: { type: 'boolean', default: false },
+  } });
+} catch (e) {
+  console.error(`results.mjs: ${e.message} (--help lists the options)`);
+  process.exit(2);
+}
+const a = parsed.values;
+if (a.help) {
+  console.log(usage());
+  process.exit(0);
+}
 // Commas inside parentheses belong to a variant name (`djsrh@wikipedia-ref (β .3, λ .3, lr .01/.01)`); a list with a
 // ';' is split on ';' only, for variant names with commas outside parentheses (`udsph@adversarial 0, cross-attention .1`).
 const list = (s) => (s.includes(';') ? s.split(';') : s.split(/,(?![^()]*\))/)).map((x) => x.trim()).filter(Boolean);
