@@ -11,6 +11,7 @@
 //   {{welch KEY KEY [bits=64] [split=resplit]}}  Welch's t-test over the seeds, p I→T / T→I
 //   {{cmp KEY KEY …}}, {{claim KEY KEY …}}        the first against the second per direction (ahead/behind, significant
 //                                                at 0.05), or the verdict on the claim "first > second" with the figures
+//   {{val KEY BITS [seed=1]}}                    the best validation mAP of a table run (what early stopping kept)
 //   {{sel MODEL "VARIANT" [seeds=1,2,3]}}        validation mAP of a selection run (mean over the seeds given)
 //   {{best MODEL "VARIANT"}}                     its best epoch
 //   {{lengths}} {{baselines}} {{row64 KEY "LABEL"}} {{bar}} {{resplit-bar}}   tables and verdicts
@@ -73,7 +74,7 @@ const pairOf = (key, bits, { seed, split = 'standard' } = {}) => {
     return `${r.test.i2t.mapAll.toFixed(3)} / ${r.test.t2i.mapAll.toFixed(3)} (seed ${seed})`;
   }
   const e = entry(key, bits, split), a = e['i2t.mapAll'], t = e['t2i.mapAll'];
-  return `${ms(a)} / ${ms(t)}${a.n < 3 ? ` (${seedsWord(a.n)})` : ''}`;
+  return `${ms(a)} / ${ms(t)}${a.n !== 3 ? ` (${seedsWord(a.n)})` : ''}`;
 };
 const fmtP = (p) => (p === null ? 'n/a (one seed)' : p < 0.001 ? '< 0.001' : p.toFixed(3));
 const welchOf = (a, b, bits = 64, split = 'standard') => {
@@ -208,6 +209,10 @@ function fill(raw) {
     case 'welch': return welchOf(pos[0], pos[1], kw.bits ? int(kw.bits, 'bits') : 64, kw.split ?? 'standard');
     case 'cmp': return cmpOf(pos[0], pos[1], kw.bits ? int(kw.bits, 'bits') : 64, kw.split ?? 'standard');
     case 'claim': return claimOf(pos[0], pos[1], kw.bits ? int(kw.bits, 'bits') : 64, kw.split ?? 'standard');
+    case 'val': {
+      const r = runsOf(pos.slice(0, -1).join(' '), int(pos.at(-1), 'BITS'), kw.split ?? 'standard').find((x) => x.seed === int(kw.seed ?? '1', 'seed'));
+      return r ? r.val.toFixed(3) : fail(`{{${body}}}: no such run`);
+    }
     case 'sel': return selOf(pos[0], pos[1], kw.seeds ? kw.seeds.split(',').map((s) => int(s, 'seeds')) : [1]);
     case 'best': return String(selRecords(pos[0], pos[1], [1])[0].bestEpoch);
     case 'lengths': return lengthsTable();
