@@ -29,7 +29,7 @@
  *                         split (read from --selection-from, default results); write to another --out
  *     --tables-only       re-render the tables from the run files, train nothing (the tables always have the rows of
  *                         scripts/lib/table-rows.mjs, then the models named here; README: scripts/readme-results.mjs)
- *     --dry-run           list the runs that would be done
+ *     --dry-run           list the planned runs, each marked done (its record exists), to do, or after selection
  *     --help              this text
  *
  * Protocol: Wikipedia standard split, 693 queries vs the 2,173 retrieval items (= training items); the nets
@@ -380,7 +380,14 @@ async function main() {
     return winnerByMeanVal(m, (variant, seed) => selRec(m, variant, seed));
   };
   if (a['dry-run']) {
-    for (const p of plan) console.log(p.kind, p.model, p.variant?.name ?? '(selected)', p.bits, p.seed);
+    // done: its record exists (a real run skips it); to do: it would train; after selection: its variant is not chosen yet.
+    const status = (p) => {
+      if (p.kind === 'select') return selRec(p.model, p.variant.name, p.seed) ? 'done' : 'to do';
+      const v = p.kind === 'random' ? p.variant : chosen(p.model);
+      if (!v) return 'after selection';
+      return done.has(runKey({ model: p.model, variant: v.name, bits: p.bits, seed: p.seed })) ? 'done' : 'to do';
+    };
+    for (const p of plan) console.log(`${status(p)}: ${p.kind} ${p.model} ${p.variant?.name ?? '(selected)'} ${p.bits} ${p.seed}`);
     return;
   }
   rt = await createNodeRuntime();
