@@ -7,7 +7,7 @@
 //
 // The section's text is scripts/readme/results.md; its {{…}} placeholders are filled from results/tables.json,
 // results/resplit-7/tables.json, results/runs.jsonl and results/selection.jsonl (all made by scripts/results.mjs):
-//   {{pair KEY BITS [seed=N] [split=resplit]}}   mAP@all I→T / T→I, mean ± std (seed count when under 3)
+//   {{pair KEY BITS [seed=N] [split=resplit]}}   mAP@all I→T / T→I, mean ± std (the seed count when not 3)
 //   {{welch KEY KEY [bits=64] [split=resplit]}}  Welch's t-test over the seeds, p I→T / T→I
 //   {{cmp KEY KEY …}}, {{claim KEY KEY …}}        the first against the second per direction (ahead/behind, significant
 //                                                at 0.05), or the verdict on the claim "first > second" with the figures
@@ -46,7 +46,7 @@ const readJson = (p) => JSON.parse(readFileSync(join(root, p), 'utf8'));
 const readLines = (p) => readFileSync(join(root, p), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
 const SPLITS = {
   standard: { tables: readJson('results/tables.json'), runs: readLines('results/runs.jsonl') },
-  resplit: { tables: readJson('results/resplit-7/tables.json'), runs: readLines('results/resplit-7/runs.jsonl') },
+  resplit: { tables: readJson(`results/resplit-${RESPLIT_SEED}/tables.json`), runs: readLines(`results/resplit-${RESPLIT_SEED}/runs.jsonl`) },
 };
 const selection = readLines('results/selection.jsonl');
 const protocol = SPLITS.standard.tables.protocol;
