@@ -15,5 +15,5 @@ export const TABLE_ROWS = [
   'udsph@adversarial 0', 'udsph@defaults (adversarial .01)',
 ];
 /** The re-split's rows (64 bits only; `--resplit S`). */
-export const RESPLIT_TABLE_ROWS = ['cca-itq', 'cmfh', 'scm-seq', 'ridge-itq', 'djsrh', 'umha', 'dcmh', 'ssah',
+export const RESPLIT_TABLE_ROWS = ['cca-itq', 'cmfh', 'scm-seq', 'ridge-itq', 'djsrh', 'jsghca', 'umha', 'dcmh', 'ssah',
   'ssah@adversarial 0, lr halved every 40 epochs', 'hfah', 'udsph', 'udsph@adversarial 0, cross-attention .1, lr halved every 40 epochs'];
