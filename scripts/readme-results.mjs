@@ -91,8 +91,11 @@ const compare = (a, b, bits, split) => {
   });
 };
 /** "ahead image→text (p = …), behind text→image, significant (p = …)": A against B, direction by direction. */
-const cmpOf = (a, b, bits = 64, split = 'standard') => compare(a, b, bits, split)
-  .map((c) => `${c.ahead ? 'ahead' : 'behind'} ${c.dname}${c.sig ? ', significant' : ''} (p = ${fmtP(c.p)})`).join(', ');
+const cmpOf = (a, b, bits = 64, split = 'standard') => {
+  const cs = compare(a, b, bits, split);
+  if (cs.some((c) => c.p === null)) return `${cs.map((c) => `${c.ahead ? 'ahead' : 'behind'} ${c.dname}`).join(', ')} (one seed: no test)`;
+  return cs.map((c) => `${c.ahead ? 'ahead' : 'behind'} ${c.dname}${c.sig ? ', significant' : ''} (p = ${fmtP(c.p)})`).join(', ');
+};
 /** The verdict on a paper's claim "A > B" at α = 0.05 over the seeds, then the figures. */
 const claimOf = (a, b, bits = 64, split = 'standard') => {
   const cs = compare(a, b, bits, split);
