@@ -21,6 +21,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { barBaseline } from './lib/bar.mjs';
 import { welchP } from './lib/welch.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -145,8 +146,7 @@ function row64(key, name) {
   return `| ${name} | ${e['i2t.mapAll'].n} | ${cols.join(' | ')} | ${best} |`;
 }
 
-// ---- the bar (issue 12): each deep model's mean mAP@all vs CCA-ITQ (unsupervised) or the better shallow supervised
-// baseline (per length and direction), both directions ----
+// ---- the bar (issue 12, scripts/lib/bar.mjs), both directions ----
 function verdicts(models, bitsList, split = 'standard') {
   const T = SPLITS[split].tables.models;
   const met = [], unmet = [];
@@ -157,11 +157,9 @@ function verdicts(models, bitsList, split = 'standard') {
       if (!e) { counts.push('—'); misses.push({ missing: b }); continue; }
       counts.push(e['i2t.mapAll'].n);
       for (const [d] of DIRS) {
-        const refs = (UNSUPERVISED.includes(m) ? ['cca-itq'] : ['scm-seq', 'ridge-itq']).filter((x) => T[x]?.[b]);
-        const ref = refs.sort((p, q) => T[q][b][`${d}.mapAll`].mean - T[p][b][`${d}.mapAll`].mean)[0];
-        if (!ref) fail(`no baseline at ${b} bits (${split})`);
-        const [got, base] = [e[`${d}.mapAll`].mean, T[ref][b][`${d}.mapAll`].mean];
-        if (got < base) misses.push({ d, b, got, base, ref, n: e[`${d}.mapAll`].n });
+        const ref = barBaseline(T, SUPERVISED.includes(m), b, d) ?? fail(`no baseline at ${b} bits (${split})`);
+        const [got, base] = [e[`${d}.mapAll`].mean, ref.stat.mean];
+        if (got < base) misses.push({ d, b, got, base, ref: ref.key, n: e[`${d}.mapAll`].n });
       }
     }
     if (!misses.length) {

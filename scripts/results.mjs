@@ -48,6 +48,7 @@ import {
 } from '../dist/src/node.js';
 import { protocolDataset, protocolModel } from './lib/protocol.mjs';
 import { RESPLIT_TABLE_ROWS, TABLE_ROWS } from './lib/table-rows.mjs';
+import { barBaseline } from './lib/bar.mjs';
 
 /** The usage text is this file's header comment (one source of truth). */
 function usage() {
@@ -510,15 +511,13 @@ function render(models, supervised) {
       + 'better shallow supervised baseline per length and direction; "≥" met, "<" not, "…" fewer than 3 seeds at 64 bits or not run)', '',
       `| method | ${BITS.map((b) => `${b} bits I→T | ${b} bits T→I`).join(' | ')} |`, `|---|${BITS.map(() => '---|---').join('|')}|`);
     for (const m of deep) {
-      const sup = supervised.get(m);
-      const refs = sup ? models.filter((x) => SHALLOW.has(x) && supervised.get(x)) : models.filter((x) => x === 'cca-itq');
       const cells = [];
       for (const b of BITS) for (const dir of ['i2t', 't2i']) {
         const e = table.models[m]?.[b]?.[`${dir}.mapAll`];
-        const best = refs.map((x) => ({ x, s: table.models[x]?.[b]?.[`${dir}.mapAll`] })).filter((r) => r.s).sort((p, q) => q.s.mean - p.s.mean)[0];
+        const best = barBaseline(table.models, supervised.get(m), b, dir);
         if (!e || !best) { cells.push('…'); continue; }
-        const mark = b === 64 && e.n < 3 ? '…' : e.mean >= best.s.mean ? '≥' : '<';
-        cells.push(`${mark} ${e.mean.toFixed(4)} vs ${best.s.mean.toFixed(4)} (${labelOf(best.x)}${e.n < 3 ? `, ${e.n} seed${e.n > 1 ? 's' : ''}` : ''})`);
+        const mark = b === 64 && e.n < 3 ? '…' : e.mean >= best.stat.mean ? '≥' : '<';
+        cells.push(`${mark} ${e.mean.toFixed(4)} vs ${best.stat.mean.toFixed(4)} (${labelOf(best.key)}${e.n < 3 ? `, ${e.n} seed${e.n > 1 ? 's' : ''}` : ''})`);
       }
       L.push(`| ${labelOf(m)} | ${cells.join(' | ')} |`);
     }
