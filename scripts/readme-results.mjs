@@ -22,6 +22,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { barBaseline } from './lib/bar.mjs';
+import { MODEL_NAMES } from './lib/table-rows.mjs';
 import { welchP } from './lib/welch.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -32,8 +33,6 @@ const END = '<!-- results:end -->';
 
 const RESPLIT_SEED = 7;
 const UNSUPERVISED = ['djsrh', 'jsghca', 'umha'], SUPERVISED = ['dcmh', 'ssah', 'hfah', 'udsph'];
-const NAME = { 'cca-itq': 'CCA-ITQ', cmfh: 'CMFH', 'scm-seq': 'SCM-seq', 'ridge-itq': 'ridge + ITQ', random: 'random codes',
-  djsrh: 'DJSRH', jsghca: 'JSGHCA', umha: 'UMHA', dcmh: 'DCMH', ssah: 'SSAH', hfah: 'HFAH', udsph: 'UDSPH' };
 const DIRS = [['i2t', 'image→text'], ['t2i', 'text→image']];
 const BAR_BITS = [32, 64, 128];
 
@@ -102,7 +101,7 @@ const claimOf = (a, b, bits = 64, split = 'standard') => {
   const cs = compare(a, b, bits, split);
   const dirs = (f) => cs.filter(f).map((c) => c.dname).join(' and ');
   const verdict = cs.every((c) => c.ahead && c.sig) ? 'holds in both directions'
-    : cs.some((c) => !c.ahead && c.sig) ? `not confirmed: ${NAME[b.split('@')[0]]} is significantly ahead ${dirs((c) => !c.ahead && c.sig)}`
+    : cs.some((c) => !c.ahead && c.sig) ? `not confirmed: ${MODEL_NAMES[b.split('@')[0]]} is significantly ahead ${dirs((c) => !c.ahead && c.sig)}`
       : cs.some((c) => c.ahead && c.sig) ? `holds ${dirs((c) => c.ahead && c.sig)} only`
         : 'not confirmed: the difference is within the seeds\' spread';
   return `**${verdict}**: ${pairOf(a, bits, { split })} vs ${pairOf(b, bits, { split })} (${welchOf(a, b, bits, split)})`;
@@ -115,7 +114,7 @@ const selOf = (model, variant, seeds = [1]) => (selRecords(model, variant, seeds
 
 // ---- tables ----
 const cell = (key, bits, split = 'standard') => (SPLITS[split].tables.models[key]?.[bits] ? pairOf(key, bits, { split }) : '—');
-const label = (key) => NAME[key] ?? key;
+const label = (key) => MODEL_NAMES[key] ?? key;
 function lengthsTable() {
   const L = ['| method | 16 bits | 32 bits | 64 bits | 128 bits |', '|---|---|---|---|---|'];
   const row = (key, name) => L.push(`| ${name} | ${[16, 32, 64, 128].map((b) => cell(key, b)).join(' | ')} |`);
@@ -163,7 +162,7 @@ function verdicts(models, bitsList, split = 'standard') {
       }
     }
     if (!misses.length) {
-      met.push(bitsList.length > 1 ? `${NAME[m]} (${counts.join('/')} seeds at ${bitsList.join('/')} bits)` : `${NAME[m]} (${seedsWord(counts[0])})`);
+      met.push(bitsList.length > 1 ? `${MODEL_NAMES[m]} (${counts.join('/')} seeds at ${bitsList.join('/')} bits)` : `${MODEL_NAMES[m]} (${seedsWord(counts[0])})`);
       continue;
     }
     const parts = [];
@@ -171,9 +170,9 @@ function verdicts(models, bitsList, split = 'standard') {
     if (notRun.length) parts.push(`not run at ${notRun.map((x) => x.missing).join(', ')} bits`);
     for (const [d, dname] of DIRS) {
       const xs = misses.filter((x) => x.d === d);
-      if (xs.length) parts.push(`${dname} under ${NAME[xs[0].ref]} at ${xs.map((x) => `${x.b} bits (${x.got.toFixed(3)} vs ${x.base.toFixed(3)}, ${seedsWord(x.n)})`).join(', ')}`);
+      if (xs.length) parts.push(`${dname} under ${MODEL_NAMES[xs[0].ref]} at ${xs.map((x) => `${x.b} bits (${x.got.toFixed(3)} vs ${x.base.toFixed(3)}, ${seedsWord(x.n)})`).join(', ')}`);
     }
-    unmet.push(`${NAME[m]}: ${parts.join('; ')}`);
+    unmet.push(`${MODEL_NAMES[m]}: ${parts.join('; ')}`);
   }
   return { met, unmet };
 }
@@ -185,7 +184,7 @@ function bar() {
   const at16 = verdicts(deep, [16]);
   L.push(`- At 16 bits (outside the bar): above their baseline in both directions: ${at16.met.join(', ') || 'none'}${at16.unmet.length ? '; ' + at16.unmet.join('; ') : ''}.`);
   const T = SPLITS.standard.tables.models;
-  const few = deep.flatMap((m) => [16, 32, 64, 128].filter((b) => (T[m]?.[b]?.['i2t.mapAll'].n ?? 0) < 3).map((b) => `${NAME[m]} at ${b}`));
+  const few = deep.flatMap((m) => [16, 32, 64, 128].filter((b) => (T[m]?.[b]?.['i2t.mapAll'].n ?? 0) < 3).map((b) => `${MODEL_NAMES[m]} at ${b}`));
   L.push(few.length ? `- Fewer than 3 seeds: ${few.join(', ')}.` : '- Every cell has 3 seeds.');
   return L.join('\n');
 }

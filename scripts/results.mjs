@@ -47,7 +47,7 @@ import {
   loadCheckpointDir, Rng,
 } from '../dist/src/node.js';
 import { protocolDataset, protocolModel } from './lib/protocol.mjs';
-import { RESPLIT_TABLE_ROWS, TABLE_ROWS } from './lib/table-rows.mjs';
+import { MODEL_NAMES, RESPLIT_TABLE_ROWS, TABLE_ROWS } from './lib/table-rows.mjs';
 import { barBaseline } from './lib/bar.mjs';
 
 /** The usage text is this file's header comment (one source of truth). */
@@ -257,14 +257,10 @@ const ABLATIONS = {
 /** Every runnable variant of a model: its grid and its ablations. */
 const variantsOf = (m) => [...gridOf(m), ...(ABLATIONS[m] ?? [])];
 
-const LABEL = {
-  'cca-itq': 'CCA-ITQ', cmfh: 'CMFH', 'scm-seq': 'SCM-seq', 'ridge-itq': 'ridge + ITQ', random: 'random codes',
-  djsrh: 'DJSRH', jsghca: 'JSGHCA', umha: 'UMHA', dcmh: 'DCMH', ssah: 'SSAH', hfah: 'HFAH', udsph: 'UDSPH',
-};
 const SHALLOW = new Set(['cca-itq', 'cmfh', 'scm-seq', 'ridge-itq']);
 const labelOf = (m) => {
   const [base, forced] = m.split('@');
-  return (LABEL[base] ?? base) + (SHALLOW.has(base) ? ' (shallow)' : '') + (forced ? ` [${forced}]` : '');
+  return (MODEL_NAMES[base] ?? base) + (SHALLOW.has(base) ? ' (shallow)' : '') + (forced ? ` [${forced}]` : '');
 };
 
 /** The selection record with the best validation mAP (the first one on ties). */

@@ -17,3 +17,8 @@ export const TABLE_ROWS = [
 /** The re-split's rows (64 bits only; `--resplit S`). */
 export const RESPLIT_TABLE_ROWS = ['cca-itq', 'cmfh', 'scm-seq', 'ridge-itq', 'djsrh', 'jsghca', 'umha', 'dcmh', 'ssah',
   'ssah@adversarial 0, lr halved every 40 epochs', 'hfah', 'udsph', 'udsph@adversarial 0, cross-attention .1, lr halved every 40 epochs'];
+/** Display names of the models in tables and the README. */
+export const MODEL_NAMES = {
+  'cca-itq': 'CCA-ITQ', cmfh: 'CMFH', 'scm-seq': 'SCM-seq', 'ridge-itq': 'ridge + ITQ', random: 'random codes',
+  djsrh: 'DJSRH', jsghca: 'JSGHCA', umha: 'UMHA', dcmh: 'DCMH', ssah: 'SSAH', hfah: 'HFAH', udsph: 'UDSPH',
+};
