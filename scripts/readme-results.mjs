@@ -34,7 +34,7 @@ const END = '<!-- results:end -->';
 const RESPLIT_SEED = 7;
 const UNSUPERVISED = ['djsrh', 'jsghca', 'umha'], SUPERVISED = ['dcmh', 'ssah', 'hfah', 'udsph'];
 const DIRS = [['i2t', 'image→text'], ['t2i', 'text→image']];
-const BAR_BITS = [32, 64, 128];
+const LENGTHS = [16, 32, 64, 128], BAR_BITS = [32, 64, 128];
 
 if (opt.render) {
   const run = (args) => execFileSync(process.execPath, [join(root, 'scripts/results.mjs'), '--tables-only', ...args], { cwd: root, stdio: 'inherit' });
@@ -77,10 +77,6 @@ const pairOf = (key, bits, { seed, split = 'standard' } = {}) => {
   return `${ms(a)} / ${ms(t)}${a.n !== 3 ? ` (${seedsWord(a.n)})` : ''}`;
 };
 const fmtP = (p) => (p === null ? 'n/a (one seed)' : p < 0.001 ? '< 0.001' : p.toFixed(3));
-const welchOf = (a, b, bits = 64, split = 'standard') => {
-  const [ea, eb] = [entry(a, bits, split), entry(b, bits, split)];
-  return `Welch's t-test over the seeds, p = ${DIRS.map(([d]) => fmtP(welchP(ea[`${d}.mapAll`], eb[`${d}.mapAll`]))).join(' / ')}`;
-};
 /** Per direction: is A ahead of B, and is the difference significant (Welch, two-sided, α = 0.05)? */
 const ALPHA = 0.05;
 const compare = (a, b, bits, split) => {
@@ -90,6 +86,7 @@ const compare = (a, b, bits, split) => {
     return { dname, ahead: ea[`${d}.mapAll`].mean > eb[`${d}.mapAll`].mean, sig: p !== null && p < ALPHA, p };
   });
 };
+const welchOf = (a, b, bits = 64, split = 'standard') => `Welch's t-test over the seeds, p = ${compare(a, b, bits, split).map((c) => fmtP(c.p)).join(' / ')}`;
 /** "ahead image→text (p = …), behind text→image, significant (p = …)": A against B, direction by direction. */
 const cmpOf = (a, b, bits = 64, split = 'standard') => {
   const cs = compare(a, b, bits, split);
@@ -115,9 +112,11 @@ const selOf = (model, variant, seeds = [1]) => (selRecords(model, variant, seeds
 // ---- tables ----
 const cell = (key, bits, split = 'standard') => (SPLITS[split].tables.models[key]?.[bits] ? pairOf(key, bits, { split }) : '—');
 const label = (key) => MODEL_NAMES[key] ?? key;
+const LENGTHS_HEADER = [`| method | ${LENGTHS.map((b) => `${b} bits`).join(' | ')} |`, `|---|${LENGTHS.map(() => '---').join('|')}|`];
+const lengthsRow = (key, name) => `| ${name} | ${LENGTHS.map((b) => cell(key, b)).join(' | ')} |`;
 function lengthsTable() {
-  const L = ['| method | 16 bits | 32 bits | 64 bits | 128 bits |', '|---|---|---|---|---|'];
-  const row = (key, name) => L.push(`| ${name} | ${[16, 32, 64, 128].map((b) => cell(key, b)).join(' | ')} |`);
+  const L = [...LENGTHS_HEADER];
+  const row = (key, name) => L.push(lengthsRow(key, name));
   L.push('| *unsupervised* |  |  |  |  |');
   for (const k of ['cca-itq', 'cmfh']) row(k, `${label(k)} (shallow)`);
   for (const k of UNSUPERVISED) row(k, label(k));
@@ -128,10 +127,10 @@ function lengthsTable() {
   return L.join('\n');
 }
 function baselinesTable() {
-  const L = ['| method | 16 bits | 32 bits | 64 bits | 128 bits |', '|---|---|---|---|---|'];
+  const L = [...LENGTHS_HEADER];
   for (const [k, name] of [['cca-itq', 'CCA-ITQ (unsupervised)'], ['cca-itq@unscaled', 'CCA-ITQ unscaled [not selected; compare with the issue]'],
     ['cmfh', 'CMFH (unsupervised)'], ['scm-seq', 'SCM-seq (supervised)'], ['ridge-itq', 'ridge + ITQ (supervised)'], ['random', 'random codes']]) {
-    L.push(`| ${name} | ${[16, 32, 64, 128].map((b) => cell(k, b)).join(' | ')} |`);
+    L.push(lengthsRow(k, name));
   }
   return L.join('\n');
 }
@@ -184,7 +183,7 @@ function bar() {
   const at16 = verdicts(deep, [16]);
   L.push(`- At 16 bits (outside the bar): above their baseline in both directions: ${at16.met.join(', ') || 'none'}${at16.unmet.length ? '; ' + at16.unmet.join('; ') : ''}.`);
   const T = SPLITS.standard.tables.models;
-  const few = deep.flatMap((m) => [16, 32, 64, 128].filter((b) => (T[m]?.[b]?.['i2t.mapAll'].n ?? 0) < 3).map((b) => `${MODEL_NAMES[m]} at ${b}`));
+  const few = deep.flatMap((m) => LENGTHS.filter((b) => (T[m]?.[b]?.['i2t.mapAll'].n ?? 0) < 3).map((b) => `${MODEL_NAMES[m]} at ${b}`));
   L.push(few.length ? `- Fewer than 3 seeds: ${few.join(', ')}.` : '- Every cell has 3 seeds.');
   return L.join('\n');
 }
@@ -200,8 +199,8 @@ const words = (s) => [...s.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]
 function fill(raw) {
   const body = raw.replace(/\s+/g, ' ');
   const [fn, ...args] = words(body);
-  const pos = args.filter((a) => !/^(seed|split|bits|seeds)=/.test(a));
-  const kw = Object.fromEntries(args.filter((a) => /^(seed|split|bits|seeds)=/.test(a)).map((a) => a.split('=')));
+  const isKw = (a) => /^(seed|split|bits|seeds)=/.test(a);
+  const pos = args.filter((a) => !isKw(a)), kw = Object.fromEntries(args.filter(isKw).map((a) => a.split('=')));
   const int = (s, what) => (Number.isInteger(Number(s)) ? Number(s) : fail(`{{${body}}}: ${what} must be an integer`));
   switch (fn) {
     // An unquoted KEY may contain spaces: every word but the last (BITS) is the key.
