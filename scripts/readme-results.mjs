@@ -22,8 +22,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { barBaseline } from './lib/bar.mjs';
+import { sameProtocolAs } from './lib/protocol-key.mjs';
 import { MODEL_NAMES } from './lib/table-rows.mjs';
-import { welchP } from './lib/welch.mjs';
+import { welchInterval, welchP } from './lib/welch.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: opt } = parseArgs({ options: { check: { type: 'boolean' }, render: { type: 'boolean' }, root: { type: 'string' } } });
@@ -62,10 +63,8 @@ const ms = (s) => (s.n > 1 ? `${s.mean.toFixed(3)} ± ${s.std.toFixed(3)}` : s.m
 /** The runs behind a table cell (same protocol and variant) — for the figures of a single seed. */
 const runsOf = (key, bits, split) => {
   const e = entry(key, bits, split);
-  const p = SPLITS[split].tables.protocol;
-  return SPLITS[split].runs.filter((r) => (r.model === key || r.model === key.split('@')[0]) && r.variant === e.variant
-    && r.bits === bits && e.seeds.includes(r.seed) && r.protocol?.epochs === p.epochs && r.protocol?.patience === p.patience
-    && r.protocol?.evalEvery === p.evalEvery && (r.protocol?.minEpochs ?? 0) === (p.minEpochs ?? 0));
+  return SPLITS[split].runs.filter(sameProtocolAs(SPLITS[split].tables.protocol)).filter((r) => (r.model === key || r.model === key.split('@')[0])
+    && r.variant === e.variant && r.bits === bits && e.seeds.includes(r.seed));
 };
 const pairOf = (key, bits, { seed, split = 'standard' } = {}) => {
   if (seed !== undefined) {
@@ -76,7 +75,7 @@ const pairOf = (key, bits, { seed, split = 'standard' } = {}) => {
   const e = entry(key, bits, split), a = e['i2t.mapAll'], t = e['t2i.mapAll'];
   return `${ms(a)} / ${ms(t)}${a.n !== 3 ? ` (${seedsWord(a.n)})` : ''}`;
 };
-const fmtP = (p) => (p === null ? 'n/a (one seed)' : p < 0.001 ? '< 0.001' : p.toFixed(3));
+const fmtP = (p) => (p === null ? 'n/a (one seed)' : p < 0.001 ? p.toExponential(0) : p.toFixed(3)); // 4e-4: reads after "p = "
 /** Per direction: is A ahead of B, and is the difference significant (Welch, two-sided, α = 0.05)? */
 const ALPHA = 0.05;
 const compare = (a, b, bits, split) => {
@@ -145,9 +144,18 @@ function row64(key, name) {
 }
 
 // ---- the bar (issue 12, scripts/lib/bar.mjs), both directions ----
+const signed = (x) => `${x < 0 ? '−' : '+'}${Math.abs(x).toFixed(3)}`;
+/** The 95 % Welch interval of (model − baseline): how far under the baseline the seeds allow, and how far over. */
+const ciText = (ci) => (ci ? `difference ${signed(ci.diff)}, 95 % CI ${signed(ci.low)} to ${signed(ci.high)}` : 'one seed: no interval');
+/** Which shortfalls the seeds show (the interval excludes 0, i.e. Welch p < 0.05) and which are within their spread. */
+function shortfallSummary(shortfalls) {
+  const where = (xs) => [...new Set(xs.map((x) => x.model))].map((m) => `${MODEL_NAMES[m]} (${xs.filter((x) => x.model === m).map((x) => `${x.b}${x.d === 'i2t' ? ' I→T' : ' T→I'}`).join(', ')})`).join(', ');
+  const shown = shortfalls.filter((x) => x.ci && x.ci.high < 0), spread = shortfalls.filter((x) => x.ci && x.ci.high >= 0);
+  return `- Of these shortfalls, the seeds show (95 % interval below 0, Welch p < ${ALPHA}): ${where(shown) || 'none'}; within the seeds' spread (interval contains 0 — neither below nor above the baseline is shown): ${where(spread) || 'none'}.`;
+}
 function verdicts(models, bitsList, split = 'standard') {
   const T = SPLITS[split].tables.models;
-  const met = [], unmet = [];
+  const met = [], unmet = [], shortfalls = [];
   for (const m of models) {
     const misses = [], counts = [];
     for (const b of bitsList) {
@@ -157,7 +165,7 @@ function verdicts(models, bitsList, split = 'standard') {
       for (const [d] of DIRS) {
         const ref = barBaseline(T, SUPERVISED.includes(m), b, d) ?? fail(`no baseline at ${b} bits (${split})`);
         const [got, base] = [e[`${d}.mapAll`].mean, ref.stat.mean];
-        if (got < base) misses.push({ d, b, got, base, ref: ref.key, n: e[`${d}.mapAll`].n });
+        if (got < base) misses.push({ d, b, got, base, ref: ref.key, n: e[`${d}.mapAll`].n, ci: welchInterval(e[`${d}.mapAll`], ref.stat) });
       }
     }
     if (!misses.length) {
@@ -169,17 +177,19 @@ function verdicts(models, bitsList, split = 'standard') {
     if (notRun.length) parts.push(`not run at ${notRun.map((x) => x.missing).join(', ')} bits`);
     for (const [d, dname] of DIRS) {
       const xs = misses.filter((x) => x.d === d);
-      if (xs.length) parts.push(`${dname} under ${MODEL_NAMES[xs[0].ref]} at ${xs.map((x) => `${x.b} bits (${x.got.toFixed(3)} vs ${x.base.toFixed(3)}, ${seedsWord(x.n)})`).join(', ')}`);
+      if (xs.length) parts.push(`${dname} under ${MODEL_NAMES[xs[0].ref]} at ${xs.map((x) => `${x.b} bits (${x.got.toFixed(3)} vs ${x.base.toFixed(3)}, ${seedsWord(x.n)}; ${ciText(x.ci)})`).join(', ')}`);
     }
     unmet.push(`${MODEL_NAMES[m]}: ${parts.join('; ')}`);
+    shortfalls.push(...misses.filter((x) => !x.missing).map((x) => ({ model: m, ...x })));
   }
-  return { met, unmet };
+  return { met, unmet, shortfalls };
 }
 function bar() {
   const deep = [...UNSUPERVISED, ...SUPERVISED];
-  const { met, unmet } = verdicts(deep, BAR_BITS);
+  const { met, unmet, shortfalls } = verdicts(deep, BAR_BITS);
   const L = [`- **Met** in both directions at ${BAR_BITS.join(', ').replace(/, (\d+)$/, ' and $1')} bits: ${met.length ? met.join(', ') : 'none'}.`];
-  L.push(unmet.length ? '- **Not met**:' : '- Every deep model meets it.', ...unmet.map((u) => `  - ${u}.`));
+  L.push(unmet.length ? '- **Not met** (mean under the baseline; the 95 % interval is Welch\'s, of the model\'s mean minus the baseline\'s):' : '- Every deep model meets it.', ...unmet.map((u) => `  - ${u}.`));
+  if (shortfalls.length) L.push(shortfallSummary(shortfalls));
   const at16 = verdicts(deep, [16]);
   L.push(`- At 16 bits (outside the bar): above their baseline in both directions: ${at16.met.join(', ') || 'none'}${at16.unmet.length ? '; ' + at16.unmet.join('; ') : ''}.`);
   const T = SPLITS.standard.tables.models;
@@ -189,8 +199,8 @@ function bar() {
 }
 function resplitBar() {
   const models = [...UNSUPERVISED, ...SUPERVISED].filter((m) => SPLITS.resplit.tables.models[m]?.[64]);
-  const { met, unmet } = verdicts(models, [64], 'resplit');
-  return [`- above their bar in both directions: ${met.join(', ') || 'none'}.`, ...unmet.map((u) => `- ${u}.`)].join('\n');
+  const { met, unmet, shortfalls } = verdicts(models, [64], 'resplit');
+  return [`- above their bar in both directions: ${met.join(', ') || 'none'}.`, ...unmet.map((u) => `- ${u}.`), ...(shortfalls.length ? [shortfallSummary(shortfalls)] : [])].join('\n');
 }
 
 // ---- the template ----

@@ -47,6 +47,7 @@ import {
   loadCheckpointDir, Rng,
 } from '../dist/src/node.js';
 import { protocolDataset, protocolModel } from './lib/protocol.mjs';
+import { protocolKey, sameProtocolAs } from './lib/protocol-key.mjs';
 import { MODEL_NAMES, RESPLIT_TABLE_ROWS, TABLE_ROWS } from './lib/table-rows.mjs';
 import { barBaseline } from './lib/bar.mjs';
 
@@ -268,9 +269,9 @@ const bestByVal = (rs) => rs.reduce((b, r) => (r.val > b.val ? r : b));
 const readLines = (f) => (existsSync(f) ? readFileSync(f, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l)) : []);
 const protocol = { epochs: EPOCHS, patience: PATIENCE, evalEvery: EVAL_EVERY, ...(MIN_EPOCHS > 0 ? { minEpochs: MIN_EPOCHS } : {}), valSize: 0.1, data: 'default', text: 'lda', ...(RESPLIT !== null ? { resplit: RESPLIT } : {}) };
 // Without a minimum epoch the key is the one the earlier runs were recorded under.
-const keyOf = (epochs, patience, evalEvery, minEpochs) => `e${epochs}p${patience}v${evalEvery}${minEpochs > 0 ? `m${minEpochs}` : ''}`;
-const protoKey = keyOf(EPOCHS, PATIENCE, EVAL_EVERY, MIN_EPOCHS);
-const runKey = (r) => `${r.model}|${r.variant}|${r.bits}|${r.seed}|${protoKey}`;
+const protoKey = protocolKey(protocol);
+// A record's own protocol when it has one (runs.jsonl); selection records carry none and are taken as this protocol's.
+const runKey = (r) => `${r.model}|${r.variant}|${r.bits}|${r.seed}|${r.protocol ? protocolKey(r.protocol) : protoKey}`;
 let commit = 'unknown';
 try { commit = execSync('git rev-parse --short HEAD', { encoding: 'utf8' }).trim(); } catch { /* not a git checkout */ }
 
@@ -433,7 +434,7 @@ const stats = (xs) => {
 const fmt = (s, d = 3) => (!s ? '—' : s.n > 1 ? `${s.mean.toFixed(d)} ± ${s.std.toFixed(d)}` : `${s.mean.toFixed(d)} (1 seed)`);
 
 function render(models, supervised) {
-  const sameProtocol = (r) => keyOf(r.protocol?.epochs, r.protocol?.patience, r.protocol?.evalEvery, r.protocol?.minEpochs ?? 0) === protoKey;
+  const sameProtocol = sameProtocolAs(protocol);
   const all = readLines(RUNS).filter(sameProtocol);
   // The re-split is reported with the standard split's winners. Selection records carry no protocol: like main()'s
   // resume, they are taken as made under this one.

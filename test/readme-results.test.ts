@@ -8,7 +8,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 // @ts-expect-error: a plain .mjs script helper without type declarations
-import { welchP, incompleteBeta } from '../scripts/lib/welch.mjs';
+import { welchP, welchInterval, incompleteBeta } from '../scripts/lib/welch.mjs';
 
 const root = resolve(__dirname, '..');
 const script = join(root, 'scripts', 'readme-results.mjs');
@@ -69,6 +69,21 @@ describe("Welch's t-test from summary statistics", () => {
       [[0.1, 0.2, 0.15], [0.5, 0.6, 0.55], 0.0006081849444633347],
     ];
     for (const [a, b, p] of cases) expect(welchP(summary(a), summary(b))).toBeCloseTo(p, 10);
+  });
+  it("confidence interval of the difference matches scipy's ttest_ind(equal_var=False).confidence_interval(0.95)", () => {
+    const cases: [number[], number[], number, number][] = [
+      [[0.268, 0.268, 0.265], [0.2535, 0.2471, 0.2471], 0.010021230917161946, 0.02551210241617147],
+      [[1, 2, 3, 4], [2, 3, 4, 5, 9], -5.457315327952786, 1.2573153279527873],
+      [[0.1, 0.2, 0.15], [0.5, 0.6, 0.55], -0.5133478967763759, -0.2866521032236241],
+    ];
+    for (const [a, b, low, high] of cases) {
+      const ci = welchInterval(summary(a), summary(b))!;
+      expect(ci.low).toBeCloseTo(low, 9);
+      expect(ci.high).toBeCloseTo(high, 9);
+      // p < 0.05 exactly when the 95 % interval excludes 0
+      expect(welchP(summary(a), summary(b))! < 0.05).toBe(ci.low > 0 || ci.high < 0);
+    }
+    expect(welchInterval({ mean: 1, std: 0, n: 1 }, summary([1, 2]))).toBeNull();
   });
   it('is symmetric, 1 for equal means, null with one seed', () => {
     const a = summary([3, 3.1, 2.9]), b = summary([3.05, 3.0, 2.95]);

@@ -38,12 +38,39 @@ export function incompleteBeta(x, a, b) {
   return x < (a + 1) / (a + b + 2) ? (front * betaFraction(x, a, b)) / a : 1 - (front * betaFraction(1 - x, b, a)) / b;
 }
 
+/** Two-sided tail P(|T| ≥ t) of Student's t with `dof` degrees of freedom. */
+const twoSidedTail = (t, dof) => incompleteBeta(dof / (dof + t * t), dof / 2, 0.5);
+
+/** Standard error of the difference of means and the Welch–Satterthwaite degrees of freedom (both variances > 0 or not). */
+function welchParts(s1, s2) {
+  const v1 = (s1.std * s1.std) / s1.n, v2 = (s2.std * s2.std) / s2.n;
+  const dof = v1 + v2 === 0 ? Infinity : (v1 + v2) ** 2 / ((v1 * v1) / (s1.n - 1) + (v2 * v2) / (s2.n - 1));
+  return { se: Math.sqrt(v1 + v2), dof };
+}
+
 /** Two-sided p of Welch's t-test; each side { mean, std, n } with n ≥ 2. Null when a side has fewer than 2 samples. */
 export function welchP(s1, s2) {
   if (s1.n < 2 || s2.n < 2) return null;
-  const v1 = (s1.std * s1.std) / s1.n, v2 = (s2.std * s2.std) / s2.n;
-  if (v1 + v2 === 0) return s1.mean === s2.mean ? 1 : 0;
-  const t = (s1.mean - s2.mean) / Math.sqrt(v1 + v2);
-  const dof = (v1 + v2) ** 2 / ((v1 * v1) / (s1.n - 1) + (v2 * v2) / (s2.n - 1));
-  return incompleteBeta(dof / (dof + t * t), dof / 2, 0.5);
+  const { se, dof } = welchParts(s1, s2);
+  if (se === 0) return s1.mean === s2.mean ? 1 : 0;
+  return twoSidedTail((s1.mean - s2.mean) / se, dof);
+}
+
+/**
+ * Welch's confidence interval for mean(s1) − mean(s2) at `level` (two-sided): diff ± t*·se, t* the Student quantile
+ * found by bisection on the tail (monotone in t). Null when a side has fewer than 2 samples.
+ */
+export function welchInterval(s1, s2, level = 0.95) {
+  if (s1.n < 2 || s2.n < 2) return null;
+  const { se, dof } = welchParts(s1, s2);
+  const diff = s1.mean - s2.mean;
+  if (se === 0) return { diff, low: diff, high: diff };
+  let lo = 0, hi = 1;
+  while (twoSidedTail(hi, dof) > 1 - level) hi *= 2;
+  for (let i = 0; i < 200 && hi - lo > 1e-12 * hi; i++) {
+    const mid = (lo + hi) / 2;
+    if (twoSidedTail(mid, dof) > 1 - level) lo = mid; else hi = mid;
+  }
+  const half = ((lo + hi) / 2) * se;
+  return { diff, low: diff - half, high: diff + half };
 }
