@@ -139,6 +139,9 @@ const GRID = {
     // directions (val 0.463 and 0.433 vs 0.481; image→text 0.252 and 0.227 vs 0.262): hidden stays 1024.
     { name: 'weight decay 1e-4, lr halved every 40 epochs, hidden 512', config: { weightDecay: 1e-4, halveEvery: 40, hidden: 512 } },
     { name: 'weight decay 1e-4, lr halved every 40 epochs, hidden 256', config: { weightDecay: 1e-4, halveEvery: 40, hidden: 256 } },
+    // Session 12: the reference's epoch — an image pass, then a text pass against the new F, then B — instead of
+    // both nets stepping on each batch ([ours] until measured). Prediction: within the seeds' spread of 0.481.
+    { name: "weight decay 1e-4, lr halved every 40 epochs, the reference's alternating passes", config: { weightDecay: 1e-4, halveEvery: 40, schedule: 'alternate' } },
   ],
   // SSAH's short-run defaults (adversarial weight .01) stopped at epoch 12 of the converged protocol with the best
   // validation at epoch 2 (0.141); the label-feature discriminator is the prime suspect (short-budget note).

@@ -346,6 +346,44 @@ describe('adversarial steps update only their own parameters', () => {
   }
 });
 
+describe("DCMH's schedules", () => {
+  const ds = loadDataset('default');
+  const dims = { imageDim: ds.imageDim, textDim: ds.textDim, numLabels: ds.numLabels };
+  const snapshot = async (model: HashModel, prefix: string): Promise<Float32Array[]> =>
+    Promise.all([...model.namedParameters().entries()].filter(([k]) => k.startsWith(prefix)).map(async ([, t]) => (await t.read()) as Float32Array));
+  const changed = (a: Float32Array[], b: Float32Array[]): boolean => a.some((x, i) => x.some((v, j) => v !== b[i]![j]));
+  /** The first 64 training rows, indexed by position in the training set as the loop does. */
+  const firstBatch = () => Object.assign(makeBatch(rt, ds, ds.splits.train.slice(0, 64), { labels: true }), { indices: Uint32Array.from({ length: 64 }, (_, i) => i) });
+
+  it("'alternate' (the reference's epoch): the loop's steps train the image net only, endEpoch the text net and G", async () => {
+    const model = (await createModel('dcmh', rt, { bits: 16, seed: 2, dims, batchSize: 64, config: { hidden: 32, schedule: 'alternate' } })) as DcmhModel;
+    await model.prepare(trainingSetView(ds));
+    const [img0, txt0, G0] = [await snapshot(model, 'image.'), await snapshot(model, 'text.'), (await model.G!.read()) as Float32Array];
+    const r = await model.trainStep(firstBatch(), 0);
+    expect(Object.keys(r.terms ?? {}).sort()).toEqual(['imageBalance', 'imageNll', 'imageQuant']);
+    const [img1, txt1, G1] = [await snapshot(model, 'image.'), await snapshot(model, 'text.'), (await model.G!.read()) as Float32Array];
+    expect(changed(img0, img1)).toBe(true);
+    expect(changed(txt0, txt1)).toBe(false);
+    expect(G1).toEqual(G0);
+    await model.endEpoch(0);
+    expect(changed(txt1, await snapshot(model, 'text.'))).toBe(true);
+    expect(changed([G1], [(await model.G!.read()) as Float32Array])).toBe(true);
+    model.dispose();
+  }, 60_000);
+  it("'interleaved' (the default) steps both nets on every batch", async () => {
+    const model = (await createModel('dcmh', rt, { bits: 16, seed: 2, dims, batchSize: 64, config: { hidden: 32 } })) as DcmhModel;
+    expect(model.cfg.schedule).toBe('interleaved');
+    await model.prepare(trainingSetView(ds));
+    const txt0 = await snapshot(model, 'text.');
+    await model.trainStep(firstBatch(), 0);
+    expect(changed(txt0, await snapshot(model, 'text.'))).toBe(true);
+    model.dispose();
+  }, 60_000);
+  it('rejects an unknown schedule, naming the key', async () => {
+    await expect(createModel('dcmh', rt, { bits: 16, seed: 2, dims, config: { schedule: 'both' } })).rejects.toThrow(/schedule.*interleaved, alternate/);
+  });
+});
+
 describe('short training on the embedded Wikipedia set raises mAP', () => {
   const ds = loadDataset('default');
   const dims = { imageDim: ds.imageDim, textDim: ds.textDim, numLabels: ds.numLabels };
