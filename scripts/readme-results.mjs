@@ -12,6 +12,7 @@
 //   {{cmp KEY KEY …}}, {{claim KEY KEY …}}        the first against the second per direction (ahead/behind, significant
 //                                                at 0.05), or the verdict on the claim "first > second" with the figures
 //   {{val KEY BITS [seed=1]}}                    the best validation mAP of a table run (what early stopping kept)
+//   {{valmean KEY BITS}}                         its mean over the cell's seeds, with their count
 //   {{sel MODEL "VARIANT" [seeds=1,2,3]}}        validation mAP of a selection run (mean over the seeds given)
 //   {{best MODEL "VARIANT"}}                     its best epoch
 //   {{lengths}} {{baselines}} {{row64 KEY "LABEL"}} {{bar}} {{resplit-bar}}   tables and verdicts
@@ -221,6 +222,11 @@ function fill(raw) {
     case 'val': {
       const r = runsOf(pos.slice(0, -1).join(' '), int(pos.at(-1), 'BITS'), kw.split ?? 'standard').find((x) => x.seed === int(kw.seed ?? '1', 'seed'));
       return r ? r.val.toFixed(3) : fail(`{{${body}}}: no such run`);
+    }
+    case 'valmean': {
+      const rs = runsOf(pos.slice(0, -1).join(' '), int(pos.at(-1), 'BITS'), kw.split ?? 'standard');
+      if (!rs.length) fail(`{{${body}}}: no such runs`);
+      return `${(rs.reduce((t, r) => t + r.val, 0) / rs.length).toFixed(3)} (${seedsWord(rs.length)})`;
     }
     case 'sel': return selOf(pos[0], pos[1], kw.seeds ? kw.seeds.split(',').map((s) => int(s, 'seeds')) : [1]);
     case 'best': return String(selRecords(pos[0], pos[1], [1])[0].bestEpoch);

@@ -8,6 +8,7 @@ export const TABLE_ROWS = [
   'jsghca', 'jsghca@DJSRH-ref (λ .3, lr .01/.01)', 'jsghca@no attention (JSGHCA-6: AWM target only)',
   "jsghca@DJSRH's β-mix target (β .3) with attention",
   'umha', 'umha@no top-K neighbourhoods', 'dcmh', 'dcmh@weight decay 1e-4',
+  "dcmh@weight decay 1e-4, lr halved every 40 epochs, the reference's alternating passes",
   'ssah', 'ssah@adversarial 0, lr halved every 40 epochs', 'ssah@adversarial 0', 'ssah@defaults (adversarial .01)',
   'hfah', 'hfah@defaults', 'hfah@HFAH-1: label-guided base', 'hfah@HFAH-2: + hybrid attention',
   'hfah@HFAH-3: + multi-scale fusion (no reconstruction, no D1/D2)',
