@@ -235,9 +235,31 @@ const selectSeedsOf = (m) => SELECT_SEEDS[m] ?? [SELECT_SEED];
  * A model's grid winner: the best mean validation mAP over its selection seeds (first on ties); `recOf(variant, seed)`
  * finds a variant's record. Null while a variant lacks a seed.
  */
-const winnerByMeanVal = (m, recOf) => {
-  const scored = gridOf(m).map((v) => ({ v, val: meanVal(selectSeedsOf(m).map((seed) => recOf(v.name, seed))) }));
+const winnerByMeanVal = (m, recOf) => bestMean(gridOf(m), selectSeedsOf(m), recOf);
+/** The variant (of `variants`) with the best mean validation mAP over `seeds` (first on ties); null while a record is missing. */
+const bestMean = (variants, seeds, recOf) => {
+  const scored = variants.map((v) => ({ v, val: meanVal(seeds.map((seed) => recOf(v.name, seed))) }));
   return scored.some((x) => x.val === null) ? null : scored.reduce((b, x) => (x.val > b.val ? x : b)).v;
+};
+
+/**
+ * Per-length selection (session 12): at these code lengths the quantisation is selected on validation at that length
+ * (mean over `seeds`) among `variants` — everything else as selected at --select-bits — instead of taking the 64-bit
+ * winner. SSAH's and UDSPH's reference quantisation (β 1 towards B = sign(H^l + H^x + H^y)) won at 64 bits and is
+ * needed at 128 (ours never left chance there), but at 16 bits validation preferred our earlier β .05 towards
+ * B = sign(H^x + H^y) by a wide margin (seed 1: SSAH 0.550 vs 0.457, UDSPH 0.547 vs 0.433). The models' defaults follow
+ * these winners (src/models/ssah/config.ts).
+ */
+const SSAH_QUANTISATION = ['adversarial 0, lr halved every 40, reference quantisation (β 1, B with H^l)', 'adversarial 0, lr halved every 40 epochs'];
+const LENGTH_SELECTION = {
+  ssah: { bits: [16, 32], seeds: [1, 2, 3], variants: SSAH_QUANTISATION },
+  udsph: { bits: [16, 32], seeds: [1, 2, 3], variants: SSAH_QUANTISATION.map((v) => v.replace('adversarial 0, ', 'adversarial 0, cross-attention .1, ')) },
+};
+/** The per-length rule that applies to `m` at `bits` (with its variants resolved), or null: the --select-bits winner is used. */
+const lengthRule = (m, bits) => {
+  const rule = LENGTH_SELECTION[m];
+  if (!rule || !rule.bits.includes(bits) || bits === SELECT_BITS) return null;
+  return { ...rule, variants: rule.variants.map((name) => gridOf(m).find((v) => v.name === name) ?? (() => { throw new Error(`LENGTH_SELECTION.${m}: '${name}' is not in its GRID`); })()) };
 };
 
 /**
@@ -367,29 +389,36 @@ async function main() {
   const selDone = new Map(readLines(SELECTED_FROM.selection).map((r) => [runKey(r), r]));
   // A main run of a variant (e.g. a selection winner's seeds 2–3) also scores it on validation at that seed.
   const runRecs = new Map(readLines(SELECTED_FROM.runs).map((r) => [runKey(r), r]));
-  const selRec = (model, variant, seed) => {
-    const k = runKey({ model, variant, bits: SELECT_BITS, seed });
-    return selDone.get(k) ?? runRecs.get(k) ?? null;
+  // A main run of the variant counts, and so does its labelled name@variant row (the same variant, length and seed).
+  const selRec = (model, variant, seed, bits = SELECT_BITS) => {
+    const k = runKey({ model, variant, bits, seed });
+    return selDone.get(k) ?? runRecs.get(k) ?? runRecs.get(runKey({ model: `${model}@${variant}`, variant, bits, seed })) ?? null;
   };
   const plan = [];
   for (const m of models) {
     const grid = gridOf(m);
     if (grid.length > 1 && !m.includes('@') && RESPLIT === null) for (const v of grid) for (const seed of selectSeedsOf(m)) plan.push({ kind: 'select', model: m, variant: v, bits: SELECT_BITS, seed });
-    for (const bits of BITS) for (const seed of SEEDS) plan.push({ kind: 'run', model: m, bits, seed });
+    for (const bits of BITS) {
+      const rule = RESPLIT === null && !m.includes('@') ? lengthRule(m, bits) : null;
+      if (rule) for (const v of rule.variants) for (const seed of rule.seeds) plan.push({ kind: 'select', model: m, variant: v, bits, seed });
+      for (const seed of SEEDS) plan.push({ kind: 'run', model: m, bits, seed });
+    }
   }
   for (const bits of BITS) for (const seed of SEEDS) plan.push({ kind: 'random', model: 'random', variant: { name: 'seeded random bits' }, bits, seed });
-  const chosen = (m) => {
+  const chosen = (m, bits) => {
     // name@variant: that variant, not the selected one (a labelled extra row, e.g. to compare with a published figure).
     if (m.includes('@')) return variantsOf(m.split('@')[0]).find((v) => v.name === m.split('@')[1]);
     const grid = gridOf(m);
     if (grid.length === 1) return grid[0];
+    const rule = lengthRule(m, bits);
+    if (rule) return bestMean(rule.variants, rule.seeds, (variant, seed) => selRec(m, variant, seed, bits));
     return winnerByMeanVal(m, (variant, seed) => selRec(m, variant, seed));
   };
   if (a['dry-run']) {
     // done: its record exists (a real run skips it); to do: it would train; after selection: its variant is not chosen yet.
     const status = (p) => {
-      if (p.kind === 'select') return selRec(p.model, p.variant.name, p.seed) ? 'done' : 'to do';
-      const v = p.kind === 'random' ? p.variant : chosen(p.model);
+      if (p.kind === 'select') return selRec(p.model, p.variant.name, p.seed, p.bits) ? 'done' : 'to do';
+      const v = p.kind === 'random' ? p.variant : chosen(p.model, p.bits);
       if (!v) return 'after selection';
       return done.has(runKey({ model: p.model, variant: v.name, bits: p.bits, seed: p.seed })) ? 'done' : 'to do';
     };
@@ -401,7 +430,7 @@ async function main() {
     for (const p of plan) {
       if (p.kind === 'select') {
         const key = runKey({ model: p.model, variant: p.variant.name, bits: p.bits, seed: p.seed });
-        if (selRec(p.model, p.variant.name, p.seed)) continue;
+        if (selRec(p.model, p.variant.name, p.seed, p.bits)) continue;
         let rec;
         try {
           rec = { ...(await runOne(p.model, p.variant, p.bits, p.seed, { test: false })), machine: machine() };
@@ -416,12 +445,14 @@ async function main() {
         console.log(`select ${p.model} '${p.variant.name}' ${p.bits} bits seed ${p.seed}: ${rec.diverged ? `diverged (${rec.error})` : `val ${rec.val?.toFixed(4)} (${rec.epochsRun} epochs)`}`);
         continue;
       }
-      const variant = p.kind === 'random' ? p.variant : chosen(p.model);
+      const variant = p.kind === 'random' ? p.variant : chosen(p.model, p.bits);
       if (!variant) throw new Error(`${p.model}: selection incomplete`);
       // The winner's selection run is reused by its main run with the same bits and seed (same checkpoint
       // folder); the losers' checkpoints are no longer needed.
       if (p.kind === 'run' && !p.model.includes('@')) {
-        for (const v of gridOf(p.model)) if (v !== variant) for (const seed of selectSeedsOf(p.model)) rmSync(workDir(p.model, v, SELECT_BITS, seed), { recursive: true, force: true });
+        const rule = lengthRule(p.model, p.bits);
+        if (rule) for (const v of rule.variants) { if (v !== variant) for (const seed of rule.seeds) rmSync(workDir(p.model, v, p.bits, seed), { recursive: true, force: true }); }
+        else for (const v of gridOf(p.model)) if (v !== variant) for (const seed of selectSeedsOf(p.model)) rmSync(workDir(p.model, v, SELECT_BITS, seed), { recursive: true, force: true });
       }
       const key = runKey({ model: p.model, variant: variant.name, bits: p.bits, seed: p.seed });
       if (done.has(key)) continue;
@@ -464,8 +495,16 @@ function render(models, supervised) {
   const selectionMainRuns = RESPLIT === null ? all : readLines(SELECTED_FROM.runs).filter(sameProtocol);
   // A model with a grid is reported with its selection winner only: after a change of defaults (e.g. DCMH's weight
   // decay) runs.jsonl also holds the earlier variant's runs, which must not be averaged in.
-  const winnerOf = (m) => {
+  const anyRecord = (m, variant, seed, bits) => {
+    const is = (r) => (r.model === m || r.model === `${m}@${variant}`) && r.variant === variant && r.bits === bits && r.seed === seed;
+    return selection.find(is) ?? selectionMainRuns.find(is) ?? null;
+  };
+  const winnerOf = (m, bits) => {
     if (m.includes('@') || gridOf(m).length === 1) return null;
+    const rule = RESPLIT === null ? lengthRule(m, bits) : null;
+    // Until the length's selection is complete its runs are the --select-bits winner's.
+    const w = rule && bestMean(rule.variants, rule.seeds, (variant, seed) => anyRecord(m, variant, seed, bits));
+    if (w) return w.name;
     if (selectSeedsOf(m).length > 1) {
       // Mean over the selection seeds once every variant has them all (main runs count); until then the --select-seed rule.
       const is = (variant, seed) => (r) => r.model === m && r.variant === variant && r.bits === SELECT_BITS && r.seed === seed;
@@ -483,8 +522,7 @@ function render(models, supervised) {
       const own = all.filter((r) => r.model === m);
       return own.length ? own : all.filter((r) => r.model === base && r.variant === v);
     }
-    const w = winnerOf(m);
-    return all.filter((r) => r.model === m && (w === null || r.variant === w));
+    return all.filter((r) => r.model === m && BITS.includes(r.bits) && (((w) => w === null || r.variant === w)(winnerOf(m, r.bits))));
   };
   const groups = [
     ['Unsupervised', models.filter((m) => !supervised.get(m))],
