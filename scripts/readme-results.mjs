@@ -13,6 +13,8 @@
 //                                                at 0.05), or the verdict on the claim "first > second" with the figures
 //   {{val KEY BITS [seed=1]}}                    the best validation mAP of a table run (what early stopping kept)
 //   {{valmean KEY BITS}}                         its mean over the cell's seeds, with their count
+//   {{lsel MODEL BITS "VARIANT"}}                per-length selection (scripts/lib/selection.mjs LENGTH_SELECTION): the
+//                                                variant's mean validation mAP over the rule's seeds at BITS
 //   {{sel MODEL "VARIANT" [seeds=1,2,3]}}        validation mAP of a selection run (mean over the seeds given)
 //   {{best MODEL "VARIANT"}}                     its best epoch
 //   {{lengths}} {{baselines}} {{row64 KEY "LABEL"}} {{bar}} {{resplit-bar}}   tables and verdicts
@@ -26,6 +28,7 @@ import { barBaseline } from './lib/bar.mjs';
 import { sameProtocolAs } from './lib/protocol-key.mjs';
 import { MODEL_NAMES } from './lib/table-rows.mjs';
 import { welchInterval, welchP } from './lib/welch.mjs';
+import { LENGTH_SELECTION, meanVal } from './lib/selection.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: opt } = parseArgs({ options: { check: { type: 'boolean' }, render: { type: 'boolean' }, root: { type: 'string' } } });
@@ -107,6 +110,15 @@ const selRecords = (model, variant, seeds) => seeds.map((seed) => {
   const is = (r) => r.model === model && r.variant === variant && r.bits === protocol.selectBits && r.seed === seed;
   return selection.find(is) ?? SPLITS.standard.runs.find(is) ?? fail(`no selection record of ${model} "${variant}" seed ${seed}`);
 });
+/** A variant's mean validation mAP at a per-length selection's length, from the records the driver counts. */
+const lengthSelOf = (model, bits, variant) => {
+  const rule = LENGTH_SELECTION[model];
+  if (!rule?.bits.includes(bits) || !rule.variants.includes(variant)) fail(`{{lsel ${model} ${bits} "${variant}"}}: not a per-length selection`);
+  const runs = SPLITS.standard.runs.filter(sameProtocolAs(protocol));
+  const recOf = (seed) => [...selection, ...runs].find((r) => (r.model === model || r.model === `${model}@${variant}`) && r.variant === variant && r.bits === bits && r.seed === seed) ?? null;
+  const v = meanVal(rule.seeds.map(recOf));
+  return v === null ? fail(`{{lsel ${model} ${bits} "${variant}"}}: a seed has no record`) : v.toFixed(3);
+};
 const selOf = (model, variant, seeds = [1]) => (selRecords(model, variant, seeds).reduce((s, r) => s + r.val, 0) / seeds.length).toFixed(3);
 
 // ---- tables ----
@@ -228,6 +240,7 @@ function fill(raw) {
       if (!rs.length) fail(`{{${body}}}: no such runs`);
       return `${(rs.reduce((t, r) => t + r.val, 0) / rs.length).toFixed(3)} (${seedsWord(rs.length)})`;
     }
+    case 'lsel': return lengthSelOf(pos[0], int(pos[1], 'BITS'), pos[2]);
     case 'sel': return selOf(pos[0], pos[1], kw.seeds ? kw.seeds.split(',').map((s) => int(s, 'seeds')) : [1]);
     case 'best': return String(selRecords(pos[0], pos[1], [1])[0].bestEpoch);
     case 'lengths': return lengthsTable();

@@ -48,7 +48,7 @@ import {
 } from '../dist/src/node.js';
 import { protocolDataset, protocolModel } from './lib/protocol.mjs';
 import { protocolKey, sameProtocolAs } from './lib/protocol-key.mjs';
-import { bestByVal, isDivergence, meanVal } from './lib/selection.mjs';
+import { LENGTH_SELECTION, bestByVal, bestMean, isDivergence, meanVal } from './lib/selection.mjs';
 import { mixedSettings, settingsOf } from './lib/run-settings.mjs';
 import { MODEL_NAMES, RESPLIT_TABLE_ROWS, TABLE_ROWS } from './lib/table-rows.mjs';
 import { barBaseline } from './lib/bar.mjs';
@@ -236,25 +236,6 @@ const selectSeedsOf = (m) => SELECT_SEEDS[m] ?? [SELECT_SEED];
  * finds a variant's record. Null while a variant lacks a seed.
  */
 const winnerByMeanVal = (m, recOf) => bestMean(gridOf(m), selectSeedsOf(m), recOf);
-/** The variant (of `variants`) with the best mean validation mAP over `seeds` (first on ties); null while a record is missing. */
-const bestMean = (variants, seeds, recOf) => {
-  const scored = variants.map((v) => ({ v, val: meanVal(seeds.map((seed) => recOf(v.name, seed))) }));
-  return scored.some((x) => x.val === null) ? null : scored.reduce((b, x) => (x.val > b.val ? x : b)).v;
-};
-
-/**
- * Per-length selection (session 12): at these code lengths the quantisation is selected on validation at that length
- * (mean over `seeds`) among `variants` — everything else as selected at --select-bits — instead of taking the 64-bit
- * winner. SSAH's and UDSPH's reference quantisation (β 1 towards B = sign(H^l + H^x + H^y)) won at 64 bits and is
- * needed at 128 (ours never left chance there), but at 16 bits validation preferred our earlier β .05 towards
- * B = sign(H^x + H^y) by a wide margin (seed 1: SSAH 0.550 vs 0.457, UDSPH 0.547 vs 0.433). The models' defaults follow
- * these winners (src/models/ssah/config.ts).
- */
-const SSAH_QUANTISATION = ['adversarial 0, lr halved every 40, reference quantisation (β 1, B with H^l)', 'adversarial 0, lr halved every 40 epochs'];
-const LENGTH_SELECTION = {
-  ssah: { bits: [16, 32], seeds: [1, 2, 3], variants: SSAH_QUANTISATION },
-  udsph: { bits: [16, 32], seeds: [1, 2, 3], variants: SSAH_QUANTISATION.map((v) => v.replace('adversarial 0, ', 'adversarial 0, cross-attention .1, ')) },
-};
 /** The per-length rule that applies to `m` at `bits` (with its variants resolved), or null: the --select-bits winner is used. */
 const lengthRule = (m, bits) => {
   const rule = LENGTH_SELECTION[m];
@@ -590,10 +571,24 @@ function render(models, supervised) {
   if (selection.length) {
     L.push('', `**Selection on the validation split** (${SELECT_BITS} bits, seed ${SELECT_SEED}, best mean of I→T and T→I validation mAP@all; ✓ = used in the tables)`, '', '| model | variant | val mAP | chosen |', '|---|---|---|---|');
     for (const m of models) {
-      const rs = selection.filter((r) => r.model === m);
+      const rs = selection.filter((r) => r.model === m && r.bits === SELECT_BITS);
       if (!rs.length) continue;
       const best = bestByVal(rs);
       for (const r of rs) L.push(`| ${labelOf(m)} | ${r.variant} | ${r.diverged ? 'diverged' : r.val.toFixed(4)} | ${r === best ? '✓' : ''} |`);
+    }
+  }
+  const perLength = RESPLIT === null ? models.flatMap((m) => BITS.map((bits) => [m, bits, lengthRule(m, bits)])).filter(([, , rule]) => rule) : [];
+  if (perLength.length) {
+    L.push('', '**Per-length selection on the validation split** (scripts/lib/selection.mjs LENGTH_SELECTION: the variants at that code length, mean validation mAP@all over the seeds; ✓ = used in the tables)', '', '| model | bits | variant | val mAP (seeds) | chosen |', '|---|---|---|---|---|');
+    for (const [m, bits, rule] of perLength) {
+      const w = winnerOf(m, bits);
+      const complete = rule.variants.every((v) => rule.seeds.every((seed) => anyRecord(m, v.name, seed, bits)));
+      if (!complete) L.push(`| ${labelOf(m)} | ${bits} | (incomplete: the ${SELECT_BITS}-bit winner is used) | | |`);
+      for (const v of rule.variants) {
+        const rs = rule.seeds.map((seed) => anyRecord(m, v.name, seed, bits));
+        const have = rs.filter(Boolean);
+        L.push(`| ${labelOf(m)} | ${bits} | ${v.name} | ${have.length ? `${(have.reduce((t, r) => t + r.val, 0) / have.length).toFixed(4)} (${have.map((r) => r.seed).join(', ')})` : '—'} | ${complete && w === v.name ? '✓' : ''} |`);
+      }
     }
   }
   writeFileSync(join(OUT, 'tables.json'), JSON.stringify(table, null, 2) + '\n');

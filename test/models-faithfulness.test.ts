@@ -350,11 +350,13 @@ describe('label-guided models: NLL against all n items\' label features, HFAH Eq
     });
   }
 
-  it("SSAH (and UDSPH) quantise like SSAH's reference: β 1, B = sign(H^l + H^x + H^y) over the training set (session 9: at 128 bits β .05 with B = sign(H^x + H^y) left the codes at chance)", async () => {
+  it("SSAH (and UDSPH) quantise like SSAH's reference from 32 bits: β 1, B = sign(H^l + H^x + H^y) over the training set (session 9: at 128 bits β .05 with B = sign(H^x + H^y) left the codes at chance)", async () => {
     // UDSPH inherits it (its own selection, seeds 1–3); HFAH keeps β .05 (β 1 lost its selection; its B already has H^l).
+    // Below 32 bits the per-length selection chose β .05 with B = sign(H^x + H^y) (test/length-selection.test.ts).
     expect([udsphDefaults().beta, udsphDefaults().codeMatrix]).toEqual([1, 'label+modalities']);
+    expect([udsphDefaults(16).beta, udsphDefaults(16).codeMatrix]).toEqual([0.05, 'modalities']);
     expect([hfahDefaults().beta, hfahDefaults().codeMatrix]).toEqual([0.05, 'label+modalities']);
-    const model = (await createModel('ssah', rt, { bits: 8, seed: 3, dims, config: { hidden: 16, feat: 16, dropout: 0 } })) as LabelGuidedModel;
+    const model = (await createModel('ssah', rt, { bits: 8, seed: 3, dims, config: { hidden: 16, feat: 16, dropout: 0, beta: 1, codeMatrix: 'label+modalities' } })) as LabelGuidedModel;
     expect([model.cfg.beta, model.cfg.codeMatrix]).toEqual([1, 'label+modalities']);
     await model.prepare(view);
     const k = 8;

@@ -9,10 +9,11 @@ export const TABLE_ROWS = [
   "jsghca@DJSRH's β-mix target (β .3) with attention",
   'umha', 'umha@no top-K neighbourhoods', 'dcmh', 'dcmh@weight decay 1e-4',
   "dcmh@weight decay 1e-4, lr halved every 40 epochs, the reference's alternating passes",
-  'ssah', 'ssah@adversarial 0, lr halved every 40 epochs', 'ssah@adversarial 0', 'ssah@defaults (adversarial .01)',
+  'ssah', 'ssah@adversarial 0, lr halved every 40, reference quantisation (β 1, B with H^l)', 'ssah@adversarial 0, lr halved every 40 epochs', 'ssah@adversarial 0', 'ssah@defaults (adversarial .01)',
   'hfah', 'hfah@defaults', 'hfah@HFAH-1: label-guided base', 'hfah@HFAH-2: + hybrid attention',
   'hfah@HFAH-3: + multi-scale fusion (no reconstruction, no D1/D2)',
-  'udsph', 'udsph@adversarial 0, cross-attention .1, lr halved every 40 epochs', 'udsph@adversarial 0, cross-attention .1',
+  'udsph', 'udsph@adversarial 0, cross-attention .1, lr halved every 40, reference quantisation (β 1, B with H^l)',
+  'udsph@adversarial 0, cross-attention .1, lr halved every 40 epochs', 'udsph@adversarial 0, cross-attention .1',
   'udsph@adversarial 0', 'udsph@defaults (adversarial .01)',
 ];
 /** The re-split's rows (64 bits only; `--resplit S`). */

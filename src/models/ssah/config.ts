@@ -2,7 +2,18 @@
 import type { LabelGuidedConfig } from '../common/label-guided.js';
 import { imageInputDefaults } from '../common/cnnf.js';
 
-export function ssahDefaults(): LabelGuidedConfig {
+/**
+ * The quantisation selected on validation per code length (scripts/lib/selection.mjs LENGTH_SELECTION; session 12):
+ * the reference's β = 1 towards B = sign(H^l + H^x + H^y), or our earlier β = 0.05 towards B = sign(H^x + H^y).
+ * Selected at 16, 32 and 64 bits; a length in between takes the shorter selected length's choice [ours].
+ */
+export const OURS_QUANTISATION_BELOW_BITS = 32;
+export function selectedQuantisation(bits: number): Pick<LabelGuidedConfig, 'beta' | 'codeMatrix'> {
+  return bits < OURS_QUANTISATION_BELOW_BITS ? { beta: 0.05, codeMatrix: 'modalities' } : { beta: 1, codeMatrix: 'label+modalities' };
+}
+
+/** SSAH's defaults at a code length (only the quantisation depends on it). */
+export function ssahDefaults(bits = 64): LabelGuidedConfig {
   return {
     // The paper's 4096-d hidden layers shrunk to 1024 for the 2-core CPU machines [ours].
     hidden: 1024,
@@ -35,7 +46,7 @@ export function ssahDefaults(): LabelGuidedConfig {
     gamma: 1,
     // SSAH's image/text losses carry the code-level NLL and the label prediction too [ref].
     gammaModality: 1,
-    beta: 1,
+    ...selectedQuantisation(bits),
     labelCode: 0,
     eta: 1,
     etaModality: 1,
@@ -48,9 +59,9 @@ export function ssahDefaults(): LabelGuidedConfig {
     fusionWidths: [50, 30, 15, 10, 5],
     textLrn: true,
     hybridAttention: false,
-    // [ref] B = sign(H^l + H^x + H^y), as the reference refreshes it after each epoch (and sign(H^l) after the label
-    // net's turn); 'modalities' (sign(H^x + H^y)) was our default until session 9.
-    codeMatrix: 'label+modalities',
+    // B (codeMatrix) and β: selectedQuantisation(bits) above. [ref] B = sign(H^l + H^x + H^y), as the reference refreshes
+    // it after each epoch (and sign(H^l) after the label net's turn); 'modalities' (sign(H^x + H^y)) was our default
+    // at every length until session 9, and is again below 32 bits, where validation prefers it (session 12).
     normalizeInputs: true,
     // Image input: feature vectors, or raw images through CNN-F ({ imageInput: 'cnnf', imageSize }; `--raw-images S` sets both).
     ...imageInputDefaults(),

@@ -8,7 +8,7 @@ export const supervised = true;
 /** SSAH's mini-batch (MODELS.md); the CLI's default --batch. */
 export const batchSize = 128;
 export const createModel: ModelFactory = (rt, opts) => {
-  const cfg = mergeConfig<LabelGuidedConfig>('ssah', ssahDefaults(), opts.config);
+  const cfg = mergeConfig<LabelGuidedConfig>('ssah', ssahDefaults(opts.bits), opts.config);
   if (opts.lr !== undefined) scaleLr(cfg, opts.lr);
   return new LabelGuidedModel(rt, 'ssah', opts.bits, cfg, opts.dims, opts.seed);
 };

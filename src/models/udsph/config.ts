@@ -2,9 +2,9 @@
 import type { LabelGuidedConfig } from '../common/label-guided.js';
 import { ssahDefaults } from '../ssah/config.js';
 
-export function udsphDefaults(): LabelGuidedConfig {
+export function udsphDefaults(bits = 64): LabelGuidedConfig {
   return {
-    ...ssahDefaults(),
+    ...ssahDefaults(bits),
     // [ours] The paper has the label-feature discriminators; the converged 64-bit selection on validation (seed 1)
     // gave 0.419 without them vs 0.148 with weight 0.01 (best epoch 4 of 14, like SSAH's collapse), so the default is 0.
     // `{"adversarial":0.01}` switches them back on.
@@ -17,8 +17,9 @@ export function udsphDefaults(): LabelGuidedConfig {
     // epochs — seed 3 stopped early on a transient peak at epoch 3 (issue 12; docs/MODELS.md "UDSPH").
     // Picked on the validation split (64 bits, seeds 1–3, converged protocol); test/udsph-attention.test.ts.
     crossAttention: 0.1,
-    // β 1 and B = sign(H^l + H^x + H^y) come with SSAH's defaults (the reference's quantisation): UDSPH's own selection
-    // (session 9, 64 bits, seeds 1–3) gave validation 0.554 against 0.539 with our earlier β .05 and B = sign(H^x + H^y).
+    // β and B come with SSAH's defaults for the code length (selectedQuantisation): UDSPH's own 64-bit selection (session 9,
+    // seeds 1–3) gave the reference's β 1 / B = sign(H^l + H^x + H^y) 0.554 against 0.539 with our earlier β .05 and
+    // B = sign(H^x + H^y); the per-length selection (session 12) decides 16 and 32 bits.
     attentionLambda: 9,
     tokenDim: 64,
   };

@@ -9,7 +9,7 @@ export const supervised = true;
 /** SSAH's mini-batch, which UDSPH follows (MODELS.md); the CLI's default --batch. */
 export const batchSize = 128;
 export const createModel: ModelFactory = (rt, opts) => {
-  const cfg = mergeConfig<LabelGuidedConfig>('udsph', udsphDefaults(), opts.config);
+  const cfg = mergeConfig<LabelGuidedConfig>('udsph', udsphDefaults(opts.bits), opts.config);
   if (opts.lr !== undefined) scaleLr(cfg, opts.lr);
   return new LabelGuidedModel(rt, 'udsph', opts.bits, cfg, opts.dims, opts.seed);
 };
