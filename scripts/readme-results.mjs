@@ -28,7 +28,7 @@ import { barBaseline } from './lib/bar.mjs';
 import { sameProtocolAs } from './lib/protocol-key.mjs';
 import { MODEL_NAMES } from './lib/table-rows.mjs';
 import { welchInterval, welchP } from './lib/welch.mjs';
-import { LENGTH_SELECTION, meanVal } from './lib/selection.mjs';
+import { LENGTH_SELECTION, isVariantRun, meanVal } from './lib/selection.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: opt } = parseArgs({ options: { check: { type: 'boolean' }, render: { type: 'boolean' }, root: { type: 'string' } } });
@@ -115,7 +115,7 @@ const lengthSelOf = (model, bits, variant) => {
   const rule = LENGTH_SELECTION[model];
   if (!rule?.bits.includes(bits) || !rule.variants.includes(variant)) fail(`{{lsel ${model} ${bits} "${variant}"}}: not a per-length selection`);
   const runs = SPLITS.standard.runs.filter(sameProtocolAs(protocol));
-  const recOf = (seed) => [...selection, ...runs].find((r) => (r.model === model || r.model === `${model}@${variant}`) && r.variant === variant && r.bits === bits && r.seed === seed) ?? null;
+  const recOf = (seed) => [...selection, ...runs].find((r) => isVariantRun(r, model, variant, bits, seed)) ?? null;
   const v = meanVal(rule.seeds.map(recOf));
   return v === null ? fail(`{{lsel ${model} ${bits} "${variant}"}}: a seed has no record`) : v.toFixed(3);
 };

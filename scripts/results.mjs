@@ -48,7 +48,7 @@ import {
 } from '../dist/src/node.js';
 import { protocolDataset, protocolModel } from './lib/protocol.mjs';
 import { protocolKey, sameProtocolAs } from './lib/protocol-key.mjs';
-import { LENGTH_SELECTION, bestByVal, bestMean, isDivergence, meanVal } from './lib/selection.mjs';
+import { LENGTH_SELECTION, bestByVal, bestMean, isDivergence, isVariantRun, meanVal, scoreOf } from './lib/selection.mjs';
 import { mixedSettings, settingsOf } from './lib/run-settings.mjs';
 import { MODEL_NAMES, RESPLIT_TABLE_ROWS, TABLE_ROWS } from './lib/table-rows.mjs';
 import { barBaseline } from './lib/bar.mjs';
@@ -477,7 +477,7 @@ function render(models, supervised) {
   // A model with a grid is reported with its selection winner only: after a change of defaults (e.g. DCMH's weight
   // decay) runs.jsonl also holds the earlier variant's runs, which must not be averaged in.
   const anyRecord = (m, variant, seed, bits) => {
-    const is = (r) => (r.model === m || r.model === `${m}@${variant}`) && r.variant === variant && r.bits === bits && r.seed === seed;
+    const is = (r) => isVariantRun(r, m, variant, bits, seed);
     return selection.find(is) ?? selectionMainRuns.find(is) ?? null;
   };
   const winnerOf = (m, bits) => {
@@ -587,7 +587,8 @@ function render(models, supervised) {
       for (const v of rule.variants) {
         const rs = rule.seeds.map((seed) => anyRecord(m, v.name, seed, bits));
         const have = rs.filter(Boolean);
-        L.push(`| ${labelOf(m)} | ${bits} | ${v.name} | ${have.length ? `${(have.reduce((t, r) => t + r.val, 0) / have.length).toFixed(4)} (${have.map((r) => r.seed).join(', ')})` : '—'} | ${complete && w === v.name ? '✓' : ''} |`);
+        const mean = have.reduce((t, r) => t + scoreOf(r), 0) / have.length;
+        L.push(`| ${labelOf(m)} | ${bits} | ${v.name} | ${have.length ? `${Number.isFinite(mean) ? mean.toFixed(4) : 'diverged'} (${have.map((r) => r.seed).join(', ')})` : '—'} | ${complete && w === v.name ? '✓' : ''} |`);
       }
     }
   }

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { LENGTH_SELECTION, bestMean } from '../scripts/lib/selection.mjs';
+import { LENGTH_SELECTION, bestMean, isVariantRun } from '../scripts/lib/selection.mjs';
 import { sameProtocolAs } from '../scripts/lib/protocol-key.mjs';
 import { createModel } from '../src/models/registry.js';
 import { getRuntime } from './helpers.js';
@@ -23,8 +23,7 @@ describe('per-length selection of the quantisation', () => {
   for (const [model, rule] of Object.entries(LENGTH_SELECTION) as [string, { bits: number[]; seeds: number[]; variants: string[] }][]) {
     for (const bits of rule.bits) {
       it(`${model} at ${bits} bits: the default is the validation winner over seeds ${rule.seeds.join(', ')}`, async () => {
-        const recOf = (variant: string, seed: number) => records.find((r) => (r.model === model || r.model === `${model}@${variant}`)
-          && r.variant === variant && r.bits === bits && r.seed === seed) ?? null;
+        const recOf = (variant: string, seed: number) => records.find((r) => isVariantRun(r, model, variant, bits, seed)) ?? null;
         const winner = bestMean(rule.variants.map((name) => ({ name })), rule.seeds, recOf) as { name: string } | null;
         expect(winner, 'every variant has a record at every seed').not.toBeNull();
         const m = await createModel(model, rt, { bits, seed: 1, dims });

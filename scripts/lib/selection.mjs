@@ -13,6 +13,13 @@ export const meanVal = (rs) => (rs.some((r) => !r) ? null : rs.reduce((t, r) => 
 /** Whether a training error is a diverged loss (the training loop's and the models' non-finite-loss checks). */
 export const isDivergence = (e) => /loss (became|is) (NaN|-?Infinity)\b/.test(String(e?.message ?? e));
 
+/**
+ * Whether run record `r` trained `variant` of `model` at `bits` with `seed`: a selection or main run of the model, or
+ * its labelled `model@variant` row (the same variant, so it scores it on validation just the same).
+ */
+export const isVariantRun = (r, model, variant, bits, seed) => (r.model === model || r.model === `${model}@${variant}`)
+  && r.variant === variant && r.bits === bits && r.seed === seed;
+
 /** The variant (of `variants`, each { name }) with the best mean validation mAP over `seeds` (first on ties); null while a record is missing. */
 export const bestMean = (variants, seeds, recOf) => {
   const scored = variants.map((v) => ({ v, val: meanVal(seeds.map((seed) => recOf(v.name, seed))) }));

@@ -5,8 +5,9 @@
  * training items j as in the reference code and divided by m·n:
  *   Σ_ij (log(1 + e^θij) − S_ij θij), θ = ½ F_batch G_allᵀ  +  γ‖B_batch − F_batch‖²  +  η‖F_all 𝟏‖²
  * where F_all has the batch rows replaced by the live ones. γ = η = 1.
- * `schedule`: 'interleaved' [ours, the default; measured against 'alternate', docs/MODELS.md] updates both nets in the same step (image net against the
- * stored G, then text net against the stored F with the batch's fresh rows); 'alternate' [ref] is the
+ * `schedule`: 'interleaved' [ours, the default; measured against 'alternate', docs/MODELS.md] updates both
+ * nets in the same step (image net against the stored G, then text net against the stored F with the
+ * batch's fresh rows); 'alternate' [ref] is the
  * reference's epoch: a pass of the image net over the training set (the loop's batches), then a pass of
  * the text net (its own shuffled batches, in endEpoch) against the new F, then B. Either way the stored rows
  * of the batch are replaced after every step as in the reference and B = sign(F + G) after each epoch; Adam
