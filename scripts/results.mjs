@@ -503,7 +503,8 @@ function render(models, supervised) {
       const own = all.filter((r) => r.model === m);
       return own.length ? own : all.filter((r) => r.model === base && r.variant === v);
     }
-    return all.filter((r) => r.model === m && BITS.includes(r.bits) && (((w) => w === null || r.variant === w)(winnerOf(m, r.bits))));
+    const winners = new Map(BITS.map((bits) => [bits, winnerOf(m, bits)])); // null: no selection, every run counts
+    return all.filter((r) => r.model === m && winners.has(r.bits) && (winners.get(r.bits) === null || r.variant === winners.get(r.bits)));
   };
   const groups = [
     ['Unsupervised', models.filter((m) => !supervised.get(m))],
